@@ -1,0 +1,98 @@
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import { ZodError } from 'zod'
+import type { Config } from './config.ts'
+import type { Db } from './db/client.ts'
+import { AppError } from './domain/errors.ts'
+import authPlugin from './plugins/auth.ts'
+import dbPlugin from './plugins/db.ts'
+import securityPlugin from './plugins/security.ts'
+import viewPlugin from './plugins/view.ts'
+import customerRoutes from './routes/admin/customers/index.ts'
+import importRoutes from './routes/admin/imports/index.ts'
+import userRoutes from './routes/admin/users/index.ts'
+import healthRoutes from './routes/health.ts'
+import loginRoutes, { type LoginOptions } from './routes/login.ts'
+
+export interface AppOptions {
+  config: Config
+  /** An open, migrated database (tests); without it the app opens config.dbFile. */
+  db?: Db
+  logger?: boolean | object
+  loginRateLimit?: LoginOptions['rateLimit']
+}
+
+/** The whole app as a plugin tree: plugins, then every route, then the error pages. No logic here. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    // Startup, warnings and errors only: a line per request is the reverse proxy's job.
+    disableRequestLogging: true,
+    trustProxy: false,
+    bodyLimit: 1024 * 1024,
+    routerOptions: { ignoreTrailingSlash: true },
+  })
+
+  await app.register(dbPlugin, { config: options.config, db: options.db })
+  await app.register(securityPlugin)
+  await app.register(viewPlugin)
+  await app.register(authPlugin)
+
+  await app.register(healthRoutes)
+  await app.register(loginRoutes, { rateLimit: options.loginRateLimit ?? { max: 10, timeWindow: 5 * 60_000 } })
+  app.get('/', async (_req, reply) => reply.redirect('/admin', 303))
+
+  await app.register(
+    async (admin) => {
+      admin.addHook('preHandler', app.requireUser())
+      admin.addHook('preHandler', async (req, reply) => {
+        reply.locals = { user: req.user, csrfToken: reply.generateCsrf(), currentPath: req.url }
+      })
+      admin.get('/', async (_req, reply) => reply.redirect('/admin/customers', 303))
+      await admin.register(customerRoutes, { prefix: '/customers' })
+      await admin.register(importRoutes, { prefix: '/imports' })
+      await admin.register(userRoutes, { prefix: '/users' })
+    },
+    { prefix: '/admin' },
+  )
+
+  app.setErrorHandler(errorHandler)
+  app.setNotFoundHandler((req, reply) =>
+    sendError(req, reply, 404, 'not_found', 'Page not found', 'There is nothing at this address.'),
+  )
+  return app
+}
+
+function errorHandler(this: FastifyInstance, error: FastifyError | Error, req: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof AppError) {
+    return sendError(req, reply, error.statusCode, error.code, headingFor(error.statusCode), error.message)
+  }
+  if (error instanceof ZodError) {
+    const issue = error.issues[0]
+    const where = issue?.path.length ? `${issue.path.join('.')}: ` : ''
+    return sendError(req, reply, 400, 'invalid_input', 'Invalid input', `${where}${issue?.message ?? 'invalid input'}`)
+  }
+  const status = (error as FastifyError).statusCode ?? 500
+  const code = (error as FastifyError).code ?? 'error'
+  if (code === 'FST_CSRF_INVALID_TOKEN' || code === 'FST_CSRF_MISSING_SECRET') {
+    return sendError(req, reply, 403, 'csrf', 'Form expired', 'This form has expired or did not come from this site. Reload the page and try again.')
+  }
+  if (status < 500) return sendError(req, reply, status, code, headingFor(status), error.message)
+  req.log.error({ err: error }, 'request failed')
+  // 5xx: the user gets no internals.
+  return sendError(req, reply, 500, 'internal', 'Something went wrong', 'The error has been logged. Please try again.')
+}
+
+function headingFor(status: number): string {
+  return (
+    { 400: 'Please check your input', 401: 'Sign in required', 403: 'Not allowed', 404: 'Not found', 409: 'Conflict', 413: 'Too large', 429: 'Too many requests' }[status] ??
+    'Something went wrong'
+  )
+}
+
+function sendError(req: FastifyRequest, reply: FastifyReply, status: number, code: string, heading: string, message: string) {
+  reply.code(status)
+  const wantsJson = req.url.startsWith('/api/') || (!req.headers.accept?.includes('text/html') && req.headers.accept?.includes('application/json'))
+  if (wantsJson) return reply.send({ error: { code, message } })
+  const csrfToken = req.user ? reply.generateCsrf() : undefined
+  return reply.view('error', { title: heading, heading, message, statusCode: status, user: req.user, csrfToken })
+}

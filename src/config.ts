@@ -1,0 +1,63 @@
+import { z } from 'zod'
+
+/** Environment variables (SPEC §12) → a validated, frozen Config. */
+const envSchema = z.object({
+  COMEBACK_DB: z.string().min(1).default('./data/comeback.db'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  MAIL_FROM: z.string().min(3).default('Comeback <noreply@localhost>'),
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  DEFAULT_LOCALE: z.enum(['de', 'en']).default('de'),
+  DEFAULT_CURRENCY: z
+    .string()
+    .regex(/^[A-Za-z]{3}$/, 'must be a 3-letter ISO 4217 code')
+    .transform((s) => s.toUpperCase())
+    .default('EUR'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+})
+
+export type Config = Readonly<{
+  dbFile: string
+  host: string
+  port: number
+  baseUrl: string
+  smtpUrl: string | undefined
+  mailFrom: string
+  sessionSecret: string | undefined
+  defaultLocale: 'de' | 'en'
+  defaultCurrency: string
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL']
+  /** Cookies get the Secure flag when the app is served over https. */
+  secureCookies: boolean
+}>
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError'
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty variables count as unset, as in most .env files.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
+  const parsed = envSchema.safeParse(present)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`)
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`)
+  }
+  const e = parsed.data
+  const baseUrl = (e.BASE_URL ?? `http://${e.HOST.includes(':') ? `[${e.HOST}]` : e.HOST}:${e.PORT}`).replace(/\/+$/, '')
+  return Object.freeze({
+    dbFile: e.COMEBACK_DB,
+    host: e.HOST,
+    port: e.PORT,
+    baseUrl,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    sessionSecret: e.SESSION_SECRET,
+    defaultLocale: e.DEFAULT_LOCALE,
+    defaultCurrency: e.DEFAULT_CURRENCY,
+    logLevel: e.LOG_LEVEL,
+    secureCookies: baseUrl.startsWith('https://'),
+  })
+}

@@ -1,0 +1,48 @@
+import { mkdirSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import Database from 'better-sqlite3'
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
+import { readMigrationFiles } from 'drizzle-orm/migrator'
+import * as schema from './schema.ts'
+
+export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database }
+
+export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations')
+
+/** Open (and create) the database file with the pragmas every connection needs. */
+export function openDatabase(file: string): Db {
+  if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true })
+  const sqlite = new Database(file)
+  if (file !== ':memory:') sqlite.pragma('journal_mode = WAL')
+  sqlite.pragma('synchronous = NORMAL')
+  sqlite.pragma('foreign_keys = ON')
+  sqlite.pragma('busy_timeout = 5000')
+  // Temporary tables (import staging) go to a file, so memory stays flat for large imports.
+  sqlite.pragma('temp_store = FILE')
+  return drizzle(sqlite, { schema }) as Db
+}
+
+export function migrateDatabase(db: Db): void {
+  migrate(db, { migrationsFolder })
+}
+
+/** True when every migration in the folder has been applied. */
+export function migrationsApplied(db: Db): boolean {
+  const journal = db.$client
+    .prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'")
+    .get() as { n: number }
+  if (journal.n === 0) return false
+  const applied = db.$client.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number }
+  return applied.n >= expectedMigrationCount()
+}
+
+let expected: number | undefined
+function expectedMigrationCount(): number {
+  if (expected === undefined) {
+    // readMigrationFiles is what migrate() itself uses to list the folder.
+    expected = readMigrationFiles({ migrationsFolder }).length
+  }
+  return expected
+}

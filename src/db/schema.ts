@@ -1,0 +1,163 @@
+import { sql } from 'drizzle-orm'
+import { check, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+
+// Timestamps are ISO 8601 UTC strings (`2026-11-24T06:15:54.000Z`); they sort as text.
+const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`
+
+export const customers = sqliteTable(
+  'customers',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** The shop's own id: the upsert key of imports and the API. */
+    externalId: text('external_id').notNull(),
+    email: text('email'),
+    firstName: text('first_name'),
+    lastName: text('last_name'),
+    locale: text('locale', { enum: ['de', 'en'] }).notNull(),
+    emailConsent: text('email_consent', { enum: ['granted', 'existing_customer', 'objected', 'unknown'] })
+      .notNull()
+      .default('unknown'),
+    phone: text('phone'),
+    phoneConsent: text('phone_consent', { enum: ['granted', 'existing_customer', 'objected', 'unknown'] })
+      .notNull()
+      .default('unknown'),
+    /** When the shop created the customer (from the import), not when Comeback saw it. */
+    createdAt: text('created_at'),
+    insertedAt: text('inserted_at').notNull().default(now),
+    updatedAt: text('updated_at').notNull().default(now),
+  },
+  (t) => [
+    uniqueIndex('customers_external_id').on(t.externalId),
+    index('customers_email').on(t.email),
+    index('customers_last_name').on(t.lastName),
+  ],
+)
+
+export const orders = sqliteTable(
+  'orders',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    externalId: text('external_id').notNull(),
+    customerId: integer('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    orderedAt: text('ordered_at').notNull(),
+    /** Hundredths of the currency unit. */
+    totalCents: integer('total_cents').notNull(),
+    currency: text('currency').notNull(),
+    /** Product or category names, joined by `|` as in the CSV. */
+    items: text('items'),
+    couponCode: text('coupon_code'),
+    status: text('status', { enum: ['completed', 'cancelled', 'returned'] }).notNull().default('completed'),
+    insertedAt: text('inserted_at').notNull().default(now),
+    updatedAt: text('updated_at').notNull().default(now),
+  },
+  (t) => [
+    uniqueIndex('orders_external_id').on(t.externalId),
+    index('orders_customer_ordered_at').on(t.customerId, t.orderedAt),
+    check('orders_total_not_negative', sql`${t.totalCents} >= 0`),
+  ],
+)
+
+/**
+ * Every change of a customer's contact consent, kept so that consent can be proven later:
+ * what it became, what it was, where it came from, who or what made the change, the wording shown.
+ */
+export const consentEvents = sqliteTable(
+  'consent_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    customerId: integer('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    channel: text('channel', { enum: ['email', 'phone'] }).notNull(),
+    status: text('status', { enum: ['granted', 'existing_customer', 'objected', 'unknown'] }).notNull(),
+    previousStatus: text('previous_status', { enum: ['granted', 'existing_customer', 'objected', 'unknown'] }),
+    /** import, api, admin, survey, unsubscribe, double_opt_in … */
+    source: text('source').notNull(),
+    /** The user, the import file or `customer` for the customer's own action. */
+    actor: text('actor').notNull(),
+    wording: text('wording'),
+    detail: text('detail'),
+    createdAt: text('created_at').notNull().default(now),
+  },
+  (t) => [index('consent_events_customer').on(t.customerId, t.createdAt)],
+)
+
+export const users = sqliteTable(
+  'users',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    email: text('email').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    role: text('role', { enum: ['admin', 'manager', 'staff'] }).notNull(),
+    createdAt: text('created_at').notNull().default(now),
+    disabledAt: text('disabled_at'),
+  },
+  (t) => [uniqueIndex('users_email').on(t.email)],
+)
+
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    /** SHA-256 of the cookie's token: a stolen database does not give live sessions. */
+    idHash: text('id_hash').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: text('created_at').notNull().default(now),
+    lastSeenAt: text('last_seen_at').notNull().default(now),
+    expiresAt: text('expires_at').notNull(),
+  },
+  (t) => [index('sessions_user').on(t.userId)],
+)
+
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: text('at').notNull().default(now),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    subject: text('subject'),
+    /** JSON */
+    detail: text('detail'),
+  },
+  (t) => [index('audit_log_at').on(t.at)],
+)
+
+/** Small key → JSON value store: generated secrets and admin-editable settings. */
+export const settings = sqliteTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  updatedAt: text('updated_at').notNull().default(now),
+})
+
+export const importRuns = sqliteTable(
+  'import_runs',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind', { enum: ['customers', 'orders'] }).notNull(),
+    fileName: text('file_name').notNull(),
+    fileBytes: integer('file_bytes').notNull().default(0),
+    status: text('status', { enum: ['running', 'done', 'rejected', 'failed'] }).notNull(),
+    dryRun: integer('dry_run', { mode: 'boolean' }).notNull().default(false),
+    skipInvalid: integer('skip_invalid', { mode: 'boolean' }).notNull().default(false),
+    bytesRead: integer('bytes_read').notNull().default(0),
+    rowsRead: integer('rows_read').notNull().default(0),
+    /** The ImportReport as JSON, once finished. */
+    report: text('report'),
+    actor: text('actor').notNull(),
+    startedAt: text('started_at').notNull().default(now),
+    finishedAt: text('finished_at'),
+  },
+  (t) => [index('import_runs_started').on(t.startedAt)],
+)
+
+export type Customer = typeof customers.$inferSelect
+export type Order = typeof orders.$inferSelect
+export type ConsentEvent = typeof consentEvents.$inferSelect
+export type User = typeof users.$inferSelect
+export type ImportRun = typeof importRuns.$inferSelect
+export type ConsentStatus = Customer['emailConsent']
+export type Role = User['role']

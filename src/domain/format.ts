@@ -1,0 +1,46 @@
+/** How numbers, money and dates look on the pages and in mails. */
+
+export function formatMoney(cents: number | null | undefined, currency = 'EUR', locale = 'en'): string {
+  if (cents === null || cents === undefined) return '–'
+  return new Intl.NumberFormat(locale === 'de' ? 'de-DE' : 'en-GB', { style: 'currency', currency }).format(cents / 100)
+}
+
+export function formatNumber(n: number | null | undefined, digits = 0, locale = 'en'): string {
+  if (n === null || n === undefined || Number.isNaN(n)) return '–'
+  return new Intl.NumberFormat(locale === 'de' ? 'de-DE' : 'en-GB', {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  }).format(n)
+}
+
+/** `2026-11-24` from an ISO timestamp. */
+export function formatDate(iso: string | null | undefined): string {
+  return iso ? iso.slice(0, 10) : '–'
+}
+
+/** `2026-11-24 06:15` (UTC) from an ISO timestamp. */
+export function formatDateTime(iso: string | null | undefined): string {
+  return iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)}` : '–'
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`
+}
+
+export const consentLabels: Record<string, string> = {
+  granted: 'Granted',
+  existing_customer: 'Existing customer',
+  objected: 'Objected',
+  unknown: 'Unknown',
+}
+
+export const fmt = {
+  money: formatMoney,
+  number: formatNumber,
+  date: formatDate,
+  dateTime: formatDateTime,
+  bytes: formatBytes,
+  consent: (c: string | null | undefined) => (c ? (consentLabels[c] ?? c) : '–'),
+}

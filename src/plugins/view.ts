@@ -1,0 +1,51 @@
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import fastifyStatic from '@fastify/static'
+import view from '@fastify/view'
+import { Eta } from 'eta'
+import fp from 'fastify-plugin'
+import { fmt } from '../domain/format.ts'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+export const viewsDir = resolve(root, 'views')
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** True for htmx requests: routes answer with a fragment, without the layout. */
+    isHtmx: boolean
+  }
+  interface FastifyReply {
+    /** Data every template of the request sees (user, CSRF token, current path). */
+    locals: Record<string, unknown> | undefined
+  }
+}
+
+/** Eta templates (escaped by default), the static files and htmx, served by the app itself. */
+export default fp(
+  async (app) => {
+    const eta = new Eta({ views: viewsDir, cache: process.env.NODE_ENV !== 'development', autoEscape: true, autoTrim: false })
+    await app.register(view, {
+      engine: { eta },
+      templates: viewsDir,
+      defaultContext: { fmt },
+    })
+    await app.register(fastifyStatic, {
+      root: resolve(root, 'static'),
+      prefix: '/static/',
+      maxAge: '1h',
+    })
+    // htmx straight from node_modules: never a CDN, always the installed version.
+    await app.register(fastifyStatic, {
+      root: resolve(root, 'node_modules/htmx.org/dist'),
+      prefix: '/static/vendor/',
+      allowedPath: (path) => path === '/htmx.min.js',
+      decorateReply: false,
+      maxAge: '1d',
+    })
+    app.decorateRequest('isHtmx', false)
+    app.addHook('onRequest', async (req) => {
+      req.isHtmx = req.headers['hx-request'] === 'true'
+    })
+  },
+  { name: 'view' },
+)

@@ -1,0 +1,260 @@
+import type { Database } from 'better-sqlite3'
+import { nanoid } from 'nanoid'
+import type { CustomerRecord, ImportKind, OrderRecord, RowProblem } from '../domain/import-records.ts'
+
+/**
+ * A temporary staging table for one import: valid records are streamed into it in batches,
+ * then checked as a whole (duplicates, unknown customers) and merged into the real tables in
+ * one transaction. Memory stays flat whatever the file size: the rows live in SQLite.
+ */
+
+const stageColumns: Record<ImportKind, string[]> = {
+  customers: [
+    'external_id',
+    'email',
+    'first_name',
+    'last_name',
+    'locale',
+    'email_consent',
+    'phone',
+    'phone_consent',
+    'created_at',
+  ],
+  orders: ['external_id', 'customer_external_id', 'ordered_at', 'total_cents', 'currency', 'items', 'coupon_code', 'status'],
+}
+
+export interface MergeCounts {
+  inserted: number
+  updated: number
+  unchanged: number
+  /** Customers whose recorded objection an import tried to lift (it stays). */
+  objectionsKept: number
+}
+
+export interface MergeOptions {
+  apply: boolean
+  skipInvalid: boolean
+  actor: string
+  detail: string
+  defaultLocale: string
+  defaultCurrency: string
+  maxProblems: number
+}
+
+export class ImportStage {
+  readonly table: string
+  private readonly insert
+  private pending: unknown[][] = []
+  private readonly flush
+
+  constructor(
+    private readonly sqlite: Database,
+    readonly kind: ImportKind,
+  ) {
+    this.table = `import_stage_${nanoid(10).replace(/[^A-Za-z0-9]/g, '_')}`
+    const cols = stageColumns[kind]
+    const extra =
+      kind === 'customers'
+        ? 'customer_id INTEGER, prev_email_consent TEXT, prev_phone_consent TEXT, changed INTEGER NOT NULL DEFAULT 0'
+        : 'customer_id INTEGER, order_id INTEGER, changed INTEGER NOT NULL DEFAULT 0'
+    sqlite.exec(
+      `CREATE TEMP TABLE ${this.table} (line INTEGER NOT NULL, ${cols.map((c) => `${c} ${c === 'total_cents' ? 'INTEGER' : 'TEXT'}`).join(', ')}, problem TEXT, ${extra})`,
+    )
+    this.insert = sqlite.prepare(
+      `INSERT INTO ${this.table} (line, ${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')}, ?)`,
+    )
+    this.flush = sqlite.transaction((rows: unknown[][]) => {
+      for (const row of rows) this.insert.run(row)
+    })
+  }
+
+  add(record: CustomerRecord | OrderRecord, line: number): void {
+    const values =
+      this.kind === 'customers'
+        ? customerValues(record as CustomerRecord)
+        : orderValues(record as OrderRecord)
+    this.pending.push([line, ...values])
+    if (this.pending.length >= 2000) this.flushPending()
+  }
+
+  private flushPending(): void {
+    if (this.pending.length === 0) return
+    this.flush(this.pending)
+    this.pending = []
+  }
+
+  /**
+   * Check the staged rows as a whole and, when `apply` is set and nothing is invalid (or invalid
+   * rows are skipped), merge them, all in one transaction. Returns the problems found and the counts.
+   */
+  merge(options: MergeOptions): { problems: RowProblem[]; invalidRows: number; counts: MergeCounts; applied: boolean } {
+    this.flushPending()
+    const t = this.table
+    const run = this.sqlite.transaction(() => {
+      this.sqlite.exec(`CREATE INDEX IF NOT EXISTS temp.${t}_ext ON ${t} (external_id)`)
+      const problems: RowProblem[] = []
+      const idColumn = this.kind === 'customers' ? 'customer_id' : 'order_id'
+
+      // Repeated ids: the first row stands, each later one is a problem.
+      const duplicateWhere = `line > (SELECT MIN(d.line) FROM ${t} d WHERE d.external_id = ${t}.external_id)`
+      for (const row of this.sqlite
+        .prepare(
+          `SELECT line, external_id AS id, (SELECT MIN(d.line) FROM ${t} d WHERE d.external_id = ${t}.external_id) AS first
+           FROM ${t} WHERE ${duplicateWhere} ORDER BY line LIMIT ?`,
+        )
+        .all(options.maxProblems) as { line: number; id: string; first: number }[]) {
+        problems.push({ line: row.line, column: idColumn, reason: `"${row.id}" appears again (first on line ${row.first})` })
+      }
+      this.sqlite.exec(`UPDATE ${t} SET problem = 'duplicate' WHERE ${duplicateWhere}`)
+
+      if (this.kind === 'orders') {
+        this.sqlite.exec(
+          `UPDATE ${t} SET customer_id = c.id FROM customers c WHERE c.external_id = ${t}.customer_external_id`,
+        )
+        for (const row of this.sqlite
+          .prepare(`SELECT line, customer_external_id AS id FROM ${t} WHERE customer_id IS NULL AND problem IS NULL ORDER BY line LIMIT ?`)
+          .all(options.maxProblems) as { line: number; id: string }[]) {
+          problems.push({ line: row.line, column: 'customer_id', reason: `customer "${row.id}" does not exist (import customers first)` })
+        }
+        this.sqlite.exec(`UPDATE ${t} SET problem = 'unknown customer' WHERE customer_id IS NULL AND problem IS NULL`)
+      }
+
+      const invalidRows = (this.sqlite.prepare(`SELECT count(*) AS n FROM ${t} WHERE problem IS NOT NULL`).get() as { n: number }).n
+      const counts = this.kind === 'customers' ? this.compareCustomers() : this.compareOrders()
+      const applied = options.apply && (invalidRows === 0 || options.skipInvalid)
+      if (applied) {
+        if (this.kind === 'customers') this.applyCustomers(options)
+        else this.applyOrders(options)
+      }
+      problems.sort((a, b) => a.line - b.line)
+      return { problems: problems.slice(0, options.maxProblems), invalidRows, counts, applied }
+    })
+    return run()
+  }
+
+  private compareCustomers(): MergeCounts {
+    const t = this.table
+    const sticky = (col: string) =>
+      `CASE WHEN c.${col} = 'objected' THEN 'objected' ELSE coalesce(${t}.${col}, c.${col}) END`
+    const differs = ['email', 'first_name', 'last_name', 'locale', 'phone', 'created_at']
+      .map((col) => `coalesce(${t}.${col}, c.${col}) IS NOT c.${col}`)
+      .concat([`${sticky('email_consent')} IS NOT c.email_consent`, `${sticky('phone_consent')} IS NOT c.phone_consent`])
+      .join(' OR ')
+    this.sqlite.exec(
+      `UPDATE ${t} SET customer_id = c.id, prev_email_consent = c.email_consent, prev_phone_consent = c.phone_consent,
+         changed = (${differs})
+       FROM customers c WHERE c.external_id = ${t}.external_id AND ${t}.problem IS NULL`,
+    )
+    return this.counts(
+      `sum(customer_id IS NULL)`,
+      `sum(customer_id IS NOT NULL AND (
+         (prev_email_consent = 'objected' AND email_consent IS NOT NULL AND email_consent <> 'objected') OR
+         (prev_phone_consent = 'objected' AND phone_consent IS NOT NULL AND phone_consent <> 'objected')))`,
+    )
+  }
+
+  private compareOrders(): MergeCounts {
+    const t = this.table
+    const differs = ['ordered_at', 'total_cents', 'currency', 'items', 'coupon_code', 'status']
+      .map((col) => `coalesce(${t}.${col}, o.${col}) IS NOT o.${col}`)
+      .concat([`${t}.customer_id IS NOT o.customer_id`])
+      .join(' OR ')
+    this.sqlite.exec(
+      `UPDATE ${t} SET order_id = o.id, changed = (${differs})
+       FROM orders o WHERE o.external_id = ${t}.external_id AND ${t}.problem IS NULL`,
+    )
+    return this.counts('sum(order_id IS NULL)', '0')
+  }
+
+  private counts(insertedExpr: string, objectionsExpr: string): MergeCounts {
+    const row = this.sqlite
+      .prepare(
+        `SELECT count(*) AS total, coalesce(${insertedExpr}, 0) AS inserted, coalesce(sum(changed), 0) AS updated,
+                coalesce(${objectionsExpr}, 0) AS objectionsKept
+         FROM ${this.table} WHERE problem IS NULL`,
+      )
+      .get() as { total: number; inserted: number; updated: number; objectionsKept: number }
+    return {
+      inserted: row.inserted,
+      updated: row.updated,
+      unchanged: row.total - row.inserted - row.updated,
+      objectionsKept: row.objectionsKept,
+    }
+  }
+
+  private applyCustomers(options: MergeOptions): void {
+    const t = this.table
+    const now = new Date().toISOString()
+    this.sqlite
+      .prepare(
+        `INSERT INTO customers (external_id, email, first_name, last_name, locale, email_consent, phone, phone_consent, created_at, inserted_at, updated_at)
+         SELECT external_id, email, first_name, last_name, coalesce(locale, @locale), coalesce(email_consent, 'unknown'), phone,
+                coalesce(phone_consent, 'unknown'), created_at, @now, @now
+         FROM ${t} WHERE problem IS NULL AND customer_id IS NULL ORDER BY line`,
+      )
+      .run({ locale: options.defaultLocale, now })
+    const sticky = (col: string) =>
+      `CASE WHEN customers.${col} = 'objected' THEN 'objected' ELSE coalesce(s.${col}, customers.${col}) END`
+    this.sqlite
+      .prepare(
+        `UPDATE customers SET
+           email = coalesce(s.email, customers.email), first_name = coalesce(s.first_name, customers.first_name),
+           last_name = coalesce(s.last_name, customers.last_name), locale = coalesce(s.locale, customers.locale),
+           email_consent = ${sticky('email_consent')}, phone = coalesce(s.phone, customers.phone),
+           phone_consent = ${sticky('phone_consent')}, created_at = coalesce(s.created_at, customers.created_at),
+           updated_at = @now
+         FROM ${t} s WHERE s.customer_id = customers.id AND s.changed AND s.problem IS NULL`,
+      )
+      .run({ now })
+    // Every consent that the import set or changed becomes an event, so that it can be proven later.
+    for (const channel of ['email', 'phone'] as const) {
+      this.sqlite
+        .prepare(
+          `INSERT INTO consent_events (customer_id, channel, status, previous_status, source, actor, detail, created_at)
+           SELECT c.id, '${channel}', c.${channel}_consent, s.prev_${channel}_consent, 'import', @actor,
+                  @detail || ', line ' || s.line, @now
+           FROM ${t} s JOIN customers c ON c.external_id = s.external_id
+           WHERE s.problem IS NULL AND c.${channel}_consent IS NOT coalesce(s.prev_${channel}_consent, 'unknown')`,
+        )
+        .run({ actor: options.actor, detail: options.detail, now })
+    }
+  }
+
+  private applyOrders(options: MergeOptions): void {
+    const t = this.table
+    const now = new Date().toISOString()
+    this.sqlite
+      .prepare(
+        `INSERT INTO orders (external_id, customer_id, ordered_at, total_cents, currency, items, coupon_code, status, inserted_at, updated_at)
+         SELECT external_id, customer_id, ordered_at, total_cents, coalesce(currency, @currency), items, coupon_code,
+                coalesce(status, 'completed'), @now, @now
+         FROM ${t} WHERE problem IS NULL AND order_id IS NULL ORDER BY line`,
+      )
+      .run({ currency: options.defaultCurrency, now })
+    this.sqlite
+      .prepare(
+        `UPDATE orders SET
+           customer_id = s.customer_id, ordered_at = s.ordered_at, total_cents = s.total_cents,
+           currency = coalesce(s.currency, orders.currency), items = coalesce(s.items, orders.items),
+           coupon_code = coalesce(s.coupon_code, orders.coupon_code), status = coalesce(s.status, orders.status),
+           updated_at = @now
+         FROM ${t} s WHERE s.order_id = orders.id AND s.changed AND s.problem IS NULL`,
+      )
+      .run({ now })
+  }
+
+  drop(): void {
+    this.pending = []
+    this.sqlite.exec(`DROP TABLE IF EXISTS ${this.table}`)
+  }
+}
+
+function customerValues(r: CustomerRecord): unknown[] {
+  return [r.externalId, r.email, r.firstName, r.lastName, r.locale, r.emailConsent, r.phone, r.phoneConsent, r.createdAt].map(nullish)
+}
+
+function orderValues(r: OrderRecord): unknown[] {
+  return [r.externalId, r.customerExternalId, r.orderedAt, r.totalCents, r.currency, r.items, r.couponCode, r.status].map(nullish)
+}
+
+const nullish = (v: unknown) => (v === undefined ? null : v)

@@ -1,0 +1,91 @@
+import { createWriteStream, mkdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import multipart from '@fastify/multipart'
+import type { FastifyPluginAsync } from 'fastify'
+import { nanoid } from 'nanoid'
+import { z } from 'zod'
+import { AppError, notFound } from '../../../domain/errors.ts'
+import { getImportRun, listImportRuns } from '../../../repos/import-runs.ts'
+import { startImportRun, type ImportReport } from '../../../services/import.ts'
+
+const MAX_UPLOAD_BYTES = 2 * 1024 * 1024 * 1024
+
+const uploadFields = z.object({
+  kind: z.enum(['customers', 'orders'], { error: 'Choose whether the file holds customers or orders.' }),
+  dry_run: z.literal('on').optional(),
+  skip_invalid: z.literal('on').optional(),
+})
+
+const idParams = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/) })
+
+/** /admin/imports: upload customers.csv or orders.csv, watch its progress, read the report. Admins only. */
+const importRoutes: FastifyPluginAsync = async (app) => {
+  await app.register(multipart, { limits: { files: 1, fileSize: MAX_UPLOAD_BYTES, fields: 10 } })
+  const uploadDir = app.config.dbFile === ':memory:' ? join(tmpdir(), 'comeback-uploads') : join(dirname(resolve(app.config.dbFile)), 'uploads')
+  const admin = { preHandler: app.requireUser('admin') }
+
+  app.get('/', admin, async (_req, reply) => {
+    return reply.view('admin/imports/index', { title: 'Import', runs: listImportRuns(app.db).map(withReport) })
+  })
+
+  app.post('/', admin, async (req, reply) => {
+    if (!req.isMultipart()) throw new AppError('Choose a CSV file to upload.')
+    const file = await req.file()
+    if (!file) throw new AppError('Choose a CSV file to upload.')
+    // Fields sent before the file input are available here; the form puts them first.
+    const raw = Object.fromEntries(
+      Object.entries(file.fields).flatMap(([k, v]) => (v && !Array.isArray(v) && v.type === 'field' ? [[k, String(v.value)]] : [])),
+    )
+    const fields = uploadFields.safeParse(raw)
+    if (!fields.success) {
+      file.file.resume()
+      throw new AppError(fields.error.issues[0]!.message)
+    }
+    if (!file.filename) {
+      file.file.resume()
+      throw new AppError('Choose a CSV file to upload.')
+    }
+    mkdirSync(uploadDir, { recursive: true })
+    const runId = nanoid(12)
+    const path = join(uploadDir, `${runId}.csv`)
+    await pipeline(file.file, createWriteStream(path))
+    if (file.file.truncated) {
+      rmSync(path, { force: true })
+      throw new AppError('The file is larger than the 2 GiB upload limit; import it with `comeback import` instead.', 413, 'too_large')
+    }
+    const { done } = startImportRun(app.db, path, {
+      runId,
+      kind: fields.data.kind,
+      fileName: file.filename,
+      dryRun: fields.data.dry_run === 'on',
+      skipInvalid: fields.data.skip_invalid === 'on',
+      actor: req.user!.email,
+      defaultLocale: app.config.defaultLocale,
+      defaultCurrency: app.config.defaultCurrency,
+    })
+    // The import goes on after this response; the run page shows its progress and report.
+    done
+      .catch((error: unknown) => req.log.error({ err: error, runId }, 'import failed'))
+      .finally(() => rmSync(path, { force: true }))
+    const location = `/admin/imports/${runId}`
+    if (req.isHtmx) return reply.header('HX-Redirect', location).code(204).send()
+    return reply.redirect(location, 303)
+  })
+
+  app.get('/:id', admin, async (req, reply) => {
+    const { id } = idParams.parse(req.params)
+    const run = getImportRun(app.db, id)
+    if (!run) throw notFound('Import')
+    const data = { title: `Import of ${run.fileName}`, run: withReport(run) }
+    if (req.isHtmx && req.headers['hx-target'] === 'import-status') return reply.view('admin/imports/_status', data)
+    return reply.view('admin/imports/show', { ...data, refreshSeconds: run.status === 'running' ? 2 : undefined })
+  })
+}
+
+function withReport<T extends { report: string | null }>(run: T) {
+  return { ...run, parsed: run.report ? (JSON.parse(run.report) as Partial<ImportReport>) : null }
+}
+
+export default importRoutes

@@ -1,0 +1,42 @@
+import type { Db } from '../db/client.ts'
+import { notFound } from '../domain/errors.ts'
+import {
+  getCustomer,
+  listConsentEvents,
+  listCustomerOrders,
+  listCustomers,
+  type CustomerListQuery,
+} from '../repos/customers.ts'
+
+export { listCustomers, type CustomerListQuery }
+
+/** Everything staff see about one customer before they call: facts, orders, consent history. */
+export function customerProfile(db: Db, id: number) {
+  const customer = getCustomer(db, id)
+  if (!customer) throw notFound('Customer')
+  const orders = listCustomerOrders(db, id)
+  const completed = orders.filter((o) => o.status === 'completed')
+  const spendCents = completed.reduce((s, o) => s + o.totalCents, 0)
+  const itemCounts = new Map<string, number>()
+  for (const o of completed) {
+    for (const item of o.items?.split('|') ?? []) itemCounts.set(item, (itemCounts.get(item) ?? 0) + 1)
+  }
+  const favouriteItems = [...itemCounts.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, 3)
+    .map(([item]) => item)
+  return {
+    customer,
+    orders,
+    consentEvents: listConsentEvents(db, id),
+    summary: {
+      orders: completed.length,
+      firstOrderAt: completed.at(-1)?.orderedAt ?? null,
+      lastOrderAt: completed[0]?.orderedAt ?? null,
+      spendCents,
+      averageCents: completed.length > 0 ? Math.round(spendCents / completed.length) : null,
+      currency: completed[0]?.currency ?? null,
+      favouriteItems,
+    },
+  }
+}

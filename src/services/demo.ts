@@ -1,0 +1,37 @@
+import type { Db } from '../db/client.ts'
+import { generateDemoShop, type DemoShopOptions } from '../domain/demo-shop.ts'
+import { AppError } from '../domain/errors.ts'
+import { countCustomers } from '../repos/customers.ts'
+import { addAuditEntry } from '../repos/audit.ts'
+import { ImportBatch } from './import.ts'
+
+/** Load the demo shop into an empty database, through the same import path as a CSV file. */
+export function loadDemoShop(
+  db: Db,
+  options: DemoShopOptions & { defaultLocale: string; defaultCurrency: string },
+): { customers: number; orders: number } {
+  if (countCustomers(db) > 0) {
+    throw new AppError('The database already has customers; the demo shop is only loaded into an empty database.', 409, 'not_empty')
+  }
+  const common = { actor: 'demo', defaultLocale: options.defaultLocale, defaultCurrency: options.defaultCurrency }
+  const customerBatch = new ImportBatch(db, { ...common, kind: 'customers' })
+  const orderBatch = new ImportBatch(db, { ...common, kind: 'orders' })
+  try {
+    for (const { customer, orders } of generateDemoShop(options)) {
+      customerBatch.addRecord(customer)
+      for (const order of orders) orderBatch.addRecord(order)
+    }
+  } catch (e) {
+    customerBatch.discard()
+    orderBatch.discard()
+    throw e
+  }
+  const customers = customerBatch.finish(null)
+  const orders = orderBatch.finish(null)
+  addAuditEntry(db, {
+    actor: 'demo',
+    action: 'demo.load',
+    detail: { seed: options.seed, customers: customers.inserted, orders: orders.inserted },
+  })
+  return { customers: customers.inserted, orders: orders.inserted }
+}

@@ -1,0 +1,326 @@
+import { createReadStream, statSync } from 'node:fs'
+import { basename } from 'node:path'
+import { Readable, Transform } from 'node:stream'
+import { parse } from 'csv-parse'
+import { nanoid } from 'nanoid'
+import type { Db } from '../db/client.ts'
+import {
+  mapHeader,
+  parseRecord,
+  type CustomerRecord,
+  type ImportKind,
+  type OrderRecord,
+  type RowProblem,
+} from '../domain/import-records.ts'
+import { addAuditEntry } from '../repos/audit.ts'
+import { ImportStage, type MergeCounts } from '../repos/import-stage.ts'
+import { insertImportRun, updateImportRun } from '../repos/import-runs.ts'
+
+/** At most this many problems are listed in a report; all are counted. */
+export const MAX_LISTED_PROBLEMS = 1000
+
+export interface ImportOptions {
+  kind: ImportKind
+  dryRun?: boolean
+  skipInvalid?: boolean
+  /** Who imports: a user's email, `cli`, `demo`, `api:<key>`. */
+  actor: string
+  defaultLocale: string
+  defaultCurrency: string
+}
+
+export interface ImportReport extends MergeCounts {
+  kind: ImportKind
+  fileName: string | null
+  dryRun: boolean
+  skipInvalid: boolean
+  /** Data rows read (the header not counted). */
+  rowsRead: number
+  invalidRows: number
+  /** True when the rows were written (never on a dry run, nor when invalid rows blocked the import). */
+  imported: boolean
+  problems: RowProblem[]
+  warnings: string[]
+  /** A problem with the file as a whole (empty, wrong header, broken quoting): nothing was imported. */
+  fileError: string | null
+}
+
+export interface ImportProgress {
+  bytesRead: number
+  totalBytes: number
+  rowsRead: number
+}
+
+/**
+ * Collects records (from a CSV file, the JSON API or the demo generator), checks them and merges
+ * them in one transaction: one way for every source of customers and orders.
+ */
+export class ImportBatch {
+  private readonly stage: ImportStage
+  private readonly rowProblems: RowProblem[] = []
+  private rowInvalid = 0
+  rowsRead = 0
+  readonly warnings: string[] = []
+
+  constructor(
+    private readonly db: Db,
+    private readonly options: ImportOptions,
+  ) {
+    this.stage = new ImportStage(db.$client, options.kind)
+  }
+
+  /** Validate one raw row (column name → value) and stage it when valid. */
+  addRow(row: Record<string, unknown>, line: number): void {
+    this.rowsRead++
+    const result = parseRecord(this.options.kind, row, line)
+    if ('record' in result) {
+      this.stage.add(result.record, line)
+    } else {
+      this.rowInvalid++
+      for (const p of result.problems) this.addProblem(p)
+    }
+  }
+
+  /** Stage a record that is already valid (the demo generator). */
+  addRecord(record: CustomerRecord | OrderRecord): void {
+    this.rowsRead++
+    this.stage.add(record, this.rowsRead)
+  }
+
+  /** A row that could not even be read as a row (wrong number of fields). */
+  addInvalidRow(problem: RowProblem): void {
+    this.rowsRead++
+    this.rowInvalid++
+    this.addProblem(problem)
+  }
+
+  private addProblem(p: RowProblem): void {
+    if (this.rowProblems.length < MAX_LISTED_PROBLEMS) this.rowProblems.push(p)
+  }
+
+  finish(fileName: string | null, fileError: string | null = null): ImportReport {
+    const dryRun = this.options.dryRun ?? false
+    const skipInvalid = this.options.skipInvalid ?? false
+    try {
+      const merged = this.stage.merge({
+        apply: !dryRun && fileError === null && (this.rowInvalid === 0 || skipInvalid),
+        skipInvalid,
+        actor: this.options.actor,
+        detail: `${this.options.kind} import${fileName ? ` of ${fileName}` : ''}`,
+        defaultLocale: this.options.defaultLocale,
+        defaultCurrency: this.options.defaultCurrency,
+        maxProblems: MAX_LISTED_PROBLEMS,
+      })
+      const problems = [...this.rowProblems, ...merged.problems].sort((a, b) => a.line - b.line).slice(0, MAX_LISTED_PROBLEMS)
+      const warnings = [...this.warnings]
+      if (merged.counts.objectionsKept > 0) {
+        warnings.push(
+          `${merged.counts.objectionsKept} customer(s) had objected to contact; an import does not lift an objection, so it was kept.`,
+        )
+      }
+      return {
+        kind: this.options.kind,
+        fileName,
+        dryRun,
+        skipInvalid,
+        rowsRead: this.rowsRead,
+        invalidRows: this.rowInvalid + merged.invalidRows,
+        imported: merged.applied,
+        problems,
+        warnings,
+        fileError,
+        ...merged.counts,
+      }
+    } finally {
+      this.stage.drop()
+    }
+  }
+
+  discard(): void {
+    this.stage.drop()
+  }
+}
+
+/** Import one CSV file: streamed, validated, merged all-or-nothing (or skipping invalid rows). */
+export async function importCsv(
+  db: Db,
+  input: Readable,
+  fileName: string,
+  options: ImportOptions,
+  onProgress?: (p: { bytesRead: number; rowsRead: number }) => void,
+): Promise<ImportReport> {
+  const batch = new ImportBatch(db, options)
+  let bytesRead = 0
+  let sawData = false
+  // Count bytes and detect the delimiter from the header line before the parser sees anything.
+  const meter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      bytesRead += chunk.length
+      if (chunk.length > 0) sawData = true
+      done(null, chunk)
+    },
+  })
+  const first = await peekHeaderLine(input)
+  const delimiter = detectDelimiter(first.text)
+  const parser = parse({
+    bom: true,
+    delimiter,
+    info: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    record_delimiter: ['\r\n', '\n', '\r'],
+  })
+  first.stream.pipe(meter).pipe(parser)
+
+  let columns: (string | null)[] | undefined
+  let width = 0
+  let fileError: string | null = null
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      if (!columns) {
+        const mapping = mapHeader(options.kind, record)
+        if (mapping.missing.length > 0) {
+          fileError = `The header row lacks the required column(s) ${mapping.missing.join(', ')}. Found: ${record.join(', ')}.`
+          break
+        }
+        if (mapping.duplicated.length > 0) {
+          fileError = `The header row names column(s) ${mapping.duplicated.join(', ')} more than once.`
+          break
+        }
+        if (mapping.unknown.length > 0) {
+          batch.warnings.push(`Unknown column(s) ignored: ${mapping.unknown.join(', ')}.`)
+        }
+        columns = mapping.columns
+        width = record.length
+        continue
+      }
+      const line = info.lines
+      if (record.length !== width) {
+        batch.addInvalidRow({ line, column: null, reason: `has ${record.length} fields, the header has ${width}` })
+      } else {
+        const row: Record<string, string> = {}
+        for (let i = 0; i < width; i++) {
+          const name = columns[i]
+          if (name) row[name] = record[i]!
+        }
+        batch.addRow(row, line)
+      }
+      if (onProgress && batch.rowsRead % 5000 === 0) onProgress({ bytesRead, rowsRead: batch.rowsRead })
+    }
+  } catch (e) {
+    const err = e as Error & { code?: string; lines?: number }
+    if (!err.code?.startsWith('CSV_')) {
+      batch.discard()
+      throw e
+    }
+    fileError = `The file is not valid CSV at line ${err.lines ?? '?'}: ${err.message.replace(/ at line \d+/, '')}`
+  } finally {
+    input.destroy()
+  }
+  if (!columns && fileError === null) {
+    fileError = sawData ? 'The file has no header row.' : 'The file is empty.'
+  } else if (columns && batch.rowsRead === 0 && fileError === null) {
+    batch.warnings.push('The file has a header row but no data rows.')
+  }
+  onProgress?.({ bytesRead, rowsRead: batch.rowsRead })
+  return batch.finish(fileName, fileError)
+}
+
+/** Read up to the first line break (or 64 KiB) and hand back a stream that still starts at byte 0. */
+async function peekHeaderLine(input: Readable): Promise<{ text: string; stream: Readable }> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of input.iterator({ destroyOnReturn: false })) {
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string)
+    chunks.push(buf)
+    size += buf.length
+    if (buf.includes(0x0a) || buf.includes(0x0d) || size >= 65536) break
+  }
+  const head = Buffer.concat(chunks)
+  const rest = async function* () {
+    yield head
+    for await (const chunk of input) yield chunk
+  }
+  return { text: head.toString('utf8').split(/\r?\n|\r/)[0] ?? '', stream: Readable.from(rest(), { objectMode: false }) }
+}
+
+/** `;` when the header has more semicolons than commas outside quotes (German Excel), else `,`. */
+export function detectDelimiter(headerLine: string): ',' | ';' {
+  let commas = 0
+  let semicolons = 0
+  let quoted = false
+  for (const ch of headerLine) {
+    if (ch === '"') quoted = !quoted
+    else if (!quoted && ch === ',') commas++
+    else if (!quoted && ch === ';') semicolons++
+  }
+  return semicolons > commas ? ';' : ','
+}
+
+/**
+ * Import a CSV file from disk as a recorded run (CLI and web upload): progress is written to the
+ * run so that the upload page can show it, and the finished report is kept and audited.
+ */
+export function startImportRun(
+  db: Db,
+  path: string,
+  options: ImportOptions & { fileName?: string; runId?: string },
+  onProgress?: (p: ImportProgress) => void,
+): { runId: string; done: Promise<ImportReport> } {
+  const runId = options.runId ?? nanoid(12)
+  const fileName = options.fileName ?? basename(path)
+  const totalBytes = statSync(path).size
+  insertImportRun(db, {
+    id: runId,
+    kind: options.kind,
+    fileName,
+    fileBytes: totalBytes,
+    status: 'running',
+    dryRun: options.dryRun ?? false,
+    skipInvalid: options.skipInvalid ?? false,
+    actor: options.actor,
+  })
+  let lastWrite = 0
+  const done = importCsv(db, createReadStream(path), fileName, options, (p) => {
+    onProgress?.({ ...p, totalBytes })
+    const now = Date.now()
+    if (now - lastWrite > 500) {
+      lastWrite = now
+      updateImportRun(db, runId, { bytesRead: p.bytesRead, rowsRead: p.rowsRead })
+    }
+  }).then(
+    (report) => {
+      updateImportRun(db, runId, {
+        status: report.fileError || (report.invalidRows > 0 && !report.skipInvalid) ? 'rejected' : 'done',
+        bytesRead: totalBytes,
+        rowsRead: report.rowsRead,
+        report: JSON.stringify(report),
+        finishedAt: new Date().toISOString(),
+      })
+      addAuditEntry(db, {
+        actor: options.actor,
+        action: `import.${options.kind}`,
+        subject: fileName,
+        detail: {
+          runId,
+          dryRun: report.dryRun,
+          imported: report.imported,
+          rowsRead: report.rowsRead,
+          inserted: report.inserted,
+          updated: report.updated,
+          invalidRows: report.invalidRows,
+        },
+      })
+      return report
+    },
+    (error: unknown) => {
+      updateImportRun(db, runId, {
+        status: 'failed',
+        report: JSON.stringify({ fileError: 'The import failed unexpectedly; nothing was imported.' }),
+        finishedAt: new Date().toISOString(),
+      })
+      throw error
+    },
+  )
+  return { runId, done }
+}

@@ -1,0 +1,13 @@
+// Progressive enhancement only: every page works without this file.
+document.addEventListener('htmx:xhr:progress', (event) => {
+  const form = event.target.closest && event.target.closest('[data-upload-progress]')
+  if (!form || !event.detail.lengthComputable) return
+  const bar = form.querySelector('.upload-progress')
+  if (!bar) return
+  bar.hidden = false
+  bar.value = Math.round((event.detail.loaded / event.detail.total) * 100)
+})
+document.addEventListener('htmx:beforeRequest', (event) => {
+  const form = event.target.closest && event.target.closest('[data-upload-progress]')
+  if (form) form.querySelectorAll('button[type=submit]').forEach((b) => { b.disabled = true; b.textContent = 'Uploading…' })
+})
