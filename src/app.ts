@@ -1,4 +1,4 @@
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { ZodError } from 'zod'
 import type { Config } from './config.ts'
 import type { Db } from './db/client.ts'
@@ -26,7 +26,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
     // Startup, warnings and errors only: a line per request is the reverse proxy's job.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: false,
     bodyLimit: 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true },
@@ -36,6 +36,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(securityPlugin)
   await app.register(viewPlugin)
   await app.register(authPlugin)
+
+  // Before the routes: a route keeps the error handler in force when it was added.
+  app.setErrorHandler(errorHandler)
+  app.setNotFoundHandler((req, reply) =>
+    sendError(req, reply, 404, 'not_found', 'Page not found', 'There is nothing at this address.'),
+  )
 
   await app.register(healthRoutes)
   await app.register(loginRoutes, { rateLimit: options.loginRateLimit ?? { max: 10, timeWindow: 5 * 60_000 } })
@@ -55,10 +61,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     { prefix: '/admin' },
   )
 
-  app.setErrorHandler(errorHandler)
-  app.setNotFoundHandler((req, reply) =>
-    sendError(req, reply, 404, 'not_found', 'Page not found', 'There is nothing at this address.'),
-  )
   return app
 }
 

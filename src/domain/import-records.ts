@@ -114,8 +114,8 @@ export const readPhone: Reader<string> = (s) => {
 function readText(max: number): Reader<string> {
   return (s) => {
     if (s.length > max) throw new Error(`is longer than ${max} characters`)
-    // Control characters other than tab are never part of a name: usually a broken export.
-    if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(s)) throw new Error('contains control characters')
+    // Control characters other than tab and line breaks are never part of a name: usually a broken export.
+    if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s)) throw new Error('contains control characters')
     if (s.includes('\uFFFD')) throw new Error('is not valid UTF-8 (save the file as UTF-8)')
     return s
   }

@@ -1,0 +1,189 @@
+import { describe, expect, it } from 'vitest'
+import { useTestDatabase } from '../helpers/build-app.ts'
+import { importText } from '../helpers/factories.ts'
+import type { Db } from '../../src/db/client.ts'
+
+function freshDb() {
+  return useTestDatabase()
+}
+
+const all = (db: Db, sql: string) => db.$client.prepare(sql).all() as Record<string, unknown>[]
+const one = (db: Db, sql: string) => db.$client.prepare(sql).get() as Record<string, unknown>
+
+const customersCsv = [
+  'customer_id,email,first_name,last_name,locale,email_consent',
+  'C1,anna@Example.com,Anna,Schmidt,de,granted',
+  'C2,ben@example.com,Ben,"Miller, Jr.",en,no',
+  'C3,,Cem,Yılmaz,,',
+].join('\n')
+
+describe('customers import', () => {
+  const { db } = freshDb()
+
+  it('imports new customers with defaults, normalised values and consent events', async () => {
+    const r = await importText(db, 'customers', customersCsv)
+    expect(r).toMatchObject({ imported: true, rowsRead: 3, inserted: 3, updated: 0, unchanged: 0, invalidRows: 0, fileError: null })
+    expect(all(db, 'SELECT external_id, email, last_name, locale, email_consent FROM customers ORDER BY external_id')).toEqual([
+      { external_id: 'C1', email: 'anna@example.com', last_name: 'Schmidt', locale: 'de', email_consent: 'granted' },
+      { external_id: 'C2', email: 'ben@example.com', last_name: 'Miller, Jr.', locale: 'en', email_consent: 'objected' },
+      { external_id: 'C3', email: null, last_name: 'Yılmaz', locale: 'de', email_consent: 'unknown' },
+    ])
+    // Consent that was set is recorded as an event with its source; "unknown" needs none.
+    expect(all(db, "SELECT c.external_id, e.status, e.previous_status, e.source FROM consent_events e JOIN customers c ON c.id = e.customer_id WHERE e.channel = 'email' ORDER BY 1")).toEqual([
+      { external_id: 'C1', status: 'granted', previous_status: null, source: 'import' },
+      { external_id: 'C2', status: 'objected', previous_status: null, source: 'import' },
+    ])
+  })
+
+  it('changes nothing when the same file is imported again', async () => {
+    const before = all(db, 'SELECT * FROM customers ORDER BY id')
+    const events = one(db, 'SELECT count(*) AS n FROM consent_events')
+    const r = await importText(db, 'customers', customersCsv)
+    expect(r).toMatchObject({ imported: true, inserted: 0, updated: 0, unchanged: 3 })
+    expect(all(db, 'SELECT * FROM customers ORDER BY id')).toEqual(before)
+    expect(one(db, 'SELECT count(*) AS n FROM consent_events')).toEqual(events)
+  })
+
+  it('updates changed fields, keeps values of empty cells, and records the consent change', async () => {
+    const r = await importText(db, 'customers', 'customer_id,email,first_name,email_consent\nC1,,Annabel,existing_customer\n')
+    expect(r).toMatchObject({ inserted: 0, updated: 1, unchanged: 0 })
+    expect(one(db, "SELECT email, first_name, last_name, email_consent FROM customers WHERE external_id = 'C1'")).toEqual({
+      email: 'anna@example.com',
+      first_name: 'Annabel',
+      last_name: 'Schmidt',
+      email_consent: 'existing_customer',
+    })
+    expect(one(db, "SELECT status, previous_status FROM consent_events WHERE detail LIKE '%line 2' ORDER BY id DESC")).toEqual({
+      status: 'existing_customer',
+      previous_status: 'granted',
+    })
+  })
+
+  it('never lifts an objection, and says so', async () => {
+    const r = await importText(db, 'customers', 'customer_id,email_consent\nC2,granted\n')
+    expect(one(db, "SELECT email_consent FROM customers WHERE external_id = 'C2'")).toEqual({ email_consent: 'objected' })
+    expect(r.warnings.join(' ')).toMatch(/objection/)
+  })
+})
+
+describe('file formats', () => {
+  const { db } = freshDb()
+
+  it('reads a German Excel file: BOM, semicolons, CRLF, decimal commas, DD.MM.YYYY, quoted fields with line breaks', async () => {
+    await importText(db, 'customers', '\uFEFFcustomer_id;first_name\r\nK1;"Jürgen\r\n(Büro; 2. OG)"\r\n')
+    expect(one(db, "SELECT first_name FROM customers WHERE external_id = 'K1'")).toEqual({ first_name: 'Jürgen\r\n(Büro; 2. OG)' })
+    const r = await importText(
+      db,
+      'orders',
+      '\uFEFFOrder_ID;Customer_ID;Ordered_At;Total;Items\r\nA1;K1;01.03.2024;1.234,56;Espresso|Tassen\r\nA2;K1;2024-04-02T10:00:00+02:00;"12,50";\r\n',
+    )
+    expect(r).toMatchObject({ imported: true, inserted: 2, invalidRows: 0 })
+    expect(all(db, "SELECT external_id, ordered_at, total_cents, currency, items, status FROM orders ORDER BY external_id")).toEqual([
+      { external_id: 'A1', ordered_at: '2024-03-01T00:00:00.000Z', total_cents: 123456, currency: 'EUR', items: 'Espresso|Tassen', status: 'completed' },
+      { external_id: 'A2', ordered_at: '2024-04-02T08:00:00.000Z', total_cents: 1250, currency: 'EUR', items: null, status: 'completed' },
+    ])
+  })
+
+  it('reports unknown columns and ignores them', async () => {
+    const r = await importText(db, 'customers', 'customer_id,shoe_size\nK2,44\n')
+    expect(r.imported).toBe(true)
+    expect(r.warnings).toEqual(['Unknown column(s) ignored: shoe_size.'])
+  })
+
+  it('reads a Latin-1 file as invalid text rather than garbling names', async () => {
+    const latin1 = Buffer.concat([Buffer.from('customer_id,last_name\nK3,M'), Buffer.from([0xfc]), Buffer.from('ller\n')])
+    const r = await importText(db, 'customers', latin1)
+    expect(r.imported).toBe(false)
+    expect(r.problems).toEqual([{ line: 2, column: 'last_name', reason: 'is not valid UTF-8 (save the file as UTF-8)' }])
+  })
+})
+
+describe('bad files import nothing and say why', () => {
+  const { db } = freshDb()
+  const count = (table: string) => (one(db, `SELECT count(*) AS n FROM ${table}`) as { n: number }).n
+
+  it('an empty file', async () => {
+    const r = await importText(db, 'customers', '')
+    expect(r).toMatchObject({ imported: false, fileError: 'The file is empty.' })
+  })
+
+  it('a header with no rows imports nothing and says so', async () => {
+    const r = await importText(db, 'customers', 'customer_id,email\n')
+    expect(r).toMatchObject({ rowsRead: 0, inserted: 0 })
+    expect(r.warnings).toContain('The file has a header row but no data rows.')
+  })
+
+  it('a wrong header', async () => {
+    const r = await importText(db, 'orders', 'id,customer,date,amount\n1,2,2024-01-01,5\n')
+    expect(r.imported).toBe(false)
+    expect(r.fileError).toMatch(/lacks the required column\(s\) order_id, customer_id, ordered_at, total/)
+  })
+
+  it('broken quoting', async () => {
+    const r = await importText(db, 'customers', 'customer_id,first_name\nX1,"Anna\nX2,"Ben"x\n')
+    expect(r.imported).toBe(false)
+    expect(r.fileError).toMatch(/not valid CSV at line/)
+    expect(count('customers')).toBe(0)
+  })
+
+  it('bad dates and numbers, with line, column and reason; valid rows of the same file are not imported either', async () => {
+    await importText(db, 'customers', 'customer_id\nB1\n')
+    const r = await importText(
+      db,
+      'orders',
+      ['order_id,customer_id,ordered_at,total', 'O1,B1,2024-01-05,10.00', 'O2,B1,2024-02-30,10.00', 'O3,B1,2024-01-07,zehn', 'O4,B1,2024-01-08,-3', 'O5,B1,2024-01-09'].join('\n'),
+    )
+    expect(r).toMatchObject({ imported: false, rowsRead: 5, invalidRows: 4 })
+    expect(r.problems).toEqual([
+      { line: 3, column: 'ordered_at', reason: '"2024-02-30" is not a real date' },
+      { line: 4, column: 'total', reason: '"zehn" is not an amount' },
+      { line: 5, column: 'total', reason: '"-3" is negative' },
+      { line: 6, column: null, reason: 'has 3 fields, the header has 4' },
+    ])
+    expect(count('orders')).toBe(0)
+  })
+
+  it('an unknown customer', async () => {
+    const r = await importText(db, 'orders', 'order_id,customer_id,ordered_at,total\nO1,B1,2024-01-05,10\nO2,NOPE,2024-01-05,10\n')
+    expect(r.imported).toBe(false)
+    expect(r.problems).toEqual([{ line: 3, column: 'customer_id', reason: 'customer "NOPE" does not exist (import customers first)' }])
+    expect(count('orders')).toBe(0)
+  })
+
+  it('duplicate ids in one file', async () => {
+    const r = await importText(db, 'customers', 'customer_id,first_name\nD1,A\nD2,B\nD1,C\n')
+    expect(r.imported).toBe(false)
+    expect(r.problems).toEqual([{ line: 4, column: 'customer_id', reason: '"D1" appears again (first on line 2)' }])
+    expect(one(db, "SELECT count(*) AS n FROM customers WHERE external_id LIKE 'D%'")).toEqual({ n: 0 })
+  })
+
+  it('--skip-invalid imports the valid rows and reports the rest', async () => {
+    const r = await importText(db, 'customers', 'customer_id,first_name,email\nD1,A,a@example.com\nD2,B,not-an-email\nD1,C,c@example.com\n', { skipInvalid: true })
+    expect(r).toMatchObject({ imported: true, inserted: 1, invalidRows: 2 })
+    expect(all(db, "SELECT external_id, first_name FROM customers WHERE external_id LIKE 'D%'")).toEqual([{ external_id: 'D1', first_name: 'A' }])
+  })
+
+  it('--dry-run reports what would happen and changes nothing', async () => {
+    const before = count('customers')
+    const r = await importText(db, 'customers', 'customer_id\nE1\nE2\nD1\n', { dryRun: true })
+    expect(r).toMatchObject({ imported: false, dryRun: true, inserted: 2, unchanged: 1 })
+    expect(count('customers')).toBe(before)
+  })
+})
+
+describe('orders import', () => {
+  const { db } = freshDb()
+
+  it('upserts by order_id, moving nothing it need not', async () => {
+    await importText(db, 'customers', 'customer_id\nP1\nP2\n')
+    const file = 'order_id,customer_id,ordered_at,total,currency,status,coupon_code\nQ1,P1,2024-01-01,10,eur,completed,\nQ2,P1,2024-02-01,20,,cancelled,cb-abc\n'
+    expect(await importText(db, 'orders', file)).toMatchObject({ inserted: 2 })
+    expect(await importText(db, 'orders', file)).toMatchObject({ inserted: 0, updated: 0, unchanged: 2 })
+    const r = await importText(db, 'orders', 'order_id,customer_id,ordered_at,total,status\nQ2,P2,2024-02-01,20,returned\n')
+    expect(r).toMatchObject({ inserted: 0, updated: 1 })
+    expect(all(db, 'SELECT o.external_id, c.external_id AS customer, o.currency, o.status, o.coupon_code FROM orders o JOIN customers c ON c.id = o.customer_id ORDER BY 1')).toEqual([
+      { external_id: 'Q1', customer: 'P1', currency: 'EUR', status: 'completed', coupon_code: null },
+      { external_id: 'Q2', customer: 'P2', currency: 'EUR', status: 'returned', coupon_code: 'CB-ABC' },
+    ])
+  })
+})
