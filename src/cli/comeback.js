@@ -3,7 +3,7 @@
 import { register } from 'tsx/esm/api'
 
 register()
-const { main } = await import('../src/cli/main.ts')
+const { main } = await import('./main.ts')
 const code = await main(process.argv)
 if (process.argv[2] !== 'serve') process.exit(code)
 else if (code !== 0) process.exit(code)

@@ -1,0 +1,55 @@
+// `npm run screenshots`: every page on a phone and a laptop, as PNGs in test-results/screenshots, to look at.
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { loadDemoShop } from '../../src/services/demo.ts'
+import { laptop, launchBrowser, phone } from '../helpers/browser.ts'
+import { addUser, PASSWORD } from '../helpers/factories.ts'
+import { startServer } from '../helpers/server.ts'
+
+const out = resolve('test-results/screenshots')
+mkdirSync(out, { recursive: true })
+const server = await startServer()
+loadDemoShop(server.db, { customers: 1500, seed: 1, asOf: new Date(), defaultLocale: 'de', defaultCurrency: 'EUR' })
+await addUser(server.db, 'admin', 'admin@example.com')
+const csv = join(server.dir, 'bad.csv')
+writeFileSync(csv, 'customer_id,email,first_name\nN1,nina@example.com,Nina\nN2,not-an-email,Otto\nN1,x@example.com,Paula\n')
+const browser = await launchBrowser()
+const anyCustomer = (server.db.$client.prepare("SELECT customer_id AS id FROM orders GROUP BY customer_id HAVING count(*) > 6 LIMIT 1").get() as { id: number }).id
+
+for (const [device, options] of [['phone', phone], ['laptop', laptop]] as const) {
+  const context = await browser.newContext(options)
+  const page = await context.newPage()
+  const shot = async (name: string) => {
+    await page.screenshot({ path: join(out, `${device}-${name}.png`), fullPage: true })
+  }
+  await page.goto(`${server.url}/login`)
+  await shot('login')
+  await page.getByLabel('Email').fill('admin@example.com')
+  await page.getByLabel('Password').fill('wrong password')
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await shot('login-error')
+  await page.getByLabel('Password').fill(PASSWORD)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.waitForURL('**/admin/customers')
+  await shot('customers')
+  await page.goto(`${server.url}/admin/customers?q=schmidt&sort=spend&dir=desc`)
+  await shot('customers-search')
+  await page.goto(`${server.url}/admin/customers/${anyCustomer}`)
+  await shot('customer')
+  await page.goto(`${server.url}/admin/imports`)
+  await page.getByLabel('CSV file', { exact: true }).setInputFiles(csv)
+  await page.getByRole('button', { name: 'Upload and import' }).click()
+  await page.getByText('Nothing was imported').waitFor()
+  await shot('import-report')
+  await page.goto(`${server.url}/admin/imports`)
+  await shot('imports')
+  await page.goto(`${server.url}/admin/users`)
+  await shot('users')
+  await page.goto(`${server.url}/admin/nowhere`)
+  await shot('not-found')
+  await context.close()
+}
+await browser.close()
+await server.close()
+writeFileSync(join(out, 'README.txt'), 'Screenshots made by `npm run screenshots`.\n')
+console.log(`Screenshots in ${out}`)

@@ -1,0 +1,115 @@
+import { spawnSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { describe, expect, it } from 'vitest'
+import { tempDatabase } from '../helpers/build-app.ts'
+import { openDatabase } from '../../src/db/client.ts'
+import { verifyLogin } from '../../src/services/users.ts'
+
+function comeback(dbFile: string, args: string[], input?: string, env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, ['src/cli/comeback.js', ...args], {
+    encoding: 'utf8',
+    input,
+    // Vitest puts BASE_URL=/ into the environment; the CLI would rightly refuse it.
+    env: { ...process.env, BASE_URL: '', COMEBACK_DB: dbFile, LOG_LEVEL: 'silent', CI: '1', ...env },
+  })
+  return { code: r.status, out: r.stdout, err: r.stderr }
+}
+
+describe('comeback CLI', () => {
+  it('imports customers and orders, and exits non-zero with a report on invalid rows', () => {
+    const t = tempDatabase()
+    try {
+      const customers = join(t.dir, 'customers.csv')
+      writeFileSync(customers, 'customer_id,email\nC1,a@example.com\nC2,b@example.com\n')
+      const ok = comeback(t.file, ['import', 'customers', customers])
+      expect(ok.code).toBe(0)
+      expect(ok.out).toContain('Imported customers.')
+      expect(ok.out).toContain('2 rows read: 2 new, 0 updated, 0 unchanged, 0 invalid.')
+
+      const orders = join(t.dir, 'orders.csv')
+      writeFileSync(orders, 'order_id,customer_id,ordered_at,total\nO1,C1,2024-01-01,10\nO2,C9,2024-01-01,10\n')
+      const dry = comeback(t.file, ['import', 'orders', orders, '--dry-run'])
+      expect(dry.code).toBe(1)
+      expect(dry.out).toContain('line 3, customer_id: customer "C9" does not exist')
+      const bad = comeback(t.file, ['import', 'orders', orders])
+      expect(bad.code).toBe(1)
+      expect(bad.out).toContain('Nothing was imported: 1 invalid row(s).')
+      const skip = comeback(t.file, ['import', 'orders', orders, '--skip-invalid'])
+      expect(skip.code).toBe(0)
+      expect(skip.out).toContain('1 new')
+
+      expect(comeback(t.file, ['import', 'orders', join(t.dir, 'missing.csv')]).code).toBe(2)
+      expect(comeback(t.file, ['import', 'products', orders]).code).toBe(2)
+    } finally {
+      t.cleanup()
+    }
+  })
+
+  it('names a bad configuration value and exits 2', () => {
+    const t = tempDatabase()
+    try {
+      const r = comeback(t.file, ['migrate'], undefined, { DEFAULT_LOCALE: 'fr' })
+      expect(r.code).toBe(2)
+      expect(r.err).toContain('DEFAULT_LOCALE')
+    } finally {
+      t.cleanup()
+    }
+  })
+
+  it('adds a user with a password from stdin, or prints a generated one once', async () => {
+    const t = tempDatabase()
+    try {
+      const r = comeback(t.file, ['user', 'add', 'Boss@Example.com', '--role', 'admin', '--password-stdin'], 'a long enough password\n')
+      expect(r.code).toBe(0)
+      expect(r.out).toContain('Created admin boss@example.com.')
+      expect(await verifyLogin(t.db, 'boss@example.com', 'a long enough password')).toBeTruthy()
+      const gen = comeback(t.file, ['user', 'add', 'help@example.com', '--role', 'staff'])
+      const password = /Password \(shown only now\): (\S+)/.exec(gen.out)![1]!
+      expect(await verifyLogin(t.db, 'help@example.com', password)).toBeTruthy()
+      expect(comeback(t.file, ['user', 'add', 'x@example.com', '--role', 'king']).code).toBe(2)
+      const dup = comeback(t.file, ['user', 'add', 'boss@example.com', '--role', 'staff'])
+      expect(dup.code).toBe(1)
+      expect(dup.err).toContain('already exists')
+      const short = comeback(t.file, ['user', 'add', 'y@example.com', '--role', 'staff', '--password-stdin'], 'short')
+      expect(short.err).toContain('password must be at least 12 characters')
+    } finally {
+      t.cleanup()
+    }
+  })
+
+  it('loads the same demo shop for the same seed and date, refuses a non-empty database, and backs up', () => {
+    const a = tempDatabase()
+    const b = tempDatabase()
+    try {
+      const args = ['demo', '--customers', '400', '--seed', '42', '--as-of', '2026-01-31']
+      expect(comeback(a.file, args).out).toMatch(/Demo shop loaded: 400 customers, \d+ orders\./)
+      expect(comeback(b.file, args).code).toBe(0)
+      const dump = (file: string) => {
+        const db = openDatabase(file)
+        const rows = db.$client
+          .prepare('SELECT c.external_id, c.email, c.first_name, c.email_consent, o.external_id AS o, o.ordered_at, o.total_cents, o.items FROM customers c JOIN orders o ON o.customer_id = c.id ORDER BY o.external_id')
+          .all()
+        db.$client.close()
+        return rows
+      }
+      const rowsA = dump(a.file)
+      expect(rowsA.length).toBeGreaterThan(2000)
+      expect(rowsA).toEqual(dump(b.file))
+
+      const again = comeback(a.file, args)
+      expect(again.code).toBe(1)
+      expect(again.err).toContain('only loaded into an empty database')
+
+      const backup = join(a.dir, 'backup.db')
+      expect(comeback(a.file, ['backup', backup]).code).toBe(0)
+      const copy = new Database(backup, { readonly: true })
+      expect(copy.prepare('SELECT count(*) AS n FROM orders').get()).toEqual({ n: rowsA.length })
+      copy.close()
+    } finally {
+      a.cleanup()
+      b.cleanup()
+    }
+  })
+})
