@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander'
 import { ConfigError } from '../config.ts'
 import { AppError } from '../domain/errors.ts'
+import { registerAnalyzeCommands } from './analyze.ts'
 import { CliContext, CliFailure } from './context.ts'
 import { registerDemoCommands } from './demo.ts'
 import { registerImportCommands } from './import.ts'
@@ -17,6 +18,7 @@ export async function main(argv: string[]): Promise<number> {
   registerServeCommands(program, ctx)
   registerDemoCommands(program, ctx)
   registerImportCommands(program, ctx)
+  registerAnalyzeCommands(program, ctx)
   registerUserCommands(program, ctx)
 
   try {

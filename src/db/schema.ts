@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { check, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { check, index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
 // Timestamps are ISO 8601 UTC strings (`2026-11-24T06:15:54.000Z`); they sort as text.
 const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`
@@ -161,3 +161,59 @@ export type User = typeof users.$inferSelect
 export type ImportRun = typeof importRuns.$inferSelect
 export type ConsentStatus = Customer['emailConsent']
 export type Role = User['role']
+
+/** The latest analysis of each customer who bought (SPEC §4), replaced by every run. */
+export const customerAnalysis = sqliteTable(
+  'customer_analysis',
+  {
+    customerId: integer('customer_id')
+      .primaryKey()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    runId: integer('run_id').notNull(),
+    asOf: text('as_of').notNull(),
+    orders: integer('orders').notNull(),
+    purchaseDays: integer('purchase_days').notNull(),
+    firstOrderAt: text('first_order_at').notNull(),
+    lastOrderAt: text('last_order_at').notNull(),
+    spendCents: integer('spend_cents').notNull(),
+    averageOrderCents: integer('average_order_cents').notNull(),
+    /** Up to three, joined by `|`. */
+    favouriteItems: text('favourite_items'),
+    typicalGapDays: real('typical_gap_days').notNull(),
+    gapBasis: text('gap_basis', { enum: ['own', 'population'] }).notNull(),
+    daysSinceLast: integer('days_since_last').notNull(),
+    lapseStatus: text('lapse_status', { enum: ['active', 'at_risk', 'lapsed', 'lost'] }).notNull(),
+    earlyWarning: text('early_warning', { enum: ['frequency', 'basket', 'frequency_and_basket'] }),
+    rScore: integer('r_score').notNull(),
+    fScore: integer('f_score').notNull(),
+    mScore: integer('m_score').notNull(),
+    pAlive: real('p_alive'),
+    expectedPurchases90: real('expected_purchases_90'),
+    expectedPurchases365: real('expected_purchases_365'),
+    expectedOrderCents: integer('expected_order_cents'),
+    clvCents: integer('clv_cents'),
+    valueIfWonCents: integer('value_if_won_cents'),
+    priorityCents: integer('priority_cents'),
+  },
+  (t) => [
+    index('customer_analysis_status_priority').on(t.lapseStatus, t.priorityCents),
+    index('customer_analysis_priority').on(t.priorityCents),
+    index('customer_analysis_clv').on(t.clvCents),
+    index('customer_analysis_days_since').on(t.daysSinceLast),
+  ],
+)
+
+export const analysisRuns = sqliteTable('analysis_runs', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  asOf: text('as_of').notNull(),
+  /** cli, import, nightly, manual, start */
+  trigger: text('trigger').notNull(),
+  startedAt: text('started_at').notNull(),
+  finishedAt: text('finished_at').notNull(),
+  customers: integer('customers').notNull(),
+  /** The AnalysisSummary as JSON: counts, value at stake, model parameters, settings. */
+  summary: text('summary').notNull(),
+})
+
+export type CustomerAnalysisRow = typeof customerAnalysis.$inferSelect
+export type AnalysisRun = typeof analysisRuns.$inferSelect

@@ -1,0 +1,283 @@
+import { expectedPurchases, fitBgNbd, pAlive, SummaryGroups, type BgNbdFit, type PurchaseSummary } from './clv/bgnbd.ts'
+import { defaultClvSettings, lifetimeValueIfAlive, type ClvSettings } from './clv/clv.ts'
+import { expectedAverageValue, fitGammaGamma, type GammaGammaFit } from './clv/gamma-gamma.ts'
+import { defaultLapseThresholds, earlyWarning, lapseStatus, lapseStatuses, typicalGap, type EarlyWarning, type LapseStatus, type LapseThresholds } from './lapse.ts'
+import { median, quintileScorer } from './stats.ts'
+
+/**
+ * From completed orders to per-customer facts (SPEC §4): history, lapse status, early warning,
+ * RFM, BG/NBD, Gamma-Gamma, CLV and win-back priority. Pure: the service streams the orders in
+ * and stores what comes out.
+ */
+
+export const DAY_MS = 86_400_000
+/** The models' time unit; published CDNOW parameters are in weeks too. */
+export const MODEL_TIME_UNIT = 'weeks'
+const DAYS_PER_UNIT = 7
+
+export interface AnalysisSettings {
+  lapse: LapseThresholds
+  clv: ClvSettings
+  /** What a win-back attempt costs per customer (incentive), in cents. */
+  incentiveCostCents: number
+}
+
+export const defaultAnalysisSettings: AnalysisSettings = {
+  lapse: defaultLapseThresholds,
+  clv: defaultClvSettings,
+  incentiveCostCents: 500,
+}
+
+export interface OrderRow {
+  customerId: number
+  orderedAt: string
+  totalCents: number
+  items: string | null
+}
+
+export interface CustomerHistory {
+  customerId: number
+  orders: number
+  /** Distinct purchase days (days since 1970-01-01, UTC), ascending; same-day orders merge. */
+  purchaseDays: number[]
+  /** Spend of each purchase day, in cents. */
+  dayValues: number[]
+  spendCents: number
+  firstOrderAt: string
+  lastOrderAt: string
+  favouriteItems: string[]
+}
+
+export function dayNumber(iso: string): number {
+  return Date.UTC(Number(iso.slice(0, 4)), Number(iso.slice(5, 7)) - 1, Number(iso.slice(8, 10))) / DAY_MS
+}
+
+/** Builds histories from orders sorted by customer and time, one customer at a time. */
+export class HistoryBuilder {
+  private current: CustomerHistory | null = null
+  private items = new Map<string, number>()
+  readonly histories: CustomerHistory[] = []
+
+  add(row: OrderRow): void {
+    let h = this.current
+    if (!h || h.customerId !== row.customerId) {
+      this.flush()
+      h = this.current = {
+        customerId: row.customerId,
+        orders: 0,
+        purchaseDays: [],
+        dayValues: [],
+        spendCents: 0,
+        firstOrderAt: row.orderedAt,
+        lastOrderAt: row.orderedAt,
+        favouriteItems: [],
+      }
+    }
+    h.orders++
+    h.spendCents += row.totalCents
+    h.lastOrderAt = row.orderedAt
+    const day = dayNumber(row.orderedAt)
+    const last = h.purchaseDays.length - 1
+    if (last >= 0 && h.purchaseDays[last] === day) h.dayValues[last]! += row.totalCents
+    else {
+      h.purchaseDays.push(day)
+      h.dayValues.push(row.totalCents)
+    }
+    if (row.items) for (const item of row.items.split('|')) this.items.set(item, (this.items.get(item) ?? 0) + 1)
+  }
+
+  private flush(): void {
+    if (!this.current) return
+    this.current.favouriteItems = [...this.items.entries()]
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .slice(0, 3)
+      .map(([item]) => item)
+    this.histories.push(this.current)
+    this.items.clear()
+    this.current = null
+  }
+
+  finish(): CustomerHistory[] {
+    this.flush()
+    return this.histories
+  }
+}
+
+/** The calibration summary of a history as of a day: repeat purchase days, in the model's unit. */
+export function purchaseSummary(h: CustomerHistory, asOfDay: number): PurchaseSummary & { zbar: number } {
+  const first = h.purchaseDays[0]!
+  const x = h.purchaseDays.length - 1
+  let repeatSpend = 0
+  for (let i = 1; i < h.dayValues.length; i++) repeatSpend += h.dayValues[i]!
+  return {
+    x,
+    tx: (h.purchaseDays[x]! - first) / DAYS_PER_UNIT,
+    T: (asOfDay - first) / DAYS_PER_UNIT,
+    zbar: x > 0 ? repeatSpend / x / 100 : 0,
+  }
+}
+
+export interface CustomerAnalysis {
+  customerId: number
+  orders: number
+  purchaseDays: number
+  firstOrderAt: string
+  lastOrderAt: string
+  spendCents: number
+  averageOrderCents: number
+  favouriteItems: string[]
+  typicalGapDays: number
+  gapBasis: 'own' | 'population'
+  daysSinceLast: number
+  lapseStatus: LapseStatus
+  earlyWarning: EarlyWarning | null
+  rScore: number
+  fScore: number
+  mScore: number
+  pAlive: number | null
+  expectedPurchases90: number | null
+  expectedPurchases365: number | null
+  expectedOrderCents: number | null
+  clvCents: number | null
+  valueIfWonCents: number | null
+  priorityCents: number | null
+}
+
+export interface ModelSummary {
+  bgnbd: (BgNbdFit['params'] & { logLikelihood: number; customers: number; converged: boolean; iterations: number; timeUnit: string }) | null
+  gammaGamma: (GammaGammaFit['params'] & { logLikelihood: number; customers: number; converged: boolean }) | null
+  /** Why a model could not be fitted, in words for the manager. */
+  notes: string[]
+}
+
+export interface AnalysisSummary {
+  asOf: string
+  customers: number
+  populationGapDays: number | null
+  byStatus: Record<LapseStatus, { customers: number; valueIfWonCents: number; expectedValueCents: number }>
+  earlyWarnings: number
+  models: ModelSummary
+  settings: AnalysisSettings
+}
+
+/** Fewer repeat buyers than this and a fit says more about noise than about customers. */
+const MIN_REPEAT_BUYERS = 10
+
+export function fitModels(histories: readonly CustomerHistory[], asOfDay: number) {
+  const notes: string[] = []
+  const summaries = histories.map((h) => purchaseSummary(h, asOfDay))
+  const repeatBuyers = summaries.filter((s) => s.x > 0).length
+  let bgnbd: BgNbdFit | null = null
+  let gammaGamma: GammaGammaFit | null = null
+  if (repeatBuyers < MIN_REPEAT_BUYERS) {
+    notes.push(`Only ${repeatBuyers} customers bought more than once; BG/NBD and Gamma-Gamma need at least ${MIN_REPEAT_BUYERS}.`)
+  } else {
+    bgnbd = fitBgNbd(new SummaryGroups(summaries.filter((s) => s.T > 0)))
+    if (!bgnbd.converged) notes.push('The BG/NBD fit did not fully converge; treat its predictions with care.')
+    const spend = summaries.filter((s) => s.x > 0 && s.zbar > 0)
+    if (spend.length >= MIN_REPEAT_BUYERS) {
+      gammaGamma = fitGammaGamma(spend)
+      if (gammaGamma.params.q <= 1) {
+        notes.push('Gamma-Gamma found q ≤ 1 (no finite population mean spend); order values use each customer’s own average.')
+      }
+    } else {
+      notes.push('Too few repeat purchases with a value for Gamma-Gamma; order values use each customer’s own average.')
+    }
+  }
+  return { summaries, bgnbd, gammaGamma, notes }
+}
+
+export function analyseHistories(
+  histories: readonly CustomerHistory[],
+  asOfDay: number,
+  settings: AnalysisSettings = defaultAnalysisSettings,
+): { customers: CustomerAnalysis[]; summary: AnalysisSummary } {
+  const { summaries, bgnbd, gammaGamma, notes } = fitModels(histories, asOfDay)
+  const ownGaps = histories.map((h) => typicalGap(h.purchaseDays))
+  const populationGap = median(ownGaps.filter((g): g is number => g !== null))
+  const recency = quintileScorer(histories.map((h) => asOfDay - h.purchaseDays.at(-1)!), false)
+  const frequency = quintileScorer(histories.map((h) => h.orders))
+  const monetary = quintileScorer(histories.map((h) => h.spendCents))
+
+  const byStatus = Object.fromEntries(lapseStatuses.map((s) => [s, { customers: 0, valueIfWonCents: 0, expectedValueCents: 0 }])) as AnalysisSummary['byStatus']
+  let earlyWarnings = 0
+  const customers = histories.map((h, i): CustomerAnalysis => {
+    const s = summaries[i]!
+    const own = ownGaps[i]!
+    const gapBasis = own !== null ? 'own' : 'population'
+    // Without any repeat buyer at all there is no rhythm to measure against: use a month.
+    const gap = own ?? populationGap ?? 30
+    const daysSinceLast = asOfDay - h.purchaseDays.at(-1)!
+    const status = lapseStatus(daysSinceLast, gap, settings.lapse)
+    const warning = status === 'active' ? earlyWarning(h.purchaseDays, h.dayValues) : null
+    if (warning) earlyWarnings++
+
+    let alive: number | null = null
+    let e90: number | null = null
+    let e365: number | null = null
+    let orderValue: number | null = null
+    let clv: number | null = null
+    let ifWon: number | null = null
+    let priority: number | null = null
+    if (bgnbd) {
+      const p = bgnbd.params
+      alive = pAlive(p, s)
+      e90 = expectedPurchases(p, s, 90 / DAYS_PER_UNIT)
+      e365 = expectedPurchases(p, s, 365 / DAYS_PER_UNIT)
+      const ownMean = h.spendCents / h.orders / 100
+      orderValue = gammaGamma && gammaGamma.params.q > 1 ? expectedAverageValue(gammaGamma.params, s.x, s.zbar) : ownMean
+      ifWon = lifetimeValueIfAlive(p, s, orderValue, settings.clv) * 100
+      clv = alive * ifWon
+      priority = clv - settings.incentiveCostCents
+    }
+    const bucket = byStatus[status]
+    bucket.customers++
+    bucket.valueIfWonCents += ifWon ?? 0
+    bucket.expectedValueCents += clv ?? 0
+    return {
+      customerId: h.customerId,
+      orders: h.orders,
+      purchaseDays: h.purchaseDays.length,
+      firstOrderAt: h.firstOrderAt,
+      lastOrderAt: h.lastOrderAt,
+      spendCents: h.spendCents,
+      averageOrderCents: Math.round(h.spendCents / h.orders),
+      favouriteItems: h.favouriteItems,
+      typicalGapDays: gap,
+      gapBasis,
+      daysSinceLast,
+      lapseStatus: status,
+      earlyWarning: warning,
+      rScore: recency(daysSinceLast),
+      fScore: frequency(h.orders),
+      mScore: monetary(h.spendCents),
+      pAlive: alive,
+      expectedPurchases90: e90,
+      expectedPurchases365: e365,
+      expectedOrderCents: orderValue === null ? null : Math.round(orderValue * 100),
+      clvCents: clv === null ? null : Math.round(clv),
+      valueIfWonCents: ifWon === null ? null : Math.round(ifWon),
+      priorityCents: priority === null ? null : Math.round(priority),
+    }
+  })
+  for (const b of Object.values(byStatus)) {
+    b.valueIfWonCents = Math.round(b.valueIfWonCents)
+    b.expectedValueCents = Math.round(b.expectedValueCents)
+  }
+  return {
+    customers,
+    summary: {
+      asOf: new Date(asOfDay * DAY_MS).toISOString().slice(0, 10),
+      customers: histories.length,
+      populationGapDays: populationGap,
+      byStatus,
+      earlyWarnings,
+      models: {
+        bgnbd: bgnbd && { ...bgnbd.params, logLikelihood: bgnbd.logLikelihood, customers: bgnbd.customers, converged: bgnbd.converged, iterations: bgnbd.iterations, timeUnit: MODEL_TIME_UNIT },
+        gammaGamma: gammaGamma && { ...gammaGamma.params, logLikelihood: gammaGamma.logLikelihood, customers: gammaGamma.customers, converged: gammaGamma.converged },
+        notes,
+      },
+      settings,
+    },
+  }
+}

@@ -1,0 +1,43 @@
+import type { Db } from '../db/client.ts'
+import { analyseHistories, DAY_MS, HistoryBuilder, type AnalysisSummary } from '../domain/analysis.ts'
+import { AppError } from '../domain/errors.ts'
+import { iterateCompletedOrders, saveAnalysisRun } from '../repos/analysis.ts'
+import { getAnalysisSettings } from './settings.ts'
+
+export type AnalysisTrigger = 'cli' | 'import' | 'nightly' | 'manual' | 'start'
+
+/** The date (YYYY-MM-DD, UTC) an analysis is "as of": the given one, or today. */
+export function resolveAsOf(asOf?: string | Date): string {
+  if (asOf === undefined) return new Date().toISOString().slice(0, 10)
+  const iso = typeof asOf === 'string' ? asOf : asOf.toISOString().slice(0, 10)
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(iso) || Number.isNaN(Date.parse(`${iso}T00:00:00Z`))) {
+    throw new AppError(`"${iso}" is not a date (YYYY-MM-DD)`)
+  }
+  return iso
+}
+
+/** Everyone's history as of a date: completed orders up to the end of that day (later ones ignored). */
+export function loadHistories(db: Db, asOf: string) {
+  const builder = new HistoryBuilder()
+  for (const row of iterateCompletedOrders(db, asOf)) builder.add(row)
+  return builder.finish()
+}
+
+/**
+ * Recompute history, lapse status, models and CLV for every customer who bought, and store the
+ * results with the run (one transaction). `--as-of` analyses the data as it stood on that date.
+ */
+export function analyze(db: Db, options: { asOf?: string | Date; trigger: AnalysisTrigger }): AnalysisSummary & { runId: number; seconds: number } {
+  const started = new Date()
+  const asOf = resolveAsOf(options.asOf)
+  const asOfDay = Date.parse(`${asOf}T00:00:00Z`) / DAY_MS
+  const histories = loadHistories(db, asOf)
+  const { customers, summary } = analyseHistories(histories, asOfDay, getAnalysisSettings(db))
+  const finished = new Date()
+  const runId = saveAnalysisRun(
+    db,
+    { asOf, trigger: options.trigger, startedAt: started.toISOString(), finishedAt: finished.toISOString(), customers: customers.length, summary: JSON.stringify(summary) },
+    customers,
+  )
+  return { ...summary, runId, seconds: (finished.getTime() - started.getTime()) / 1000 }
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod'
+import type { Db } from '../db/client.ts'
+import { defaultAnalysisSettings, type AnalysisSettings } from '../domain/analysis.ts'
+import { AppError } from '../domain/errors.ts'
+import { addAuditEntry } from '../repos/audit.ts'
+import { getSetting, putSetting } from '../repos/settings.ts'
+
+/** The analysis settings admins edit (SPEC §4): lapse thresholds, CLV horizon, discount, margin, incentive cost. */
+export const analysisSettingsSchema = z
+  .object({
+    lapse: z.object({
+      atRisk: z.number({ error: 'must be a number' }).gt(1, 'must be more than 1').max(20, 'must be at most 20'),
+      lapsed: z.number({ error: 'must be a number' }).gt(1, 'must be more than 1').max(50, 'must be at most 50'),
+      lost: z.number({ error: 'must be a number' }).gt(1, 'must be more than 1').max(100, 'must be at most 100'),
+      lostAfterDays: z.number({ error: 'must be a number' }).int('must be a whole number').min(30, 'must be at least 30').max(3650, 'must be at most 3650'),
+    }),
+    clv: z.object({
+      horizonMonths: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(120, 'must be at most 120'),
+      annualDiscountRate: z.number({ error: 'must be a number' }).min(0, 'must not be negative').max(1, 'must be at most 100%'),
+      margin: z.number({ error: 'must be a number' }).gt(0, 'must be more than 0').max(1, 'must be at most 100%'),
+    }),
+    incentiveCostCents: z.number({ error: 'must be a number' }).int().min(0, 'must not be negative').max(100_000_00, 'is too large'),
+  })
+  .refine((s) => s.lapse.atRisk < s.lapse.lapsed && s.lapse.lapsed < s.lapse.lost, {
+    message: 'thresholds must rise: at risk < lapsed < lost',
+    path: ['lapse'],
+  })
+
+export function getAnalysisSettings(db: Db): AnalysisSettings {
+  const stored = getSetting<unknown>(db, 'analysis')
+  const parsed = analysisSettingsSchema.safeParse(stored)
+  return parsed.success ? parsed.data : defaultAnalysisSettings
+}
+
+export function saveAnalysisSettings(db: Db, input: unknown, actor: string): AnalysisSettings {
+  const parsed = analysisSettingsSchema.safeParse(input)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    throw new AppError(`${issue.path.join('.')}: ${issue.message}`)
+  }
+  putSetting(db, 'analysis', parsed.data)
+  addAuditEntry(db, { actor, action: 'settings.analysis', detail: parsed.data as unknown as Record<string, unknown> })
+  return parsed.data
+}

@@ -1,0 +1,53 @@
+import { SeededRandom } from '../../src/domain/random.ts'
+
+/** Gamma(shape, rate) by Marsaglia & Tsang. */
+export function gammaVariate(rnd: SeededRandom, shape: number, rate: number): number {
+  if (shape < 1) return gammaVariate(rnd, shape + 1, rate) * Math.pow(1 - rnd.next(), 1 / shape)
+  const d = shape - 1 / 3
+  const c = 1 / Math.sqrt(9 * d)
+  for (;;) {
+    let x: number
+    let v: number
+    do {
+      x = rnd.normal()
+      v = 1 + c * x
+    } while (v <= 0)
+    v = v * v * v
+    const u = 1 - rnd.next()
+    if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return (d * v) / rate
+  }
+}
+
+/**
+ * Customers drawn from a known BG/NBD process (and Gamma-Gamma spend): the self-contained twin of
+ * the CDNOW check, recovering known parameters from simulated data.
+ */
+export function simulateBgNbd(
+  params: { r: number; alpha: number; a: number; b: number },
+  spend: { p: number; q: number; gamma: number },
+  customers: number,
+  seed: number,
+) {
+  const rnd = new SeededRandom(seed)
+  return Array.from({ length: customers }, () => {
+    const T = 30 + rnd.next() * 9
+    const lambda = gammaVariate(rnd, params.r, params.alpha)
+    const g1 = gammaVariate(rnd, params.a, 1)
+    const dropout = g1 / (g1 + gammaVariate(rnd, params.b, 1))
+    const nu = gammaVariate(rnd, spend.q, spend.gamma)
+    let t = 0
+    let x = 0
+    let tx = 0
+    let total = 0
+    for (;;) {
+      if (rnd.next() < dropout && x > 0) break
+      t += -Math.log(1 - rnd.next()) / lambda
+      if (t > T) break
+      x++
+      tx = t
+      total += gammaVariate(rnd, spend.p, nu)
+      // The first purchase is at 0 and is not a repeat: dropout acts after each purchase.
+    }
+    return { x, tx, T, zbar: x > 0 ? total / x : 0 }
+  })
+}
