@@ -5,6 +5,7 @@ import type { Db } from './db/client.ts'
 import { AppError } from './domain/errors.ts'
 import authPlugin from './plugins/auth.ts'
 import dbPlugin from './plugins/db.ts'
+import jobsPlugin from './plugins/jobs.ts'
 import securityPlugin from './plugins/security.ts'
 import viewPlugin from './plugins/view.ts'
 import customerRoutes from './routes/admin/customers/index.ts'
@@ -19,6 +20,8 @@ export interface AppOptions {
   db?: Db
   logger?: boolean | object
   loginRateLimit?: LoginOptions['rateLimit']
+  /** Schedule the nightly analysis (the server does; tests need not). */
+  nightlyJobs?: boolean
 }
 
 /** The whole app as a plugin tree: plugins, then every route, then the error pages. No logic here. */
@@ -36,6 +39,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(securityPlugin)
   await app.register(viewPlugin)
   await app.register(authPlugin)
+  await app.register(jobsPlugin, { nightly: options.nightlyJobs ?? false })
 
   // Before the routes: a route keeps the error handler in force when it was added.
   app.setErrorHandler(errorHandler)

@@ -6,6 +6,7 @@ import { failInterruptedImportRuns } from './repos/import-runs.ts'
 import { countUsers } from './repos/users.ts'
 import { loadDemoShop } from './services/demo.ts'
 import { countCustomers } from './repos/customers.ts'
+import { latestAnalysisRun } from './repos/analysis.ts'
 import { createUser, generatePassword } from './services/users.ts'
 
 export const DEMO_ADMIN_EMAIL = 'admin@comeback.local'
@@ -43,7 +44,10 @@ export async function serve(config: Config, options: { demo?: boolean } = {}): P
     config,
     db,
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    nightlyJobs: true,
   })
+  // A database with orders but no analysis yet (a first start, the demo): analyse it in the background.
+  if (!latestAnalysisRun(db)) void app.analysisJobs.request('start')
   app.addHook('onClose', async () => db.$client.close())
   closeWithGrace({ delay: 10_000 }, async ({ err }) => {
     if (err) app.log.error({ err }, 'closing after an error')

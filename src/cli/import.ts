@@ -3,6 +3,7 @@ import { Argument, type Command } from 'commander'
 import { SingleBar, Presets } from 'cli-progress'
 import { formatBytes } from '../domain/format.ts'
 import type { ImportKind } from '../domain/import-records.ts'
+import { analyze } from '../services/analyze.ts'
 import { startImportRun, type ImportReport } from '../services/import.ts'
 import { CliFailure, type CliContext } from './context.ts'
 
@@ -47,6 +48,10 @@ export function registerImportCommands(program: Command, ctx: CliContext): void 
       )
       const report = await done.finally(() => started && bar.stop())
       console.log(describeReport(report))
+      if (report.imported) {
+        const analysis = analyze(ctx.db, { trigger: 'import' })
+        console.log(`Analysis updated: ${analysis.customers} customers who bought, as of ${analysis.asOf}.`)
+      }
       if (report.fileError || (report.invalidRows > 0 && !report.skipInvalid)) process.exitCode = 1
     })
 }

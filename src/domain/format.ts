@@ -36,6 +36,19 @@ export const consentLabels: Record<string, string> = {
   unknown: 'Unknown',
 }
 
+export const lapseStatusLabels: Record<string, string> = { active: 'Active', at_risk: 'At risk', lapsed: 'Lapsed', lost: 'Lost' }
+
+export const earlyWarningLabels: Record<string, string> = {
+  frequency: 'Buying less often',
+  basket: 'Spending less',
+  frequency_and_basket: 'Buying less often and spending less',
+}
+
+export function formatPercent(share: number | null | undefined, digits = 0): string {
+  if (share === null || share === undefined || Number.isNaN(share)) return '–'
+  return `${(share * 100).toFixed(digits)}%`
+}
+
 export const fmt = {
   money: formatMoney,
   number: formatNumber,
@@ -43,4 +56,7 @@ export const fmt = {
   dateTime: formatDateTime,
   bytes: formatBytes,
   consent: (c: string | null | undefined) => (c ? (consentLabels[c] ?? c) : '–'),
+  status: (s: string | null | undefined) => (s ? (lapseStatusLabels[s] ?? s) : 'No purchase'),
+  warning: (w: string | null | undefined) => (w ? (earlyWarningLabels[w] ?? w) : ''),
+  percent: formatPercent,
 }

@@ -1,6 +1,7 @@
 import { asc, count, desc, eq } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { consentEvents, customers, orders, type Customer } from '../db/schema.ts'
+import type { LapseStatus } from '../domain/lapse.ts'
 
 export function countCustomers(db: Db): number {
   return db.select({ n: count() }).from(customers).get()!.n
@@ -11,15 +12,33 @@ export const customerSortColumns = {
   name: 'c.last_name COLLATE NOCASE, c.first_name COLLATE NOCASE',
   email: 'c.email',
   id: 'c.external_id',
-  orders: 's.orders',
-  last_order: 's.last_order_at',
-  spend: 's.spend_cents',
+  orders: 'a.orders',
+  last_order: 'a.last_order_at',
+  days_since: 'a.days_since_last',
+  spend: 'a.spend_cents',
+  status: "CASE a.lapse_status WHEN 'active' THEN 1 WHEN 'at_risk' THEN 2 WHEN 'lapsed' THEN 3 WHEN 'lost' THEN 4 END",
+  p_alive: 'a.p_alive',
+  expected_365: 'a.expected_purchases_365',
+  clv: 'a.clv_cents',
+  priority: 'a.priority_cents',
   created: 'c.created_at',
 } as const
 export type CustomerSort = keyof typeof customerSortColumns
 
-export interface CustomerListQuery {
+export interface CustomerFilters {
   q?: string
+  /** A lapse status, or `none` for customers without a completed order. */
+  status?: LapseStatus | 'none'
+  warning?: boolean
+  minDaysSince?: number
+  minOrders?: number
+  minSpendCents?: number
+  minClvCents?: number
+  maxPAlive?: number
+  minPriorityCents?: number
+}
+
+export interface CustomerListQuery extends CustomerFilters {
   sort: CustomerSort
   dir: 'asc' | 'desc'
   limit: number
@@ -36,23 +55,54 @@ export interface CustomerListRow {
   emailConsent: string
   orders: number
   lastOrderAt: string | null
+  daysSinceLast: number | null
   spendCents: number
+  lapseStatus: LapseStatus | null
+  earlyWarning: string | null
+  pAlive: number | null
+  expectedPurchases365: number | null
+  clvCents: number | null
+  priorityCents: number | null
 }
 
-const listFrom = `
-  FROM customers c
-  LEFT JOIN (
-    SELECT customer_id, count(*) AS orders, max(ordered_at) AS last_order_at, sum(total_cents) AS spend_cents
-    FROM orders WHERE status = 'completed' GROUP BY customer_id
-  ) s ON s.customer_id = c.id`
+const listFrom = 'FROM customers c LEFT JOIN customer_analysis a ON a.customer_id = c.id'
 
-const searchWhere = `WHERE (@q IS NULL OR c.external_id = @q OR c.email LIKE @like ESCAPE '\\'
-  OR c.last_name LIKE @like ESCAPE '\\' OR c.first_name LIKE @like ESCAPE '\\'
-  OR (c.first_name || ' ' || c.last_name) LIKE @like ESCAPE '\\')`
+/** WHERE clause and parameters of the filters; every value is a bound parameter. */
+function filterWhere(f: CustomerFilters): { where: string; params: Record<string, unknown> } {
+  const q = f.q?.trim() || null
+  const parts: string[] = []
+  const params: Record<string, unknown> = {}
+  if (q) {
+    params.q = q
+    params.like = `%${q.replace(/[\\%_]/g, (m) => '\\' + m)}%`
+    parts.push(`(c.external_id = @q OR c.email LIKE @like ESCAPE '\\' OR c.last_name LIKE @like ESCAPE '\\'
+      OR c.first_name LIKE @like ESCAPE '\\' OR (c.first_name || ' ' || c.last_name) LIKE @like ESCAPE '\\')`)
+  }
+  if (f.status === 'none') parts.push('a.customer_id IS NULL')
+  else if (f.status) {
+    params.status = f.status
+    parts.push('a.lapse_status = @status')
+  }
+  if (f.warning) parts.push('a.early_warning IS NOT NULL')
+  const bounds: [keyof CustomerFilters, string, string][] = [
+    ['minDaysSince', 'a.days_since_last >=', 'minDaysSince'],
+    ['minOrders', 'a.orders >=', 'minOrders'],
+    ['minSpendCents', 'a.spend_cents >=', 'minSpendCents'],
+    ['minClvCents', 'a.clv_cents >=', 'minClvCents'],
+    ['maxPAlive', 'a.p_alive <=', 'maxPAlive'],
+    ['minPriorityCents', 'a.priority_cents >=', 'minPriorityCents'],
+  ]
+  for (const [key, expr, name] of bounds) {
+    if (f[key] !== undefined) {
+      params[name] = f[key]
+      parts.push(`${expr} @${name}`)
+    }
+  }
+  return { where: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params }
+}
 
 export function listCustomers(db: Db, query: CustomerListQuery): { rows: CustomerListRow[]; total: number } {
-  const q = query.q?.trim() || null
-  const params = { q, like: q ? `%${q.replace(/[\\%_]/g, (m) => '\\' + m)}%` : null }
+  const { where, params } = filterWhere(query)
   const order = customerSortColumns[query.sort]
     .split(', ')
     .map((col) => `${col} ${query.dir === 'desc' ? 'DESC' : 'ASC'} NULLS LAST`)
@@ -60,12 +110,14 @@ export function listCustomers(db: Db, query: CustomerListQuery): { rows: Custome
   const rows = db.$client
     .prepare(
       `SELECT c.id, c.external_id AS externalId, c.first_name AS firstName, c.last_name AS lastName, c.email,
-              c.locale, c.email_consent AS emailConsent, coalesce(s.orders, 0) AS orders,
-              s.last_order_at AS lastOrderAt, coalesce(s.spend_cents, 0) AS spendCents
-       ${listFrom} ${searchWhere} ORDER BY ${order}, c.id LIMIT @limit OFFSET @offset`,
+              c.locale, c.email_consent AS emailConsent, coalesce(a.orders, 0) AS orders, a.last_order_at AS lastOrderAt,
+              a.days_since_last AS daysSinceLast, coalesce(a.spend_cents, 0) AS spendCents, a.lapse_status AS lapseStatus,
+              a.early_warning AS earlyWarning, a.p_alive AS pAlive, a.expected_purchases_365 AS expectedPurchases365,
+              a.clv_cents AS clvCents, a.priority_cents AS priorityCents
+       ${listFrom} ${where} ORDER BY ${order}, c.id LIMIT @limit OFFSET @offset`,
     )
     .all({ ...params, limit: query.limit, offset: query.offset }) as CustomerListRow[]
-  const total = (db.$client.prepare(`SELECT count(*) AS n FROM customers c ${searchWhere}`).get(params) as { n: number }).n
+  const total = (db.$client.prepare(`SELECT count(*) AS n ${listFrom} ${where}`).get(params) as { n: number }).n
   return { rows, total }
 }
 

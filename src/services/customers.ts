@@ -1,5 +1,7 @@
 import type { Db } from '../db/client.ts'
 import { notFound } from '../domain/errors.ts'
+import { describeRhythm } from '../domain/lapse.ts'
+import { getCustomerAnalysis } from '../repos/analysis.ts'
 import {
   getCustomer,
   listConsentEvents,
@@ -25,8 +27,13 @@ export function customerProfile(db: Db, id: number) {
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .slice(0, 3)
     .map(([item]) => item)
+  const analysis = getCustomerAnalysis(db, id) ?? null
   return {
     customer,
+    analysis,
+    rhythm: analysis
+      ? describeRhythm({ typicalGapDays: analysis.typicalGapDays, gapBasis: analysis.gapBasis, daysSinceLast: analysis.daysSinceLast, lapseStatus: analysis.lapseStatus })
+      : null,
     orders,
     consentEvents: listConsentEvents(db, id),
     summary: {

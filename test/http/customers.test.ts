@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { useTestApp } from '../helpers/build-app.ts'
+import { analyze } from '../../src/services/analyze.ts'
 import { addUser, importText, login } from '../helpers/factories.ts'
 
 const xss = '<script>alert(1)</script>'
@@ -20,6 +21,7 @@ describe('customer list and page', () => {
       'orders',
       `order_id,customer_id,ordered_at,total,items\nO1,ANNA,2024-01-02,10.00,Espresso\nO2,ANNA,2024-03-04,25.50,"Tea|${hx.replace(/"/g, '""')}"\nO3,C001,2024-02-02,99.00,Grinder\n`,
     )
+    analyze(t.db, { asOf: '2024-06-30', trigger: 'cli' })
     return (await login(t.app, 'staff@example.com')).jar
   }
 
@@ -53,6 +55,24 @@ describe('customer list and page', () => {
     expect(evil.statusCode).toBe(200)
     expect(evil.body).toContain('aria-sort="ascending"')
     expect(t.db.$client.prepare('SELECT count(*) AS n FROM customers').get()).toEqual({ n: 122 })
+  })
+
+  it('filters by lapse status and analysis facts, and says when a filter value is bad', async () => {
+    const jar = await seed()
+    const get = (qs: string) => t.app.inject({ url: `/admin/customers?${qs}`, headers: { cookie: jar.header() } })
+    // ANNA last bought on 2024-03-04 (2 orders 62 days apart), 118 days before 2024-06-30: 1.9 gaps, at risk.
+    const atRisk = await get('status=at_risk')
+    expect(atRisk.body).toContain('1 customer matching the filters')
+    expect(atRisk.body).toContain('Anna Schmidt')
+    expect((await get('status=lapsed')).body).not.toContain('Anna Schmidt')
+    expect((await get('status=none')).body).toContain('120 customers matching the filters')
+    expect((await get('min_orders=2')).body).toContain('Anna Schmidt')
+    expect((await get('min_spend=50')).body).toContain('Nummer001')
+    expect((await get('min_spend=50')).body).not.toContain('Anna Schmidt')
+    const bad = await get('min_orders=lots')
+    expect(bad.statusCode).toBe(400)
+    expect(bad.body).toContain('min_orders: must be a number')
+    expect((await get('status=gone')).statusCode).toBe(400)
   })
 
   it('answers the htmx search with the result fragment only', async () => {

@@ -1,27 +1,53 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { z } from 'zod'
+import { lapseStatuses } from '../../../domain/lapse.ts'
 import { customerSortColumns, type CustomerSort } from '../../../repos/customers.ts'
 import { customerProfile, listCustomers } from '../../../services/customers.ts'
 
 const PAGE_SIZE = 50
 const sorts = Object.keys(customerSortColumns) as [CustomerSort, ...CustomerSort[]]
 
-const listQuery = z.object({
-  q: z.string().max(200).optional().catch(undefined),
+const blank = (v: unknown) => (v === '' ? undefined : v)
+const optionalNumber = (schema: z.ZodNumber) => z.preprocess(blank, z.coerce.number({ error: 'must be a number' }).pipe(schema).optional())
+/** Money typed in whole or decimal currency units (12 or 12.50 or 12,50), as cents. */
+const optionalMoney = z.preprocess(
+  (v) => (typeof v === 'string' ? blank(v.replace(',', '.')) : v),
+  z.coerce.number({ error: 'must be an amount' }).transform((n) => Math.round(n * 100)).optional(),
+)
+
+export const customerListQuery = z.object({
+  q: z.string().max(200).optional(),
+  status: z.preprocess(blank, z.enum([...lapseStatuses, 'none'], { error: 'is not a lapse status' }).optional()),
+  warning: z.preprocess(blank, z.literal('1').optional()),
+  min_days: optionalNumber(z.number().int().min(0, 'must be 0 or more')),
+  min_orders: optionalNumber(z.number().int().min(0, 'must be 0 or more')),
+  min_spend: optionalMoney,
+  min_clv: optionalMoney,
+  max_alive: optionalNumber(z.number().min(0, 'must be between 0 and 100').max(100, 'must be between 0 and 100')),
+  min_priority: optionalMoney,
   // Anything outside the allow-list falls back to the default order.
   sort: z.enum(sorts).catch('name'),
   dir: z.enum(['asc', 'desc']).catch('asc'),
   page: z.coerce.number().int().min(1).max(1_000_000).catch(1),
 })
+export type CustomerListParams = z.infer<typeof customerListQuery>
 
 const idParams = z.object({ id: z.coerce.number().int().positive() })
 
-/** /admin/customers: the list (search, sort, pages) and one customer's page. Every role may look. */
+/** /admin/customers: the list (search, filters, sort, pages) and one customer's page. Every role may look. */
 const customerRoutes: FastifyPluginAsync = async (app) => {
   app.get('/', async (req, reply) => {
-    const query = listQuery.parse(req.query)
+    const query = customerListQuery.parse(req.query)
     const { rows, total } = listCustomers(app.db, {
       q: query.q,
+      status: query.status,
+      warning: query.warning === '1',
+      minDaysSince: query.min_days,
+      minOrders: query.min_orders,
+      minSpendCents: query.min_spend,
+      minClvCents: query.min_clv,
+      maxPAlive: query.max_alive === undefined ? undefined : query.max_alive / 100,
+      minPriorityCents: query.min_priority,
       sort: query.sort,
       dir: query.dir,
       limit: PAGE_SIZE,

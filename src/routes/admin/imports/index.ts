@@ -67,6 +67,9 @@ const importRoutes: FastifyPluginAsync = async (app) => {
     })
     // The import goes on after this response; the run page shows its progress and report.
     done
+      .then((report) => {
+        if (report.imported) void app.analysisJobs.request('import')
+      })
       .catch((error: unknown) => req.log.error({ err: error, runId }, 'import failed'))
       .finally(() => rmSync(path, { force: true }))
     const location = `/admin/imports/${runId}`
