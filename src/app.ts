@@ -8,8 +8,11 @@ import dbPlugin from './plugins/db.ts'
 import jobsPlugin from './plugins/jobs.ts'
 import securityPlugin from './plugins/security.ts'
 import viewPlugin from './plugins/view.ts'
+import analysisRoutes from './routes/admin/analysis/index.ts'
 import customerRoutes from './routes/admin/customers/index.ts'
 import importRoutes from './routes/admin/imports/index.ts'
+import potentialRoutes from './routes/admin/potential/index.ts'
+import settingsRoutes from './routes/admin/settings/index.ts'
 import userRoutes from './routes/admin/users/index.ts'
 import healthRoutes from './routes/health.ts'
 import loginRoutes, { type LoginOptions } from './routes/login.ts'
@@ -59,8 +62,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       })
       admin.get('/', async (_req, reply) => reply.redirect('/admin/customers', 303))
       await admin.register(customerRoutes, { prefix: '/customers' })
+      await admin.register(potentialRoutes, { prefix: '/potential' })
+      await admin.register(analysisRoutes, { prefix: '/analysis' })
       await admin.register(importRoutes, { prefix: '/imports' })
       await admin.register(userRoutes, { prefix: '/users' })
+      await admin.register(settingsRoutes, { prefix: '/settings' })
     },
     { prefix: '/admin' },
   )

@@ -50,3 +50,41 @@ export function latestAnalysisRun(db: Db): AnalysisRun | undefined {
 export function getCustomerAnalysis(db: Db, customerId: number): CustomerAnalysisRow | undefined {
   return db.select().from(customerAnalysis).where(eq(customerAnalysis.customerId, customerId)).get()
 }
+
+/** The date (YYYY-MM-DD) of the latest completed order, or null. */
+export function latestOrderDate(db: Db): string | null {
+  const row = db.$client.prepare("SELECT max(ordered_at) AS at FROM orders WHERE status = 'completed'").get() as { at: string | null }
+  return row.at ? row.at.slice(0, 10) : null
+}
+
+/** Customers ranked by win-back priority, optionally of one lapse status. */
+export function listByPriority(db: Db, status: string | null, limit: number, offset: number) {
+  const where = status ? 'WHERE a.lapse_status = @status' : ''
+  const rows = db.$client
+    .prepare(
+      `SELECT c.id, c.external_id AS externalId, c.first_name AS firstName, c.last_name AS lastName, c.email_consent AS emailConsent,
+              a.lapse_status AS lapseStatus, a.days_since_last AS daysSinceLast, a.orders, a.spend_cents AS spendCents,
+              a.p_alive AS pAlive, a.value_if_won_cents AS valueIfWonCents, a.clv_cents AS clvCents, a.priority_cents AS priorityCents,
+              a.favourite_items AS favouriteItems
+       FROM customer_analysis a JOIN customers c ON c.id = a.customer_id ${where}
+       ORDER BY a.priority_cents DESC NULLS LAST, a.customer_id LIMIT @limit OFFSET @offset`,
+    )
+    .all({ status, limit, offset }) as {
+    id: number
+    externalId: string
+    firstName: string | null
+    lastName: string | null
+    emailConsent: string
+    lapseStatus: string
+    daysSinceLast: number
+    orders: number
+    spendCents: number
+    pAlive: number | null
+    valueIfWonCents: number | null
+    clvCents: number | null
+    priorityCents: number | null
+    favouriteItems: string | null
+  }[]
+  const total = (db.$client.prepare(`SELECT count(*) AS n FROM customer_analysis a ${where}`).get({ status }) as { n: number }).n
+  return { rows, total }
+}

@@ -1,6 +1,7 @@
 // `npm run screenshots`: every page on a phone and a laptop, as PNGs in test-results/screenshots, to look at.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { analyze } from '../../src/services/analyze.ts'
 import { loadDemoShop } from '../../src/services/demo.ts'
 import { laptop, launchBrowser, phone } from '../helpers/browser.ts'
 import { addUser, PASSWORD } from '../helpers/factories.ts'
@@ -10,6 +11,7 @@ const out = resolve('test-results/screenshots')
 mkdirSync(out, { recursive: true })
 const server = await startServer()
 loadDemoShop(server.db, { customers: 1500, seed: 1, asOf: new Date(), defaultLocale: 'de', defaultCurrency: 'EUR' })
+analyze(server.db, { trigger: 'cli' })
 await addUser(server.db, 'admin', 'admin@example.com')
 const csv = join(server.dir, 'bad.csv')
 writeFileSync(csv, 'customer_id,email,first_name\nN1,nina@example.com,Nina\nN2,not-an-email,Otto\nN1,x@example.com,Paula\n')
@@ -21,6 +23,8 @@ for (const [device, options] of [['phone', phone], ['laptop', laptop]] as const)
   const page = await context.newPage()
   const shot = async (name: string) => {
     await page.screenshot({ path: join(out, `${device}-${name}.png`), fullPage: true })
+    // Long pages shrink to nothing when viewed whole: the first screens of a phone page as well.
+    if (device === 'phone') await page.screenshot({ path: join(out, `${device}-${name}-top.png`), fullPage: true, clip: { x: 0, y: 0, width: 390, height: 1100 } })
   }
   await page.goto(`${server.url}/login`)
   await shot('login')
@@ -36,6 +40,15 @@ for (const [device, options] of [['phone', phone], ['laptop', laptop]] as const)
   await shot('customers-search')
   await page.goto(`${server.url}/admin/customers/${anyCustomer}`)
   await shot('customer')
+  await page.goto(`${server.url}/admin/customers?status=lapsed&sort=priority&dir=desc`)
+  await shot('customers-lapsed')
+  await page.goto(`${server.url}/admin/potential`)
+  await shot('potential')
+  const yearAgo = new Date(Date.now() - 365 * 86_400_000).toISOString().slice(0, 10)
+  await page.goto(`${server.url}/admin/analysis?calibration_end=${yearAgo}`)
+  await shot('analysis')
+  await page.goto(`${server.url}/admin/settings`)
+  await shot('settings')
   await page.goto(`${server.url}/admin/imports`)
   await page.getByLabel('CSV file', { exact: true }).setInputFiles(csv)
   await page.getByRole('button', { name: 'Upload and import' }).click()

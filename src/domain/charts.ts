@@ -1,0 +1,66 @@
+import { scaleBand, scaleLinear } from 'd3-scale'
+
+/**
+ * Chart geometry for server-side SVG: scales and ticks from d3-scale, the drawing in a template
+ * (views/partials/bar-chart.eta). Every chart also travels with its numbers for an accessible table.
+ */
+
+export interface BarChartInput {
+  categories: string[]
+  series: { name: string; values: number[]; className?: string }[]
+  formatValue?: (v: number) => string
+  width?: number
+  height?: number
+}
+
+export interface BarChartModel {
+  width: number
+  height: number
+  plot: { left: number; top: number; right: number; bottom: number }
+  bars: { x: number; y: number; width: number; height: number; className: string; title: string }[]
+  xLabels: { x: number; text: string }[]
+  yTicks: { y: number; text: string }[]
+  legend: { name: string; className: string }[]
+}
+
+export function barChart(input: BarChartInput): BarChartModel {
+  const width = input.width ?? 640
+  const height = input.height ?? 260
+  const plot = { left: 64, top: 12, right: width - 12, bottom: height - 36 }
+  const format = input.formatValue ?? ((v: number) => String(Math.round(v * 100) / 100))
+  const max = Math.max(0, ...input.series.flatMap((s) => s.values.filter(Number.isFinite)))
+  const y = scaleLinear()
+    .domain([0, max > 0 ? max : 1])
+    .nice(5)
+    .range([plot.bottom, plot.top])
+  const x = scaleBand<string>().domain(input.categories).range([plot.left, plot.right]).paddingInner(0.25).paddingOuter(0.15)
+  const inner = scaleBand<number>()
+    .domain(input.series.map((_, i) => i))
+    .range([0, x.bandwidth()])
+    .paddingInner(0.08)
+  const bars = input.series.flatMap((s, si) =>
+    s.values.map((v, ci) => {
+      const value = Number.isFinite(v) ? Math.max(0, v) : 0
+      const top = y(value)
+      return {
+        x: round(x(input.categories[ci]!)! + inner(si)!),
+        y: round(top),
+        width: round(inner.bandwidth()),
+        height: round(plot.bottom - top),
+        className: s.className ?? `series-${si}`,
+        title: `${input.categories[ci]}: ${s.name} ${format(value)}`,
+      }
+    }),
+  )
+  return {
+    width,
+    height,
+    plot,
+    bars,
+    xLabels: input.categories.map((c) => ({ x: round(x(c)! + x.bandwidth() / 2), text: c })),
+    yTicks: y.ticks(5).map((t) => ({ y: round(y(t)), text: format(t) })),
+    legend: input.series.map((s, i) => ({ name: s.name, className: s.className ?? `series-${i}` })),
+  }
+}
+
+const round = (v: number) => Math.round(v * 10) / 10

@@ -1,0 +1,67 @@
+import type { FastifyPluginAsync } from 'fastify'
+import { z } from 'zod'
+import { AppError } from '../../../domain/errors.ts'
+import { getAnalysisSettings, saveAnalysisSettings } from '../../../services/settings.ts'
+import type { AnalysisSettings } from '../../../domain/analysis.ts'
+
+/** Form fields are text; numbers are read here and validated by the settings schema. */
+const number = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? Number(v.trim().replace(',', '.')) : NaN)
+const settingsForm = z.record(z.string(), z.string())
+
+function fromForm(f: Record<string, string>) {
+  return {
+    lapse: { atRisk: number(f.at_risk), lapsed: number(f.lapsed), lost: number(f.lost), lostAfterDays: number(f.lost_after_days) },
+    clv: { horizonMonths: number(f.horizon_months), annualDiscountRate: number(f.discount_rate) / 100, margin: number(f.margin) / 100 },
+    incentiveCostCents: Math.round(number(f.incentive_cost) * 100),
+  }
+}
+
+function toForm(s: AnalysisSettings): Record<string, string> {
+  return {
+    at_risk: String(s.lapse.atRisk),
+    lapsed: String(s.lapse.lapsed),
+    lost: String(s.lapse.lost),
+    lost_after_days: String(s.lapse.lostAfterDays),
+    horizon_months: String(s.clv.horizonMonths),
+    discount_rate: String(Math.round(s.clv.annualDiscountRate * 10000) / 100),
+    margin: String(Math.round(s.clv.margin * 10000) / 100),
+    incentive_cost: (s.incentiveCostCents / 100).toFixed(2),
+  }
+}
+
+const fieldOf: Record<string, string> = {
+  'lapse.atRisk': 'At risk beyond',
+  'lapse.lapsed': 'Lapsed beyond',
+  'lapse.lost': 'Lost beyond',
+  'lapse.lostAfterDays': 'Lost after',
+  lapse: 'Lapse thresholds',
+  'clv.horizonMonths': 'CLV horizon',
+  'clv.annualDiscountRate': 'Discount rate',
+  'clv.margin': 'Margin',
+  incentiveCostCents: 'Incentive cost',
+}
+
+/** /admin/settings: the analysis settings. Admins only. */
+const settingsRoutes: FastifyPluginAsync = async (app) => {
+  const admin = { preHandler: app.requireUser('admin') }
+
+  app.get('/', admin, async (_req, reply) => {
+    return reply.view('admin/settings/index', { title: 'Settings', form: toForm(getAnalysisSettings(app.db)) })
+  })
+
+  app.post('/', admin, async (req, reply) => {
+    const form = settingsForm.parse(req.body)
+    try {
+      saveAnalysisSettings(app.db, fromForm(form), req.user!.email)
+    } catch (e) {
+      if (!(e instanceof AppError)) throw e
+      const [path, ...rest] = e.message.split(': ')
+      const message = `${fieldOf[path!] ?? path}: ${rest.join(': ')}`
+      return reply.code(400).view('admin/settings/index', { title: 'Settings', form, error: message })
+    }
+    void app.analysisJobs.request('manual')
+    return reply.view('admin/settings/index', { title: 'Settings', form: toForm(getAnalysisSettings(app.db)), saved: true })
+  })
+}
+
+export default settingsRoutes
