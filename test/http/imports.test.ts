@@ -53,6 +53,18 @@ describe('import upload', () => {
     })
   })
 
+  it('analyses the customers again after an import, in the background', async () => {
+    await addUser(t.db, 'admin')
+    const { jar } = await login(t.app, 'admin@example.com')
+    await finishedRun(jar, (await upload(jar, { kind: 'customers' }, 'c.csv', 'customer_id\nK1\nK2\n')).headers.location as string)
+    const res = await upload(jar, { kind: 'orders' }, 'o.csv', 'order_id,customer_id,ordered_at,total\nA1,K1,2024-01-01,10\nA2,K1,2024-02-01,12\nA3,K2,2024-03-01,30\n')
+    await finishedRun(jar, res.headers.location as string)
+    const analysed = () => (t.db.$client.prepare('SELECT count(*) AS n FROM customer_analysis').get() as { n: number }).n
+    for (let i = 0; i < 200 && analysed() < 2; i++) await sleep(50)
+    expect(analysed()).toBe(2)
+    expect(t.db.$client.prepare('SELECT trigger FROM analysis_runs ORDER BY id DESC LIMIT 1').get()).toEqual({ trigger: 'import' })
+  })
+
   it('reports invalid rows with line, column and reason and imports nothing', async () => {
     await addUser(t.db, 'admin')
     const { jar } = await login(t.app, 'admin@example.com')

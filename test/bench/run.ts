@@ -1,0 +1,80 @@
+// `npm run bench`: each figure beside its baseline from the same run, as a ratio. Not part of `npm test`.
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { fitBgNbd, SummaryGroups } from '../../src/domain/clv/bgnbd.ts'
+import { migrateDatabase, openDatabase } from '../../src/db/client.ts'
+import { loadDemoShop } from '../../src/services/demo.ts'
+import { CDNOW_DIR, hasCdnow, readCdnowSummary } from '../helpers/cdnow.ts'
+import { simulateBgNbd } from '../helpers/simulate.ts'
+
+const only = process.argv.slice(2)
+const want = (name: string) => only.length === 0 || only.includes(name)
+const lines: string[] = []
+const report = (line: string) => {
+  console.log(line)
+  lines.push(line)
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
+const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(2)} ms`)
+
+if (want('fit')) {
+  const work = mkdtempSync(join(tmpdir(), 'comeback-bench-'))
+  let file = resolve(CDNOW_DIR, 'cdnow_customers_summary.csv')
+  let label = 'CDNOW, 2,357 customers'
+  if (!hasCdnow) {
+    // Without ../shared: a simulated CDNOW-sized twin.
+    const sim = simulateBgNbd({ r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 }, { p: 6.25, q: 3.74, gamma: 15.44 }, 2357, 1)
+    file = join(work, 'summary.csv')
+    writeFileSync(file, 'ID,frequency,recency,T\n' + sim.map((s, i) => `${i + 1},${s.x},${s.tx.toFixed(2)},${s.T.toFixed(2)}`).join('\n'))
+    label = 'simulated CDNOW twin, 2,357 customers'
+  }
+  const rows = hasCdnow ? readCdnowSummary() : undefined
+  const summaries = rows ?? execFileSync('cat', [file], { encoding: 'utf8' }).trim().split('\n').slice(1).map((l) => {
+    const [, x, tx, T] = l.split(',').map(Number) as [number, number, number, number]
+    return { x, tx, T }
+  })
+  for (let i = 0; i < 10; i++) fitBgNbd(new SummaryGroups(summaries))
+  const runs: number[] = []
+  for (let i = 0; i < 30; i++) {
+    const t0 = performance.now()
+    // Grouping customers that share (x, t_x, T) is part of the fit's cost.
+    fitBgNbd(new SummaryGroups(summaries))
+    runs.push(performance.now() - t0)
+  }
+  const ours = median(runs)
+  const py = spawnSync('python3', [resolve(import.meta.dirname, 'scipy_bgnbd.py'), file, '30'], { encoding: 'utf8' })
+  if (py.status === 0) {
+    const scipy = JSON.parse(py.stdout) as { ms: number }
+    report(`BG/NBD fit (${label}): ${fmt(ours)}; scipy L-BFGS-B on the same likelihood: ${fmt(scipy.ms)}; ratio ${(ours / scipy.ms).toFixed(2)} (goal ≤ 1)`)
+  } else {
+    report(`BG/NBD fit (${label}): ${fmt(ours)}; scipy baseline unavailable (python3 with numpy and scipy needed): ${py.stderr.trim().split('\n').at(-1)}`)
+  }
+  rmSync(work, { recursive: true, force: true })
+}
+
+if (want('analyze')) {
+  const customers = Number(process.env.BENCH_CUSTOMERS ?? 100_000)
+  const work = mkdtempSync(join(tmpdir(), 'comeback-bench-'))
+  const dbFile = join(work, 'bench.db')
+  const db = openDatabase(dbFile)
+  migrateDatabase(db)
+  let t0 = performance.now()
+  const loaded = loadDemoShop(db, { customers, seed: 7, asOf: new Date('2026-06-30'), defaultLocale: 'de', defaultCurrency: 'EUR' })
+  const loadMs = performance.now() - t0
+  // Baseline: the bare SQL scan that any analysis must make, grouping every completed order by customer.
+  t0 = performance.now()
+  db.$client.prepare("SELECT customer_id, count(*), min(ordered_at), max(ordered_at), sum(total_cents) FROM orders WHERE status = 'completed' GROUP BY customer_id").all()
+  const scanMs = performance.now() - t0
+  db.$client.close()
+  const run = spawnSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'analyze-once.ts'), dbFile], { encoding: 'utf8' })
+  if (run.status !== 0) throw new Error(run.stderr)
+  const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { seconds: number; maxRssMiB: number; customers: number }
+  report(`demo shop: ${loaded.customers.toLocaleString('en')} customers, ${loaded.orders.toLocaleString('en')} orders, loaded in ${fmt(loadMs)}`)
+  report(`analyze (${result.customers.toLocaleString('en')} customers): ${result.seconds.toFixed(2)} s; bare GROUP BY scan of the orders: ${fmt(scanMs)}; ratio ${(result.seconds * 1000 / scanMs).toFixed(1)}; goal < 10 s (ratio to goal ${(result.seconds / 10).toFixed(2)})`)
+  report(`analyze peak memory: ${result.maxRssMiB} MiB; goal < 500 MiB (ratio ${(result.maxRssMiB / 500).toFixed(2)})`)
+  rmSync(work, { recursive: true, force: true })
+}
+
+writeFileSync(resolve('test-results', 'bench.txt'), lines.join('\n') + '\n', { flag: 'w' })

@@ -1,0 +1,90 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { describe, expect, it } from 'vitest'
+import { analyze } from '../../src/services/analyze.ts'
+import { loadDemoShop } from '../../src/services/demo.ts'
+import { getAnalysisSettings } from '../../src/services/settings.ts'
+import { useTestApp } from '../helpers/build-app.ts'
+import { addUser, formToken, login } from '../helpers/factories.ts'
+
+const form = (data: Record<string, string>) => new URLSearchParams(data).toString()
+const asOf = '2026-06-30'
+
+describe('analysis, potential and settings pages', () => {
+  const t = useTestApp()
+
+  async function seed() {
+    loadDemoShop(t.db, { customers: 600, seed: 9, asOf: new Date(asOf), defaultLocale: 'de', defaultCurrency: 'EUR' })
+    analyze(t.db, { asOf, trigger: 'cli' })
+    await addUser(t.db, 'manager')
+    await addUser(t.db, 'staff')
+    await addUser(t.db, 'admin')
+  }
+  const get = (jar: { header: () => string }, url: string) => t.app.inject({ url, headers: { cookie: jar.header() } })
+
+  it('ranks lapsed customers by priority for managers, not for staff', async () => {
+    await seed()
+    const manager = (await login(t.app, 'manager@example.com')).jar
+    const page = await get(manager, '/admin/potential')
+    expect(page.statusCode).toBe(200)
+    expect(page.body).toContain('Value at stake')
+    expect(page.body).toMatch(/<a href="\/admin\/potential\?status=lapsed" aria-current="page">Lapsed<\/a>/)
+    const priorities = [...page.body.matchAll(/<td class="num"><strong>€([\d,.-]+)<\/strong><\/td>/g)].map((m) => Number(m[1]!.replace(/,/g, '')))
+    expect(priorities.length).toBeGreaterThan(5)
+    expect(priorities).toEqual([...priorities].sort((a, b) => b - a))
+    const lapsedInDb = t.db.$client.prepare("SELECT count(*) AS n FROM customer_analysis WHERE lapse_status = 'lapsed'").get() as { n: number }
+    expect(page.body).toContain(`<td class="num">${lapsedInDb.n}</td>`)
+    const staff = (await login(t.app, 'staff@example.com')).jar
+    expect((await get(staff, '/admin/potential')).statusCode).toBe(403)
+    expect((await get(staff, '/admin/analysis')).statusCode).toBe(403)
+  })
+
+  it('shows the fitted models and back-tests the predictions against what customers did', async () => {
+    await seed()
+    const manager = (await login(t.app, 'manager@example.com')).jar
+    const page = await get(manager, '/admin/analysis')
+    expect(page.body).toMatch(/r, α<\/dt><dd>[\d.]+, [\d.]+ \(time unit: weeks\)/)
+    const test = await get(manager, '/admin/analysis?calibration_end=2025-12-31')
+    expect(test.statusCode).toBe(200)
+    expect(test.body).toMatch(/compared over the 181 days to 2026-06-30/)
+    expect(test.body).toContain('<svg viewBox=')
+    expect(test.body).toMatch(/<th scope="row">7\+<\/th>/)
+    const bad = await get(manager, '/admin/analysis?calibration_end=2026-06-29')
+    expect(bad.statusCode).toBe(400)
+    expect(bad.body).toContain('must be at least a week')
+    expect((await get(manager, '/admin/analysis?calibration_end=yesterday')).statusCode).toBe(400)
+  })
+
+  it('runs the analysis on request, in the background', async () => {
+    await seed()
+    const manager = (await login(t.app, 'manager@example.com')).jar
+    const token = await formToken(t.app, manager, '/admin/analysis')
+    const before = (t.db.$client.prepare('SELECT count(*) AS n FROM analysis_runs').get() as { n: number }).n
+    const res = await t.app.inject({ method: 'POST', url: '/admin/analysis/run', headers: { cookie: manager.header(), 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ _csrf: token }) })
+    expect(res.statusCode).toBe(303)
+    for (let i = 0; i < 200 && (t.db.$client.prepare('SELECT count(*) AS n FROM analysis_runs').get() as { n: number }).n === before; i++) await sleep(50)
+    expect(t.db.$client.prepare("SELECT trigger FROM analysis_runs ORDER BY id DESC LIMIT 1").get()).toEqual({ trigger: 'manual' })
+  })
+
+  it('lets admins change the thresholds; bad values change nothing and say why', async () => {
+    await seed()
+    const admin = (await login(t.app, 'admin@example.com')).jar
+    const post = async (values: Record<string, string>) => {
+      const token = await formToken(t.app, admin, '/admin/settings')
+      return t.app.inject({ method: 'POST', url: '/admin/settings', headers: { cookie: admin.header(), 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ _csrf: token, ...values }) })
+    }
+    const valid = { at_risk: '1,3', lapsed: '2.5', lost: '5', lost_after_days: '600', horizon_months: '24', discount_rate: '8', margin: '35', incentive_cost: '4,50' }
+    const ok = await post(valid)
+    expect(ok.statusCode).toBe(200)
+    expect(ok.body).toContain('Saved.')
+    expect(getAnalysisSettings(t.db)).toEqual({ lapse: { atRisk: 1.3, lapsed: 2.5, lost: 5, lostAfterDays: 600 }, clv: { horizonMonths: 24, annualDiscountRate: 0.08, margin: 0.35 }, incentiveCostCents: 450 })
+    const wrongOrder = await post({ ...valid, lapsed: '1.2' })
+    expect(wrongOrder.statusCode).toBe(400)
+    expect(wrongOrder.body).toContain('Lapse thresholds: thresholds must rise: at risk &lt; lapsed &lt; lost')
+    const notNumber = await post({ ...valid, margin: 'lots' })
+    expect(notNumber.statusCode).toBe(400)
+    expect(notNumber.body).toContain('Margin: must be a number')
+    expect(getAnalysisSettings(t.db).lapse.lapsed).toBe(2.5)
+    const manager = (await login(t.app, 'manager@example.com')).jar
+    expect((await get(manager, '/admin/settings')).statusCode).toBe(403)
+  })
+})

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest'
+import { DAY_MS, HistoryBuilder } from '../../src/domain/analysis.ts'
+import { backtestHistories } from '../../src/domain/backtest.ts'
+import { generateDemoShop } from '../../src/domain/demo-shop.ts'
+
+describe('back-test', () => {
+  it('predicts the orders after the fit date about as many as customers placed', () => {
+    const builder = new HistoryBuilder()
+    let id = 0
+    for (const { orders } of generateDemoShop({ customers: 3000, seed: 21, asOf: new Date('2026-06-30') })) {
+      id++
+      for (const o of orders) if (o.status === 'completed') builder.add({ customerId: id, orderedAt: o.orderedAt, totalCents: o.totalCents, items: null })
+    }
+    const histories = builder.finish()
+    const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / DAY_MS
+    const result = backtestHistories(histories, day('2025-12-31'), day('2026-06-30'))
+    expect(result.holdoutDays).toBe(181)
+    expect(result.params).not.toBeNull()
+    // Customers who first bought after the fit date are not part of the test.
+    expect(result.customers).toBeLessThan(histories.length)
+    expect(result.rows.reduce((s, r) => s + r.customers, 0)).toBe(result.customers)
+    expect(result.totalActual).toBeGreaterThan(1000)
+    expect(Math.abs(result.totalPredicted / result.totalActual - 1)).toBeLessThan(0.15)
+    // Better than assuming everyone keeps buying as before.
+    expect(result.meanAbsoluteError).toBeLessThan(result.naiveMeanAbsoluteError)
+  })
+})
