@@ -16,6 +16,7 @@ import settingsRoutes from './routes/admin/settings/index.ts'
 import userRoutes from './routes/admin/users/index.ts'
 import healthRoutes from './routes/health.ts'
 import loginRoutes, { type LoginOptions } from './routes/login.ts'
+import surveyRoutes from './routes/public/survey.ts'
 
 export interface AppOptions {
   config: Config
@@ -52,6 +53,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(healthRoutes)
   await app.register(loginRoutes, { rateLimit: options.loginRateLimit ?? { max: 10, timeWindow: 5 * 60_000 } })
+  await app.register(surveyRoutes)
   app.get('/', async (_req, reply) => reply.redirect('/admin', 303))
 
   await app.register(

@@ -5,6 +5,7 @@ import { registerAnalyzeCommands } from './analyze.ts'
 import { CliContext, CliFailure } from './context.ts'
 import { registerDemoCommands } from './demo.ts'
 import { registerImportCommands } from './import.ts'
+import { registerLinkCommands } from './link.ts'
 import { registerServeCommands } from './serve.ts'
 import { registerUserCommands } from './user.ts'
 
@@ -19,6 +20,7 @@ export async function main(argv: string[]): Promise<number> {
   registerDemoCommands(program, ctx)
   registerImportCommands(program, ctx)
   registerAnalyzeCommands(program, ctx)
+  registerLinkCommands(program, ctx)
   registerUserCommands(program, ctx)
 
   try {

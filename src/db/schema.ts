@@ -217,3 +217,161 @@ export const analysisRuns = sqliteTable('analysis_runs', {
 
 export type CustomerAnalysisRow = typeof customerAnalysis.$inferSelect
 export type AnalysisRun = typeof analysisRuns.$inferSelect
+
+/** A survey; its questions live in versions, so that answers stay tied to what was shown. */
+export const surveys = sqliteTable('surveys', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull(),
+  createdAt: text('created_at').notNull().default(now),
+  archivedAt: text('archived_at'),
+})
+
+export const surveyVersions = sqliteTable(
+  'survey_versions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    surveyId: integer('survey_id')
+      .notNull()
+      .references(() => surveys.id),
+    version: integer('version').notNull(),
+    /** The SurveyDefinition as JSON. */
+    definition: text('definition').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: text('created_at').notNull().default(now),
+  },
+  (t) => [uniqueIndex('survey_versions_survey_version').on(t.surveyId, t.version)],
+)
+
+/** A campaign (SPEC §5); the standing "personal links" campaign carries links made one at a time. */
+export const campaigns = sqliteTable('campaigns', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull(),
+  kind: text('kind', { enum: ['personal', 'campaign'] }).notNull(),
+  status: text('status', { enum: ['draft', 'scheduled', 'sending', 'paused', 'completed', 'cancelled'] }).notNull(),
+  surveyId: integer('survey_id')
+    .notNull()
+    .references(() => surveys.id),
+  /** The incentive arms as JSON: [{ kind: 'coupon', percent | amountCents, … } | { kind: 'points', points }]. */
+  incentives: text('incentives').notNull(),
+  linkExpiryDays: integer('link_expiry_days').notNull().default(30),
+  createdAt: text('created_at').notNull().default(now),
+})
+
+export const campaignMembers = sqliteTable(
+  'campaign_members',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    campaignId: integer('campaign_id')
+      .notNull()
+      .references(() => campaigns.id),
+    customerId: integer('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    /** SHA-256 of the survey link's token; the token itself is never stored. */
+    tokenHash: text('token_hash').notNull(),
+    /** Index into the campaign's incentive arms. */
+    arm: integer('arm').notNull().default(0),
+    holdout: integer('holdout', { mode: 'boolean' }).notNull().default(false),
+    expiresAt: text('expires_at').notNull(),
+    openedAt: text('opened_at'),
+    createdAt: text('created_at').notNull().default(now),
+  },
+  (t) => [uniqueIndex('campaign_members_token').on(t.tokenHash), uniqueIndex('campaign_members_campaign_customer').on(t.campaignId, t.customerId)],
+)
+
+/** One response per campaign member, partial until completed. */
+export const responses = sqliteTable(
+  'responses',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    memberId: integer('member_id')
+      .notNull()
+      .references(() => campaignMembers.id, { onDelete: 'cascade' }),
+    /** Null once the customer is erased: the answers stay, anonymous. */
+    customerId: integer('customer_id').references(() => customers.id, { onDelete: 'set null' }),
+    surveyVersionId: integer('survey_version_id')
+      .notNull()
+      .references(() => surveyVersions.id),
+    locale: text('locale', { enum: ['de', 'en'] }).notNull(),
+    status: text('status', { enum: ['partial', 'complete'] }).notNull(),
+    /** Answers by question key, as JSON. */
+    answers: text('answers').notNull(),
+    mainReason: text('main_reason'),
+    nps: integer('nps'),
+    csat: integer('csat'),
+    ces: integer('ces'),
+    startedAt: text('started_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+    completedAt: text('completed_at'),
+  },
+  (t) => [uniqueIndex('responses_member').on(t.memberId), index('responses_completed').on(t.status, t.completedAt)],
+)
+
+export const coupons = sqliteTable(
+  'coupons',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    code: text('code').notNull(),
+    customerId: integer('customer_id').references(() => customers.id, { onDelete: 'set null' }),
+    campaignId: integer('campaign_id').references(() => campaigns.id),
+    kind: text('kind', { enum: ['percent', 'amount'] }).notNull(),
+    /** Percent (1–100) or an amount in cents. */
+    value: integer('value').notNull(),
+    currency: text('currency').notNull(),
+    minOrderCents: integer('min_order_cents').notNull().default(0),
+    expiresAt: text('expires_at').notNull(),
+    createdAt: text('created_at').notNull().default(now),
+    redeemedAt: text('redeemed_at'),
+    redeemedOrder: text('redeemed_order'),
+  },
+  (t) => [uniqueIndex('coupons_code').on(t.code), index('coupons_customer').on(t.customerId)],
+)
+
+/** Loyalty points: grants, redemptions, expiries and adjustments; the balance is their sum. */
+export const pointsLedger = sqliteTable(
+  'points_ledger',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    customerId: integer('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ['grant', 'redeem', 'expire', 'adjust'] }).notNull(),
+    points: integer('points').notNull(),
+    reason: text('reason').notNull(),
+    createdAt: text('created_at').notNull().default(now),
+  },
+  (t) => [index('points_ledger_customer').on(t.customerId)],
+)
+
+/** The reward of a completed response: at most one, enforced by the unique index. */
+export const rewards = sqliteTable(
+  'rewards',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    responseId: integer('response_id')
+      .notNull()
+      .references(() => responses.id),
+    customerId: integer('customer_id').references(() => customers.id, { onDelete: 'set null' }),
+    kind: text('kind', { enum: ['coupon', 'points'] }).notNull(),
+    couponId: integer('coupon_id').references(() => coupons.id),
+    points: integer('points'),
+    costCents: integer('cost_cents'),
+    createdAt: text('created_at').notNull().default(now),
+  },
+  (t) => [uniqueIndex('rewards_response').on(t.responseId)],
+)
+
+/** Addresses never to be mailed again: unsubscribes, objections, hard bounces. Survives erasure. */
+export const suppressions = sqliteTable('suppressions', {
+  email: text('email').primaryKey(),
+  reason: text('reason', { enum: ['unsubscribed', 'objected', 'bounced'] }).notNull(),
+  createdAt: text('created_at').notNull().default(now),
+})
+
+export type Survey = typeof surveys.$inferSelect
+export type SurveyVersion = typeof surveyVersions.$inferSelect
+export type Campaign = typeof campaigns.$inferSelect
+export type CampaignMember = typeof campaignMembers.$inferSelect
+export type ResponseRow = typeof responses.$inferSelect
+export type Coupon = typeof coupons.$inferSelect
+export type Reward = typeof rewards.$inferSelect

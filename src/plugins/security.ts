@@ -9,8 +9,11 @@ import { sessionSecret } from '../services/secrets.ts'
 
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS'])
 
-/** Paths whose POSTs carry no form token: the JSON API (bearer keys) and RFC 8058 one-click unsubscribe. */
-const csrfExempt = (url: string) => url.startsWith('/api/') || url.startsWith('/u/')
+/**
+ * Paths whose POSTs carry no form token: the JSON API (bearer keys), RFC 8058 one-click
+ * unsubscribe, and the survey, whose unguessable link is itself the secret a forger lacks.
+ */
+const csrfExempt = (url: string) => url.startsWith('/api/') || url.startsWith('/u/') || url.startsWith('/s/')
 
 /** Security headers (helmet, strict CSP), cookies, form bodies, CSRF on every state-changing form, rate limits. */
 export default fp(

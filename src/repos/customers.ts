@@ -137,3 +137,7 @@ export function listConsentEvents(db: Db, customerId: number) {
     .orderBy(asc(consentEvents.createdAt), asc(consentEvents.id))
     .all()
 }
+
+export function getCustomerByExternalId(db: Db, externalId: string): Customer | undefined {
+  return db.select().from(customers).where(eq(customers.externalId, externalId)).get()
+}

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import type { Db } from '../db/client.ts'
 import { defaultAnalysisSettings, type AnalysisSettings } from '../domain/analysis.ts'
 import { AppError } from '../domain/errors.ts'
+import { defaultIncentive, incentiveSchema, type Incentive } from '../domain/rewards.ts'
 import { addAuditEntry } from '../repos/audit.ts'
 import { getSetting, putSetting } from '../repos/settings.ts'
 
@@ -41,4 +42,22 @@ export function saveAnalysisSettings(db: Db, input: unknown, actor: string): Ana
   putSetting(db, 'analysis', parsed.data)
   addAuditEntry(db, { actor, action: 'settings.analysis', detail: parsed.data as unknown as Record<string, unknown> })
   return parsed.data
+}
+
+export interface Brand {
+  /** The shop's name as customers know it: in survey texts ({company}) and mails. */
+  name: string
+}
+const brandSchema = z.object({ name: z.string().trim().min(1).max(100) })
+export const defaultBrand: Brand = { name: 'Comeback Demo Shop' }
+
+export function getBrand(db: Db): Brand {
+  const parsed = brandSchema.safeParse(getSetting<unknown>(db, 'brand'))
+  return parsed.success ? parsed.data : defaultBrand
+}
+
+/** The incentive of the standing "personal links" campaign: out of the box a 10% coupon. */
+export function getDefaultIncentive(db: Db): Incentive {
+  const parsed = incentiveSchema.safeParse(getSetting<unknown>(db, 'default_incentive'))
+  return parsed.success ? parsed.data : defaultIncentive
 }

@@ -3,6 +3,8 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { analyze } from '../../src/services/analyze.ts'
 import { loadDemoShop } from '../../src/services/demo.ts'
+import { createSurveyLink } from '../../src/services/links.ts'
+import type { Page } from 'playwright-core'
 import { laptop, launchBrowser, phone } from '../helpers/browser.ts'
 import { addUser, PASSWORD } from '../helpers/factories.ts'
 import { startServer } from '../helpers/server.ts'
@@ -17,6 +19,10 @@ const csv = join(server.dir, 'bad.csv')
 writeFileSync(csv, 'customer_id,email,first_name\nN1,nina@example.com,Nina\nN2,not-an-email,Otto\nN1,x@example.com,Paula\n')
 const browser = await launchBrowser()
 const anyCustomer = (server.db.$client.prepare("SELECT customer_id AS id FROM orders GROUP BY customer_id HAVING count(*) > 6 LIMIT 1").get() as { id: number }).id
+
+async function shotOf(page: Page, device: string, name: string) {
+  await page.screenshot({ path: join(out, `${device}-${name}.png`), fullPage: true })
+}
 
 for (const [device, options] of [['phone', phone], ['laptop', laptop]] as const) {
   const context = await browser.newContext(options)
@@ -60,6 +66,35 @@ for (const [device, options] of [['phone', phone], ['laptop', laptop]] as const)
   await shot('users')
   await page.goto(`${server.url}/admin/nowhere`)
   await shot('not-found')
+  // The survey as an ex-customer sees it, every step.
+  const link = createSurveyLink(server.db, anyCustomer, { baseUrl: server.url, actor: 'screenshots' })
+  const survey = await browser.newContext(options)
+  const resp = await survey.newPage()
+  await resp.goto(link.url)
+  for (let i = 1; i < 12; i++) {
+    await shotOf(resp, device, `survey-${i}`)
+    if (await resp.getByText('♥').count()) break
+    const radios = resp.locator('input[type=radio]')
+    const boxes = resp.locator('input[type=checkbox]')
+    if (i === 1) {
+      // Show the validation message once.
+      await resp.getByRole('button', { name: /Weiter|Next/ }).click()
+      await resp.locator('.resp-error').waitFor()
+      await shotOf(resp, device, 'survey-error')
+      await boxes.nth(0).check()
+      await boxes.nth(1).check()
+    } else if (await boxes.count()) await boxes.nth(0).check()
+    else if (await radios.count()) await radios.nth(Math.min(8, (await radios.count()) - 1)).check()
+    else await resp.locator('textarea').fill('Mehr Auswahl bei entkoffeiniertem Kaffee <b>bitte</b>')
+    await resp.getByRole('button', { name: /Weiter|Next|Absenden|Submit/ }).click()
+    await resp.waitForLoadState('networkidle')
+  }
+  await survey.close()
+  const bad = await browser.newContext(options)
+  const badPage = await bad.newPage()
+  await badPage.goto(`${server.url}/s/not-a-real-token-at-all-0000000000`)
+  await shotOf(badPage, device, 'survey-link-problem')
+  await bad.close()
   await context.close()
 }
 await browser.close()

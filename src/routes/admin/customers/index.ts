@@ -1,8 +1,9 @@
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { z } from 'zod'
 import { lapseStatuses } from '../../../domain/lapse.ts'
 import { customerSortColumns, type CustomerSort } from '../../../repos/customers.ts'
 import { customerProfile, listCustomers } from '../../../services/customers.ts'
+import { createSurveyLink } from '../../../services/links.ts'
 
 const PAGE_SIZE = 50
 const sorts = Object.keys(customerSortColumns) as [CustomerSort, ...CustomerSort[]]
@@ -59,11 +60,19 @@ const customerRoutes: FastifyPluginAsync = async (app) => {
     return reply.view('admin/customers/index', data)
   })
 
-  app.get('/:id', async (req, reply) => {
-    const { id } = idParams.parse(req.params)
+  function showCustomer(reply: FastifyReply, id: number, extra: Record<string, unknown> = {}) {
     const profile = customerProfile(app.db, id)
     const name = [profile.customer.firstName, profile.customer.lastName].filter(Boolean).join(' ') || profile.customer.externalId
-    return reply.view('admin/customers/show', { title: name, name, ...profile })
+    return reply.view('admin/customers/show', { title: name, name, ...profile, ...extra })
+  }
+
+  app.get('/:id', async (req, reply) => showCustomer(reply, idParams.parse(req.params).id))
+
+  // A personal survey link, to try the flow or to send by hand; it is shown once, only its hash is kept.
+  app.post('/:id/link', { preHandler: app.requireUser('admin', 'manager', 'staff') }, async (req, reply) => {
+    const { id } = idParams.parse(req.params)
+    const link = createSurveyLink(app.db, id, { baseUrl: app.config.baseUrl, actor: req.user!.email })
+    return showCustomer(reply, id, { link })
   })
 }
 

@@ -1,0 +1,33 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+
+/**
+ * Counts unknown or expired tokens per client; past the limit the client gets a calm "try later"
+ * page instead of more guesses. Kept in memory: a restart forgets, which costs a prober little time.
+ */
+export class BadTokenLimiter {
+  private readonly failures = new Map<string, { count: number; resetAt: number }>()
+
+  constructor(
+    private readonly max = 20,
+    private readonly windowMs = 10 * 60_000,
+  ) {}
+
+  fail(ip: string, now = Date.now()): void {
+    const entry = this.failures.get(ip)
+    if (!entry || entry.resetAt < now) this.failures.set(ip, { count: 1, resetAt: now + this.windowMs })
+    else entry.count++
+    if (this.failures.size > 10_000) for (const [k, v] of this.failures) if (v.resetAt < now) this.failures.delete(k)
+  }
+
+  blocked(ip: string, now = Date.now()): boolean {
+    const entry = this.failures.get(ip)
+    return entry !== undefined && entry.resetAt >= now && entry.count >= this.max
+  }
+}
+
+/** Headers of every page behind a personal link: not indexed, never cached, the token never leaked as a referrer. */
+export async function personalPageHeaders(_req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  reply.header('X-Robots-Tag', 'noindex, nofollow')
+  reply.header('Referrer-Policy', 'no-referrer')
+  reply.header('Cache-Control', 'no-store')
+}

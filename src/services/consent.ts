@@ -1,0 +1,56 @@
+import type { Db } from '../db/client.ts'
+import type { ConsentStatus } from '../db/schema.ts'
+import { addAuditEntry } from '../repos/audit.ts'
+import { addSuppression, insertConsentEvent, setCustomerConsent } from '../repos/consent.ts'
+import { getCustomer } from '../repos/customers.ts'
+
+/**
+ * Change a customer's consent on one channel and keep the change as an event (source, actor,
+ * the exact wording shown). An objection by email also puts the address on the suppression list.
+ */
+export function changeConsent(
+  db: Db,
+  change: { customerId: number; channel: 'email' | 'phone'; status: ConsentStatus; source: string; actor: string; wording?: string; detail?: string; now?: Date },
+): void {
+  const customer = getCustomer(db, change.customerId)
+  if (!customer) return
+  const at = (change.now ?? new Date()).toISOString()
+  const previous = change.channel === 'email' ? customer.emailConsent : customer.phoneConsent
+  insertConsentEvent(db, {
+    customerId: customer.id,
+    channel: change.channel,
+    status: change.status,
+    previousStatus: previous,
+    source: change.source,
+    actor: change.actor,
+    wording: change.wording ?? null,
+    detail: change.detail ?? null,
+    createdAt: at,
+  })
+  if (previous !== change.status) setCustomerConsent(db, customer.id, change.channel, change.status, at)
+  if (change.channel === 'email' && change.status === 'objected' && customer.email) {
+    addSuppression(db, customer.email, change.source === 'unsubscribe' ? 'unsubscribed' : 'objected')
+  }
+  addAuditEntry(db, { actor: change.actor, action: 'consent.change', subject: String(customer.id), detail: { channel: change.channel, status: change.status, source: change.source } })
+}
+
+/** A consent request that is not (yet) a change, e.g. a "yes" by email waiting for its double opt-in. */
+export function recordConsentRequest(
+  db: Db,
+  request: { customerId: number; channel: 'email' | 'phone'; source: string; actor: string; wording: string; detail: string; now?: Date },
+): void {
+  const customer = getCustomer(db, request.customerId)
+  if (!customer) return
+  const current = request.channel === 'email' ? customer.emailConsent : customer.phoneConsent
+  insertConsentEvent(db, {
+    customerId: customer.id,
+    channel: request.channel,
+    status: current,
+    previousStatus: current,
+    source: request.source,
+    actor: request.actor,
+    wording: request.wording,
+    detail: request.detail,
+    createdAt: (request.now ?? new Date()).toISOString(),
+  })
+}

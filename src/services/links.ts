@@ -1,0 +1,47 @@
+import type { Db } from '../db/client.ts'
+import type { Campaign } from '../db/schema.ts'
+import { notFound } from '../domain/errors.ts'
+import { hashToken, newToken } from '../domain/tokens.ts'
+import { addAuditEntry } from '../repos/audit.ts'
+import { findCampaignByKind, getCampaign, insertCampaign, upsertMember } from '../repos/campaigns.ts'
+import { getCustomer } from '../repos/customers.ts'
+import { getDefaultIncentive } from './settings.ts'
+import { ensureDefaultSurvey } from './surveys.ts'
+
+const DAY_MS = 86_400_000
+
+/** The standing campaign of links made one at a time: default survey, default incentive, never mailed in bulk. */
+export function personalLinksCampaign(db: Db): Campaign {
+  const existing = findCampaignByKind(db, 'personal')
+  if (existing) return existing
+  return insertCampaign(db, {
+    name: 'Personal links',
+    kind: 'personal',
+    status: 'sending',
+    surveyId: ensureDefaultSurvey(db),
+    incentives: JSON.stringify([getDefaultIncentive(db)]),
+    linkExpiryDays: 30,
+  })
+}
+
+/**
+ * A personal survey link for one customer: a fresh 192-bit token whose hash is stored. Asking
+ * again replaces the token, so only the newest link works.
+ */
+export function createSurveyLink(
+  db: Db,
+  customerId: number,
+  options: { baseUrl: string; actor: string; campaignId?: number; now?: Date },
+): { url: string; token: string; expiresAt: string; campaign: Campaign } {
+  if (!getCustomer(db, customerId)) throw notFound('Customer')
+  const campaign = options.campaignId === undefined ? personalLinksCampaign(db) : getCampaign(db, options.campaignId)
+  if (!campaign) throw notFound('Campaign')
+  const token = newToken()
+  const now = options.now ?? new Date()
+  const expiresAt = new Date(now.getTime() + campaign.linkExpiryDays * DAY_MS).toISOString()
+  db.transaction(() => {
+    upsertMember(db, { campaignId: campaign.id, customerId, tokenHash: hashToken(token), expiresAt })
+    addAuditEntry(db, { actor: options.actor, action: 'link.create', subject: String(customerId), detail: { campaign: campaign.id } })
+  })
+  return { url: `${options.baseUrl}/s/${token}`, token, expiresAt, campaign }
+}

@@ -1,0 +1,150 @@
+import type { Db } from '../db/client.ts'
+import type { Campaign, CampaignMember, Customer, ResponseRow, SurveyVersion } from '../db/schema.ts'
+import type { Locale } from '../domain/import-records.ts'
+import { incentiveSchema } from '../domain/rewards.ts'
+import {
+  contactOptions,
+  isVisible,
+  mainReason,
+  nextQuestion,
+  pruneHidden,
+  readAnswer,
+  scores,
+  text,
+  type AnswerError,
+  type Answers,
+  type SurveyDefinition,
+} from '../domain/survey.ts'
+import { hashToken } from '../domain/tokens.ts'
+import { getCampaign, getMemberByTokenHash, markMemberOpened } from '../repos/campaigns.ts'
+import { getCustomer } from '../repos/customers.ts'
+import { completeResponseRow, getResponseByMember, insertResponse, updatePartialAnswers } from '../repos/responses.ts'
+import { getSurveyVersion } from '../repos/surveys.ts'
+import { changeConsent, recordConsentRequest } from './consent.ts'
+import { grantReward } from './rewards.ts'
+import { getBrand } from './settings.ts'
+import { currentVersion, definitionOf } from './surveys.ts'
+
+/** The shape of a survey token: 32 characters of nanoid's alphabet. Anything else is not looked up. */
+export const TOKEN_PATTERN = /^[0-9A-Za-z_-]{32}$/
+
+export interface SurveySession {
+  member: CampaignMember
+  campaign: Campaign
+  customer: Customer
+  version: SurveyVersion
+  definition: SurveyDefinition
+  response: ResponseRow | null
+  answers: Answers
+  company: string
+}
+
+/** The survey behind a link, or null when the token is unknown or the link expired (the same answer for both). */
+export function openSurveyLink(db: Db, token: string, now = new Date()): SurveySession | null {
+  if (!TOKEN_PATTERN.test(token)) return null
+  const member = getMemberByTokenHash(db, hashToken(token))
+  if (!member || Date.parse(member.expiresAt) < now.getTime()) return null
+  const campaign = getCampaign(db, member.campaignId)
+  const customer = getCustomer(db, member.customerId)
+  if (!campaign || !customer) return null
+  const response = getResponseByMember(db, member.id) ?? null
+  // A started response keeps the version it began with; a new one gets the latest.
+  const version = response ? getSurveyVersion(db, response.surveyVersionId)! : currentVersion(db, campaign.surveyId)
+  if (!member.openedAt) markMemberOpened(db, member.id, now.toISOString())
+  return {
+    member,
+    campaign,
+    customer,
+    version,
+    definition: definitionOf(version),
+    response,
+    answers: response ? (JSON.parse(response.answers) as Answers) : {},
+    company: getBrand(db).name,
+  }
+}
+
+export type AnswerOutcome = { error: AnswerError } | { done: boolean }
+
+/**
+ * Save one answer (creating the partial response on the first), and complete the response when
+ * no question is left. Answers to questions an earlier change hid are dropped.
+ */
+export function answerQuestion(
+  db: Db,
+  session: SurveySession,
+  key: string,
+  form: { q?: string | string[]; other?: string },
+  locale: Locale,
+  now = new Date(),
+): AnswerOutcome {
+  if (session.response?.status === 'complete') return { done: true }
+  const question = session.definition.questions.find((q) => q.key === key)
+  if (!question || !isVisible(question, session.answers)) return { error: 'invalid' }
+  const read = readAnswer(question, form, session.answers)
+  if ('error' in read) return read
+  const answers = pruneHidden(session.definition, { ...session.answers, [key]: read.value })
+  const at = now.toISOString()
+  const done = nextQuestion(session.definition, answers) === null
+  db.transaction(() => {
+    if (!session.response) {
+      session.response = insertResponse(db, {
+        memberId: session.member.id,
+        customerId: session.customer.id,
+        surveyVersionId: session.version.id,
+        locale,
+        status: 'partial',
+        answers: JSON.stringify(answers),
+        startedAt: at,
+        updatedAt: at,
+      })
+    } else if (!updatePartialAnswers(db, session.response.id, JSON.stringify(answers), at)) {
+      // Completed meanwhile (another tab): nothing to save.
+      return
+    }
+    session.answers = answers
+    if (done) completeResponse(db, session, locale, now)
+  })
+  return { done }
+}
+
+/**
+ * Complete the response, grant its reward and record the contact answer as consent, all in the
+ * caller's transaction. A response already complete is left alone: one response, one reward.
+ */
+function completeResponse(db: Db, session: SurveySession, locale: Locale, now: Date): void {
+  const response = session.response!
+  const s = scores(session.definition, session.answers)
+  const completed = completeResponseRow(db, response.id, {
+    answers: JSON.stringify(session.answers),
+    at: now.toISOString(),
+    mainReason: mainReason(session.definition, session.answers),
+    ...s,
+  })
+  if (!completed) return
+  const incentives = incentiveSchema.array().parse(JSON.parse(session.campaign.incentives))
+  const incentive = incentives[session.member.arm] ?? incentives[0]
+  if (incentive) {
+    grantReward(db, { responseId: response.id, customerId: session.customer.id, campaignId: session.campaign.id, incentive, now })
+  }
+  recordContactAnswer(db, session, locale, now)
+}
+
+/** The contact question becomes consent, with the exact wording the customer saw. */
+function recordContactAnswer(db: Db, session: SurveySession, locale: Locale, now: Date): void {
+  const question = session.definition.questions.find((q) => q.type === 'consent')
+  const answer = question ? session.answers[question.key] : undefined
+  if (!question || typeof answer !== 'string') return
+  const option = (question.options ?? contactOptions).find((o) => o.value === answer)
+  const wording = `${text(question.label, locale, session.company)} — ${option ? text(option.label, locale, session.company) : answer}`
+  const base = { customerId: session.customer.id, source: 'survey', actor: 'customer', wording, detail: `response ${session.response!.id}`, now }
+  if (answer === 'no') {
+    changeConsent(db, { ...base, channel: 'email', status: 'objected' })
+    changeConsent(db, { ...base, channel: 'phone', status: 'objected' })
+    return
+  }
+  if (answer === 'phone' || answer === 'both') changeConsent(db, { ...base, channel: 'phone', status: 'granted' })
+  if (answer === 'email' || answer === 'both') {
+    // Email consent only counts once the customer confirms it from the mail (double opt-in).
+    recordConsentRequest(db, { ...base, channel: 'email', detail: `${base.detail}: double opt-in requested` })
+  }
+}
