@@ -17,6 +17,8 @@ import userRoutes from './routes/admin/users/index.ts'
 import healthRoutes from './routes/health.ts'
 import loginRoutes, { type LoginOptions } from './routes/login.ts'
 import surveyRoutes from './routes/public/survey.ts'
+import { BadTokenLimiter } from './routes/public/token-guard.ts'
+import unsubscribeRoutes from './routes/public/unsubscribe.ts'
 
 export interface AppOptions {
   config: Config
@@ -24,6 +26,7 @@ export interface AppOptions {
   db?: Db
   logger?: boolean | object
   loginRateLimit?: LoginOptions['rateLimit']
+  badTokens?: BadTokenLimiter
   /** Schedule the nightly analysis (the server does; tests need not). */
   nightlyJobs?: boolean
 }
@@ -53,7 +56,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(healthRoutes)
   await app.register(loginRoutes, { rateLimit: options.loginRateLimit ?? { max: 10, timeWindow: 5 * 60_000 } })
-  await app.register(surveyRoutes)
+  // One count of bad tokens for both public paths: probing one helps nobody with the other.
+  const badTokens = options.badTokens ?? new BadTokenLimiter()
+  await app.register(surveyRoutes, { badTokens })
+  await app.register(unsubscribeRoutes, { badTokens })
   app.get('/', async (_req, reply) => reply.redirect('/admin', 303))
 
   await app.register(

@@ -288,3 +288,27 @@ export function scores(def: SurveyDefinition, answers: Answers): { nps: number |
 export function text(l: Localized, locale: Locale, company: string): string {
   return l[locale].replaceAll('{company}', company)
 }
+
+/** Answers as question/answer text pairs, in the order asked, for staff pages and exports. */
+export function describeAnswers(def: SurveyDefinition, answers: Answers, locale: Locale, company: string): { question: string; answer: string }[] {
+  const label = (q: Question, value: string) => {
+    if (value === OTHER) return locale === 'de' ? 'Anderer Grund' : 'Other'
+    const source = q.type === 'main_of' ? def.questions.find((x) => x.key === q.of) : q
+    const option = (source?.options ?? (q.type === 'consent' ? contactOptions : [])).find((o) => o.value === value)
+    return option ? text(option.label, locale, company) : value
+  }
+  const out: { question: string; answer: string }[] = []
+  for (const q of def.questions) {
+    if (!(q.key in answers)) continue
+    const a = answers[q.key]
+    let answer: string
+    if (a === null) answer = '–'
+    else if (typeof a === 'object' && 'values' in (a as object)) {
+      const c = a as ChoiceAnswer
+      answer = c.values.map((v) => label(q, v)).join('; ') + (c.other ? `: “${c.other}”` : '')
+    } else if (typeof a === 'string' && (q.type === 'main_of' || q.type === 'consent' || q.type === 'single')) answer = label(q, a)
+    else answer = String(a)
+    out.push({ question: text(q.label, locale, company), answer })
+  }
+  return out
+}

@@ -54,3 +54,8 @@ export function recordConsentRequest(
     createdAt: (request.now ?? new Date()).toISOString(),
   })
 }
+
+/** Unsubscribe: takes effect at once, as an objection to email with the suppression entry that outlives erasure. */
+export function unsubscribe(db: Db, customerId: number, wording: string, detail: string): void {
+  db.transaction(() => changeConsent(db, { customerId, channel: 'email', status: 'objected', source: 'unsubscribe', actor: 'customer', wording, detail }))
+}

@@ -1,7 +1,12 @@
 import type { Db } from '../db/client.ts'
 import { notFound } from '../domain/errors.ts'
 import { describeRhythm } from '../domain/lapse.ts'
+import { describeAnswers, type Answers } from '../domain/survey.ts'
 import { getCustomerAnalysis } from '../repos/analysis.ts'
+import { listCustomerResponses } from '../repos/responses.ts'
+import { getSurveyVersion } from '../repos/surveys.ts'
+import { getBrand } from './settings.ts'
+import { definitionOf } from './surveys.ts'
 import {
   getCustomer,
   listConsentEvents,
@@ -28,6 +33,12 @@ export function customerProfile(db: Db, id: number) {
     .slice(0, 3)
     .map(([item]) => item)
   const analysis = getCustomerAnalysis(db, id) ?? null
+  const company = getBrand(db).name
+  const responses = listCustomerResponses(db, id).map((r) => ({
+    ...r,
+    // Staff read the answers in English, whatever language the customer answered in.
+    answers: describeAnswers(definitionOf(getSurveyVersion(db, r.surveyVersionId)!), JSON.parse(r.answers) as Answers, 'en', company),
+  }))
   return {
     customer,
     analysis,
@@ -35,6 +46,7 @@ export function customerProfile(db: Db, id: number) {
       ? describeRhythm({ typicalGapDays: analysis.typicalGapDays, gapBasis: analysis.gapBasis, daysSinceLast: analysis.daysSinceLast, lapseStatus: analysis.lapseStatus })
       : null,
     orders,
+    responses,
     consentEvents: listConsentEvents(db, id),
     summary: {
       orders: completed.length,

@@ -1,0 +1,70 @@
+import type { FastifyPluginAsync } from 'fastify'
+import { z } from 'zod'
+import { translator } from '../../domain/i18n.ts'
+import { hashToken } from '../../domain/tokens.ts'
+import { getMemberByTokenHash } from '../../repos/campaigns.ts'
+import { getCustomer } from '../../repos/customers.ts'
+import { unsubscribe } from '../../services/consent.ts'
+import { getBrand } from '../../services/settings.ts'
+import { TOKEN_PATTERN } from '../../services/respond.ts'
+import { BadTokenLimiter, personalPageHeaders } from './token-guard.ts'
+
+const params = z.object({ token: z.string().max(100) })
+const lang = z.object({ lang: z.enum(['de', 'en']).optional().catch(undefined) })
+
+/** Hides most of an address on a page anyone with the link can see: a***@example.com. */
+const mask = (email: string | null) => (email ? email.replace(/^(.)[^@]*/, '$1***') : '')
+
+/**
+ * /u/:token — GET shows a confirmation (so that link scanners unsubscribe nobody), POST
+ * unsubscribes at once. The POST needs no form token: RFC 8058 one-click comes from the mail client.
+ * Unsubscribing works for as long as the link exists, expired survey or not.
+ */
+const unsubscribeRoutes: FastifyPluginAsync<{ badTokens?: BadTokenLimiter }> = async (app, options) => {
+  const badTokens = options.badTokens ?? new BadTokenLimiter()
+  app.addHook('onRequest', personalPageHeaders)
+
+  function find(token: string) {
+    if (!TOKEN_PATTERN.test(token)) return null
+    const member = getMemberByTokenHash(app.db, hashToken(token))
+    const customer = member && getCustomer(app.db, member.customerId)
+    return customer ? { member: member!, customer } : null
+  }
+
+  app.get('/u/:token', async (req, reply) => {
+    const { token } = params.parse(req.params)
+    const found = badTokens.blocked(req.ip) ? null : find(token)
+    const locale = lang.parse(req.query).lang ?? found?.customer.locale ?? app.config.defaultLocale
+    const t = translator(locale)
+    if (!found) {
+      badTokens.fail(req.ip)
+      return reply.code(404).view('public/link-problem', { lang: locale, t, title: t('linkTitle') })
+    }
+    return reply.view('public/unsubscribe', {
+      lang: locale,
+      t,
+      title: t('unsubscribeTitle'),
+      company: getBrand(app.db).name,
+      token,
+      email: mask(found.customer.email),
+      done: found.customer.emailConsent === 'objected',
+    })
+  })
+
+  app.post('/u/:token', async (req, reply) => {
+    const { token } = params.parse(req.params)
+    const found = badTokens.blocked(req.ip) ? null : find(token)
+    const locale = found?.customer.locale ?? app.config.defaultLocale
+    const t = translator(locale)
+    if (!found) {
+      badTokens.fail(req.ip)
+      return reply.code(404).view('public/link-problem', { lang: locale, t, title: t('linkTitle') })
+    }
+    const oneClick = (req.body as Record<string, string> | undefined)?.['List-Unsubscribe'] === 'One-Click'
+    const wording = oneClick ? 'List-Unsubscribe=One-Click (RFC 8058)' : `${t('unsubscribeTitle')} ${t('unsubscribeText', { email: mask(found.customer.email) })} [${t('unsubscribeButton')}]`
+    unsubscribe(app.db, found.customer.id, wording, `campaign ${found.member.campaignId}`)
+    return reply.view('public/unsubscribe', { lang: locale, t, title: t('unsubscribedTitle'), company: getBrand(app.db).name, token, done: true })
+  })
+}
+
+export default unsubscribeRoutes
