@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { changeConsent } from '../../src/services/consent.ts'
-import { useTestApp } from '../helpers/build-app.ts'
+import { useTestApp, type TestApp } from '../helpers/build-app.ts'
 import { addUser, formToken, login } from '../helpers/factories.ts'
 import { answer, answerAll, customerWithLink } from '../helpers/survey.ts'
 
-const count = (t: { db: { $client: { prepare: (s: string) => { get: (...a: unknown[]) => unknown } } } }, sql: string, ...args: unknown[]) =>
-  (t.db.$client.prepare(sql).get(...args) as { n: number }).n
+const count = (t: TestApp, sql: string, ...args: unknown[]) => (t.db.$client.prepare(sql).get(...args) as { n: number }).n
 
 describe('the survey behind a personal link', () => {
   const t = useTestApp()

@@ -3,9 +3,10 @@ import { z } from 'zod'
 import { formatMoney } from '../../domain/format.ts'
 import { translator } from '../../domain/i18n.ts'
 import type { Locale } from '../../domain/import-records.ts'
-import { isVisible, nextQuestion, progress, scaleOf, text, type AnswerError, type Question } from '../../domain/survey.ts'
+import { isVisible, nextQuestion } from '../../domain/survey.ts'
 import { answerQuestion, openSurveyLink, type SurveySession } from '../../services/respond.ts'
 import { rewardView } from '../../services/rewards.ts'
+import { stepView } from '../../services/survey-page.ts'
 import { BadTokenLimiter, personalPageHeaders } from './token-guard.ts'
 
 const params = z.object({ token: z.string().max(100) })
@@ -53,7 +54,7 @@ const surveyRoutes: FastifyPluginAsync<SurveyRouteOptions> = async (app, options
     // A question asked for by name (the back link) if it is shown; else where the respondent left off.
     const asked = query.q ? session.definition.questions.find((q) => q.key === query.q && isVisible(q, session.answers)) : undefined
     const question = asked ?? nextQuestion(session.definition, session.answers)!
-    const data = step(session, question, locale, token, null)
+    const data = stepView({ ...fromSession(session, token), question, locale, error: null })
     if (req.isHtmx && req.headers['hx-target'] === 'survey-step') return reply.view('public/_step', data)
     return reply.view('public/survey', data)
   })
@@ -68,7 +69,7 @@ const surveyRoutes: FastifyPluginAsync<SurveyRouteOptions> = async (app, options
     if ('error' in outcome) {
       const question = session.definition.questions.find((q) => q.key === body.question && isVisible(q, session.answers)) ?? nextQuestion(session.definition, session.answers)
       if (!question) return reply.redirect(`/s/${token}?lang=${locale}`, 303)
-      const data = step(session, question, locale, token, outcome.error, body)
+      const data = stepView({ ...fromSession(session, token), question, locale, error: outcome.error, posted: body })
       // htmx swaps the step with its message in place; a plain form post gets the page again.
       if (req.isHtmx) return reply.view('public/_step', data)
       return reply.code(422).view('public/survey', data)
@@ -79,60 +80,8 @@ const surveyRoutes: FastifyPluginAsync<SurveyRouteOptions> = async (app, options
     return reply.redirect(next, 303)
   })
 
-  function step(session: SurveySession, question: Question, locale: Locale, token: string, error: AnswerError | null, posted?: { q?: string | string[]; other?: string }) {
-    const t = translator(locale)
-    const tx = (l: { de: string; en: string }) => text(l, locale, session.company)
-    const { index, total } = progress(session.definition, session.answers, question.key)
-    const visible = session.definition.questions.filter((q) => isVisible(q, session.answers))
-    const at = visible.findIndex((q) => q.key === question.key)
-    const previous = at > 0 ? visible[at - 1] : undefined
-    const saved = posted ? posted.q : (session.answers[question.key] as unknown)
-    const chosen = new Set<string>(
-      saved === undefined || saved === null
-        ? []
-        : typeof saved === 'object' && !Array.isArray(saved) && 'values' in (saved as object)
-          ? (saved as { values: string[] }).values
-          : (Array.isArray(saved) ? saved : [String(saved)]).map(String),
-    )
-    const otherText = posted?.other ?? ((saved as { other?: string } | null)?.other ?? '')
-    let options: { value: string; label: string }[] = []
-    if (question.type === 'main_of') {
-      const of = session.definition.questions.find((q) => q.key === question.of)!
-      const picked = (session.answers[of.key] as { values: string[]; other?: string }).values
-      options = picked.map((v) => ({ value: v, label: v === 'other' ? t('otherLabel') : tx(of.options!.find((o) => o.value === v)!.label) }))
-    } else if (question.options) {
-      options = question.options.map((o) => ({ value: o.value, label: tx(o.label) }))
-    }
-    const scale = ['nps', 'csat', 'ces', 'rating'].includes(question.type) ? scaleOf(question) : null
-    const ends =
-      question.type === 'nps' ? [t('npsLow'), t('npsHigh')] : question.type === 'csat' ? [t('csatLow'), t('csatHigh')] : question.type === 'ces' ? [t('cesLow'), t('cesHigh')] : question.scale ? [tx(question.scale.minLabel), tx(question.scale.maxLabel)] : null
-    return {
-      lang: locale,
-      t,
-      title: tx(session.definition.title),
-      intro: index === 1 && !session.response ? tx(session.definition.intro) : null,
-      company: session.company,
-      token,
-      question: {
-        key: question.key,
-        type: question.type,
-        label: tx(question.label),
-        help: question.help ? tx(question.help) : null,
-        required: question.required,
-        options,
-        allowOther: question.allowOther === true,
-        scale: scale ? Array.from({ length: scale.max - scale.min + 1 }, (_, i) => scale.min + i) : null,
-        ends,
-      },
-      chosen,
-      otherText,
-      error: error ? t(error) : null,
-      index,
-      total,
-      isLast: index === total,
-      backHref: previous ? `/s/${token}?lang=${locale}&q=${previous.key}` : null,
-      switchHref: `/s/${token}?lang=${locale === 'de' ? 'en' : 'de'}${question.key ? `&q=${question.key}` : ''}`,
-    }
+  function fromSession(session: SurveySession, token: string) {
+    return { definition: session.definition, answers: session.answers, company: session.company, started: session.response !== null, path: `/s/${token}` }
   }
 
   function thanks(session: SurveySession, locale: Locale, token: string, justDone: boolean) {
