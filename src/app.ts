@@ -13,6 +13,7 @@ import customerRoutes from './routes/admin/customers/index.ts'
 import importRoutes from './routes/admin/imports/index.ts'
 import potentialRoutes from './routes/admin/potential/index.ts'
 import settingsRoutes from './routes/admin/settings/index.ts'
+import surveyAdminRoutes from './routes/admin/surveys/index.ts'
 import userRoutes from './routes/admin/users/index.ts'
 import healthRoutes from './routes/health.ts'
 import loginRoutes, { type LoginOptions } from './routes/login.ts'
@@ -72,6 +73,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await admin.register(customerRoutes, { prefix: '/customers' })
       await admin.register(potentialRoutes, { prefix: '/potential' })
       await admin.register(analysisRoutes, { prefix: '/analysis' })
+      await admin.register(surveyAdminRoutes, { prefix: '/surveys' })
       await admin.register(importRoutes, { prefix: '/imports' })
       await admin.register(userRoutes, { prefix: '/users' })
       await admin.register(settingsRoutes, { prefix: '/settings' })
