@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance, type F
 import { ZodError } from 'zod'
 import type { Config } from './config.ts'
 import type { Db } from './db/client.ts'
+import type { MailTransport } from './mail/transport.ts'
 import { AppError } from './domain/errors.ts'
 import authPlugin from './plugins/auth.ts'
 import dbPlugin from './plugins/db.ts'
@@ -17,6 +18,7 @@ import surveyAdminRoutes from './routes/admin/surveys/index.ts'
 import userRoutes from './routes/admin/users/index.ts'
 import healthRoutes from './routes/health.ts'
 import loginRoutes, { type LoginOptions } from './routes/login.ts'
+import confirmRoutes from './routes/public/confirm.ts'
 import surveyRoutes from './routes/public/survey.ts'
 import { BadTokenLimiter } from './routes/public/token-guard.ts'
 import unsubscribeRoutes from './routes/public/unsubscribe.ts'
@@ -28,6 +30,8 @@ export interface AppOptions {
   logger?: boolean | object
   loginRateLimit?: LoginOptions['rateLimit']
   badTokens?: BadTokenLimiter
+  /** Where mail goes; by default SMTP_URL or the outbox folder. */
+  mailTransport?: MailTransport
   /** Schedule the nightly analysis (the server does; tests need not). */
   nightlyJobs?: boolean
 }
@@ -47,7 +51,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(securityPlugin)
   await app.register(viewPlugin)
   await app.register(authPlugin)
-  await app.register(jobsPlugin, { nightly: options.nightlyJobs ?? false })
+  await app.register(jobsPlugin, { nightly: options.nightlyJobs ?? false, transport: options.mailTransport })
 
   // Before the routes: a route keeps the error handler in force when it was added.
   app.setErrorHandler(errorHandler)
@@ -61,6 +65,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const badTokens = options.badTokens ?? new BadTokenLimiter()
   await app.register(surveyRoutes, { badTokens })
   await app.register(unsubscribeRoutes, { badTokens })
+  await app.register(confirmRoutes, { badTokens })
   app.get('/', async (_req, reply) => reply.redirect('/admin', 303))
 
   await app.register(

@@ -3,6 +3,7 @@ import { buildApp } from './app.ts'
 import type { Config } from './config.ts'
 import { migrateDatabase, openDatabase } from './db/client.ts'
 import { failInterruptedImportRuns } from './repos/import-runs.ts'
+import { requeueInterruptedMessages } from './repos/messages.ts'
 import { countUsers } from './repos/users.ts'
 import { loadDemoShop } from './services/demo.ts'
 import { countCustomers } from './repos/customers.ts'
@@ -16,6 +17,7 @@ export async function serve(config: Config, options: { demo?: boolean } = {}): P
   const db = openDatabase(config.dbFile)
   migrateDatabase(db)
   failInterruptedImportRuns(db)
+  requeueInterruptedMessages(db)
   const notes: string[] = []
 
   if (options.demo && countCustomers(db) === 0) {

@@ -375,3 +375,54 @@ export type CampaignMember = typeof campaignMembers.$inferSelect
 export type ResponseRow = typeof responses.$inferSelect
 export type Coupon = typeof coupons.$inferSelect
 export type Reward = typeof rewards.$inferSelect
+
+/**
+ * The outbox: one row per message, with its state. Bodies are rendered when sent, from the
+ * payload, so that links with fresh tokens are made then and only their hashes are kept.
+ */
+export const messages = sqliteTable(
+  'messages',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    customerId: integer('customer_id').references(() => customers.id, { onDelete: 'set null' }),
+    kind: text('kind', { enum: ['reward', 'opt_in', 'invitation', 'reminder'] }).notNull(),
+    /** What makes this message unique (`reward:<responseId>`): nobody gets the same mail twice. */
+    dedupeKey: text('dedupe_key').notNull(),
+    toAddress: text('to_address').notNull(),
+    locale: text('locale', { enum: ['de', 'en'] }).notNull(),
+    /** What the renderer needs, as JSON; never a token. */
+    payload: text('payload').notNull(),
+    status: text('status', { enum: ['queued', 'sending', 'sent', 'failed', 'bounced', 'skipped'] }).notNull().default('queued'),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    notBefore: text('not_before').notNull().default(now),
+    subject: text('subject'),
+    smtpMessageId: text('smtp_message_id'),
+    createdAt: text('created_at').notNull().default(now),
+    sentAt: text('sent_at'),
+  },
+  (t) => [uniqueIndex('messages_dedupe').on(t.dedupeKey), index('messages_status_not_before').on(t.status, t.notBefore)],
+)
+
+/** A "yes" to email contact waiting for the click that makes it consent (double opt-in). */
+export const optInRequests = sqliteTable(
+  'opt_in_requests',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    customerId: integer('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    email: text('email').notNull(),
+    /** The wording the customer agreed to, carried into the consent event on confirmation. */
+    wording: text('wording').notNull(),
+    /** Set when the confirmation mail is sent, with the token made for it. */
+    tokenHash: text('token_hash'),
+    requestedAt: text('requested_at').notNull(),
+    expiresAt: text('expires_at').notNull(),
+    confirmedAt: text('confirmed_at'),
+  },
+  (t) => [uniqueIndex('opt_in_requests_token').on(t.tokenHash)],
+)
+
+export type Message = typeof messages.$inferSelect
+export type OptInRequest = typeof optInRequests.$inferSelect

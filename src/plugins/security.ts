@@ -11,9 +11,9 @@ const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS'])
 
 /**
  * Paths whose POSTs carry no form token: the JSON API (bearer keys), RFC 8058 one-click
- * unsubscribe, and the survey, whose unguessable link is itself the secret a forger lacks.
+ * unsubscribe, and the survey and opt-in pages, whose unguessable link is itself the secret a forger lacks.
  */
-const csrfExempt = (url: string) => url.startsWith('/api/') || url.startsWith('/u/') || url.startsWith('/s/')
+const csrfExempt = (url: string) => url.startsWith('/api/') || url.startsWith('/u/') || url.startsWith('/s/') || url.startsWith('/c/')
 
 /** Security headers (helmet, strict CSP), cookies, form bodies, CSRF on every state-changing form, rate limits. */
 export default fp(

@@ -1,13 +1,11 @@
-import { dirname, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { resolve } from 'node:path'
 import fastifyStatic from '@fastify/static'
 import view from '@fastify/view'
 import { Eta } from 'eta'
 import fp from 'fastify-plugin'
 import { fmt } from '../domain/format.ts'
+import { rootDir, staticDir, viewsDir } from '../paths.ts'
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
-export const viewsDir = resolve(root, 'views')
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -30,13 +28,13 @@ export default fp(
       defaultContext: { fmt },
     })
     await app.register(fastifyStatic, {
-      root: resolve(root, 'static'),
+      root: staticDir,
       prefix: '/static/',
       maxAge: '1h',
     })
     // htmx straight from node_modules: never a CDN, always the installed version.
     await app.register(fastifyStatic, {
-      root: resolve(root, 'node_modules/htmx.org/dist'),
+      root: resolve(rootDir, 'node_modules/htmx.org/dist'),
       prefix: '/static/vendor/',
       allowedPath: (path) => path === '/htmx.min.js',
       decorateReply: false,

@@ -20,3 +20,7 @@ export function addSuppression(db: Db, email: string, reason: 'unsubscribed' | '
 export function isSuppressed(db: Db, email: string): boolean {
   return db.select().from(suppressions).where(eq(suppressions.email, email.toLowerCase())).get() !== undefined
 }
+
+export function removeSuppression(db: Db, email: string): void {
+  db.delete(suppressions).where(eq(suppressions.email, email.toLowerCase())).run()
+}

@@ -17,13 +17,18 @@ import {
 } from '../domain/survey.ts'
 import { hashToken } from '../domain/tokens.ts'
 import { getCampaign, getMemberByTokenHash, markMemberOpened } from '../repos/campaigns.ts'
+import { isSuppressed } from '../repos/consent.ts'
 import { getCustomer } from '../repos/customers.ts'
+import { enqueueMessage, insertOptInRequest } from '../repos/messages.ts'
 import { completeResponseRow, getResponseByMember, insertResponse, updatePartialAnswers } from '../repos/responses.ts'
 import { getSurveyVersion } from '../repos/surveys.ts'
 import { changeConsent, recordConsentRequest } from './consent.ts'
 import { grantReward } from './rewards.ts'
 import { getBrand } from './settings.ts'
 import { currentVersion, definitionOf } from './surveys.ts'
+
+/** How long the confirmation link of a double opt-in works. */
+export const OPT_IN_VALID_DAYS = 30
 
 /** The shape of a survey token: 32 characters of nanoid's alphabet. Anything else is not looked up. */
 export const TOKEN_PATTERN = /^[0-9A-Za-z_-]{32}$/
@@ -121,12 +126,17 @@ function completeResponse(db: Db, session: SurveySession, locale: Locale, now: D
     ...s,
   })
   if (!completed) return
+  // The contact answer first: a "no" suppresses the address before any mail is queued.
+  recordContactAnswer(db, session, locale, now)
   const incentives = incentiveSchema.array().parse(JSON.parse(session.campaign.incentives))
   const incentive = incentives[session.member.arm] ?? incentives[0]
   if (incentive) {
     grantReward(db, { responseId: response.id, customerId: session.customer.id, campaignId: session.campaign.id, incentive, now })
+    const email = session.customer.email
+    if (email && !isSuppressed(db, email)) {
+      enqueueMessage(db, { customerId: session.customer.id, kind: 'reward', dedupeKey: `reward:${response.id}`, toAddress: email, locale, payload: JSON.stringify({ responseId: response.id }) })
+    }
   }
-  recordContactAnswer(db, session, locale, now)
 }
 
 /** The contact question becomes consent, with the exact wording the customer saw. */
@@ -143,8 +153,16 @@ function recordContactAnswer(db: Db, session: SurveySession, locale: Locale, now
     return
   }
   if (answer === 'phone' || answer === 'both') changeConsent(db, { ...base, channel: 'phone', status: 'granted' })
-  if (answer === 'email' || answer === 'both') {
+  if ((answer === 'email' || answer === 'both') && session.customer.email) {
     // Email consent only counts once the customer confirms it from the mail (double opt-in).
     recordConsentRequest(db, { ...base, channel: 'email', detail: `${base.detail}: double opt-in requested` })
+    const request = insertOptInRequest(db, {
+      customerId: session.customer.id,
+      email: session.customer.email,
+      wording,
+      requestedAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + OPT_IN_VALID_DAYS * 86_400_000).toISOString(),
+    })
+    enqueueMessage(db, { customerId: session.customer.id, kind: 'opt_in', dedupeKey: `opt_in:${request.id}`, toAddress: session.customer.email, locale, payload: JSON.stringify({ requestId: request.id }) })
   }
 }

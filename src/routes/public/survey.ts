@@ -5,6 +5,7 @@ import { translator } from '../../domain/i18n.ts'
 import type { Locale } from '../../domain/import-records.ts'
 import { isVisible, nextQuestion } from '../../domain/survey.ts'
 import { answerQuestion, openSurveyLink, type SurveySession } from '../../services/respond.ts'
+import { getMessageByDedupeKey } from '../../repos/messages.ts'
 import { rewardView } from '../../services/rewards.ts'
 import { stepView } from '../../services/survey-page.ts'
 import { BadTokenLimiter, personalPageHeaders } from './token-guard.ts'
@@ -76,6 +77,7 @@ const surveyRoutes: FastifyPluginAsync<SurveyRouteOptions> = async (app, options
     }
     const next = `/s/${token}?lang=${locale}${outcome.done ? '&done=1' : ''}`
     // The thank-you page is a page of its own: htmx navigates to it instead of swapping it in.
+    if (outcome.done) app.mailSender.kick()
     if (req.isHtmx && outcome.done) return reply.header('HX-Redirect', next).code(204).send()
     return reply.redirect(next, 303)
   })
@@ -87,7 +89,10 @@ const surveyRoutes: FastifyPluginAsync<SurveyRouteOptions> = async (app, options
   function thanks(session: SurveySession, locale: Locale, token: string, justDone: boolean) {
     const t = translator(locale)
     const reward = rewardView(app.db, session.response!.id)
+    const responseId = session.response!.id
     return {
+      rewardMailed: getMessageByDedupeKey(app.db, `reward:${responseId}`) !== undefined,
+      optInRequested: optInAsked(session),
       lang: locale,
       t,
       title: t(justDone ? 'thanksTitle' : 'alreadyTitle'),
@@ -98,6 +103,13 @@ const surveyRoutes: FastifyPluginAsync<SurveyRouteOptions> = async (app, options
       switchHref: `/s/${token}?lang=${locale === 'de' ? 'en' : 'de'}`,
       date: (iso: string) => new Date(iso).toLocaleDateString(locale === 'de' ? 'de-DE' : 'en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }),
     }
+  }
+
+  /** Whether the contact answer asked for email, so that the page can say to look for the confirmation mail. */
+  function optInAsked(session: SurveySession): boolean {
+    const q = session.definition.questions.find((x) => x.type === 'consent')
+    const a = q ? session.answers[q.key] : undefined
+    return a === 'email' || a === 'both'
   }
 
   function linkProblem(locale: Locale, limited: boolean) {

@@ -1,0 +1,58 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import nodemailer from 'nodemailer'
+import type { Config } from '../config.ts'
+
+export interface OutgoingMail {
+  from: string
+  to: string
+  subject: string
+  text: string
+  html: string
+  headers?: Record<string, string>
+  messageId?: string
+}
+
+export interface MailTransport {
+  /** Resolves once the server (or the outbox folder) accepted the message. */
+  send(mail: OutgoingMail): Promise<{ messageId: string }>
+  close(): void
+  /** Where mails go, for the log and the admin UI. */
+  readonly description: string
+}
+
+/** The outbox folder beside the database: `./data/outbox` by default. */
+export function outboxFolder(config: Config): string {
+  return config.dbFile === ':memory:' ? resolve('data/outbox') : join(dirname(resolve(config.dbFile)), 'outbox')
+}
+
+/**
+ * SMTP through nodemailer (pooled) when SMTP_URL is set; otherwise each message is written as an
+ * .eml file to the outbox folder, so that everything works on a machine without a mail server.
+ */
+export function createMailTransport(config: Config): MailTransport {
+  if (config.smtpUrl) {
+    const smtp = nodemailer.createTransport({ url: config.smtpUrl, pool: true, maxConnections: 2 } as never)
+    return {
+      description: `SMTP ${new URL(config.smtpUrl).host}`,
+      async send(mail) {
+        const info = await smtp.sendMail(mail)
+        return { messageId: info.messageId }
+      },
+      close: () => smtp.close(),
+    }
+  }
+  const folder = outboxFolder(config)
+  const stream = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' })
+  return {
+    description: `outbox folder ${folder}`,
+    async send(mail) {
+      const info = await stream.sendMail(mail)
+      mkdirSync(folder, { recursive: true })
+      const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${info.messageId.replace(/[<>@]/g, '').slice(0, 40)}.eml`
+      writeFileSync(join(folder, name), info.message as Buffer)
+      return { messageId: info.messageId }
+    },
+    close: () => stream.close(),
+  }
+}

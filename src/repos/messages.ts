@@ -1,0 +1,62 @@
+import { eq } from 'drizzle-orm'
+import type { Db } from '../db/client.ts'
+import { messages, optInRequests, type Message, type OptInRequest } from '../db/schema.ts'
+
+/** Queue a message unless one with the same dedupe key exists; true when queued now. */
+export function enqueueMessage(db: Db, message: typeof messages.$inferInsert): boolean {
+  return db.insert(messages).values(message).onConflictDoNothing({ target: messages.dedupeKey }).run().changes === 1
+}
+
+export function getMessageByDedupeKey(db: Db, dedupeKey: string): Message | undefined {
+  return db.select().from(messages).where(eq(messages.dedupeKey, dedupeKey)).get()
+}
+
+/** Messages due now, oldest first. */
+export function dueMessages(db: Db, now: string, limit: number): Message[] {
+  return db.$client
+    .prepare("SELECT * FROM messages WHERE status = 'queued' AND not_before <= ? ORDER BY id LIMIT ?")
+    .all(now, limit)
+    .map((r) => toMessage(r as Record<string, unknown>))
+}
+
+/** Claim a queued message for sending; false when another sender got it first. */
+export function claimMessage(db: Db, id: number): boolean {
+  return db.$client.prepare("UPDATE messages SET status = 'sending', attempts = attempts + 1 WHERE id = ? AND status = 'queued'").run(id).changes === 1
+}
+
+export function finishMessage(db: Db, id: number, changes: Partial<Pick<Message, 'status' | 'lastError' | 'notBefore' | 'subject' | 'smtpMessageId' | 'sentAt'>>): void {
+  db.update(messages).set(changes).where(eq(messages.id, id)).run()
+}
+
+/**
+ * After a crash or restart, messages left in "sending" go back to the queue: the one in flight
+ * at the crash may be sent twice, no message is lost.
+ */
+export function requeueInterruptedMessages(db: Db): number {
+  return db.$client.prepare("UPDATE messages SET status = 'queued' WHERE status = 'sending'").run().changes
+}
+
+export function insertOptInRequest(db: Db, request: typeof optInRequests.$inferInsert): OptInRequest {
+  return db.insert(optInRequests).values(request).returning().get()
+}
+
+export function getOptInRequest(db: Db, id: number): OptInRequest | undefined {
+  return db.select().from(optInRequests).where(eq(optInRequests.id, id)).get()
+}
+
+export function getOptInRequestByTokenHash(db: Db, tokenHash: string): OptInRequest | undefined {
+  return db.select().from(optInRequests).where(eq(optInRequests.tokenHash, tokenHash)).get()
+}
+
+export function setOptInToken(db: Db, id: number, tokenHash: string): void {
+  db.update(optInRequests).set({ tokenHash }).where(eq(optInRequests.id, id)).run()
+}
+
+export function markOptInConfirmed(db: Db, id: number, at: string): boolean {
+  return db.$client.prepare('UPDATE opt_in_requests SET confirmed_at = ? WHERE id = ? AND confirmed_at IS NULL').run(at, id).changes === 1
+}
+
+const snake = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
+function toMessage(row: Record<string, unknown>): Message {
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [snake(k), v])) as Message
+}
