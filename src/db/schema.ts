@@ -254,6 +254,30 @@ export const campaigns = sqliteTable('campaigns', {
   /** The incentive arms as JSON: [{ kind: 'coupon', percent | amountCents, … } | { kind: 'points', points }]. */
   incentives: text('incentives').notNull(),
   linkExpiryDays: integer('link_expiry_days').notNull().default(30),
+  /** Who is targeted: customer filters as JSON (lapse status, days since last order, …). */
+  target: text('target').notNull().default('{}'),
+  holdoutPercent: integer('holdout_percent').notNull().default(10),
+  reminders: integer('reminders').notNull().default(2),
+  /** Days after the previous mail for each reminder, as JSON: [4, 7]. */
+  reminderDays: text('reminder_days').notNull().default('[4,7]'),
+  /** Send window: ISO weekdays (1 = Monday) as JSON, hours "09:00"–"18:00", in a time zone. */
+  sendDays: text('send_days').notNull().default('[1,2,3,4,5]'),
+  sendFrom: text('send_from').notNull().default('09:00'),
+  sendTo: text('send_to').notNull().default('18:00'),
+  timeZone: text('time_zone').notNull().default('Europe/Berlin'),
+  ratePerMinute: integer('rate_per_minute').notNull().default(60),
+  /** Customers mailed by another campaign within this many days are left out. */
+  quietDays: integer('quiet_days').notNull().default(30),
+  /** Invitation and reminder texts per language, as JSON; empty means the defaults. */
+  templates: text('templates').notNull().default('{}'),
+  scheduledAt: text('scheduled_at'),
+  startedAt: text('started_at'),
+  finishedAt: text('finished_at'),
+  /** Why the campaign is paused or waiting: the error threshold, an overdue start, a person. */
+  pauseReason: text('pause_reason'),
+  /** Customers left out at the start, by reason, as JSON. */
+  exclusions: text('exclusions'),
+  createdBy: text('created_by').notNull().default('system'),
   createdAt: text('created_at').notNull().default(now),
 })
 
@@ -267,16 +291,34 @@ export const campaignMembers = sqliteTable(
     customerId: integer('customer_id')
       .notNull()
       .references(() => customers.id, { onDelete: 'cascade' }),
-    /** SHA-256 of the survey link's token; the token itself is never stored. */
-    tokenHash: text('token_hash').notNull(),
     /** Index into the campaign's incentive arms. */
     arm: integer('arm').notNull().default(0),
+    /** Held out at random: never mailed, the baseline of the win-back lift. */
     holdout: integer('holdout', { mode: 'boolean' }).notNull().default(false),
     expiresAt: text('expires_at').notNull(),
     openedAt: text('opened_at'),
+    /** Mails sent so far: 1 after the invitation, then one more per reminder. */
+    mailsSent: integer('mails_sent').notNull().default(0),
+    lastMailedAt: text('last_mailed_at'),
     createdAt: text('created_at').notNull().default(now),
   },
-  (t) => [uniqueIndex('campaign_members_token').on(t.tokenHash), uniqueIndex('campaign_members_campaign_customer').on(t.campaignId, t.customerId)],
+  (t) => [uniqueIndex('campaign_members_campaign_customer').on(t.campaignId, t.customerId), index('campaign_members_customer').on(t.customerId)],
+)
+
+/**
+ * The survey links of a member: SHA-256 of each token, never the token. Every mail carries a
+ * token of its own, made when it is sent; all of them open the member's survey until it expires.
+ */
+export const memberTokens = sqliteTable(
+  'member_tokens',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    memberId: integer('member_id')
+      .notNull()
+      .references(() => campaignMembers.id, { onDelete: 'cascade' }),
+    createdAt: text('created_at').notNull().default(now),
+  },
+  (t) => [index('member_tokens_member').on(t.memberId)],
 )
 
 /** One response per campaign member, partial until completed. */
@@ -372,6 +414,7 @@ export type Survey = typeof surveys.$inferSelect
 export type SurveyVersion = typeof surveyVersions.$inferSelect
 export type Campaign = typeof campaigns.$inferSelect
 export type CampaignMember = typeof campaignMembers.$inferSelect
+export type MemberToken = typeof memberTokens.$inferSelect
 export type ResponseRow = typeof responses.$inferSelect
 export type Coupon = typeof coupons.$inferSelect
 export type Reward = typeof rewards.$inferSelect
@@ -386,6 +429,8 @@ export const messages = sqliteTable(
     id: integer('id').primaryKey({ autoIncrement: true }),
     customerId: integer('customer_id').references(() => customers.id, { onDelete: 'set null' }),
     kind: text('kind', { enum: ['reward', 'opt_in', 'invitation', 'reminder'] }).notNull(),
+    campaignId: integer('campaign_id').references(() => campaigns.id),
+    memberId: integer('member_id').references(() => campaignMembers.id, { onDelete: 'set null' }),
     /** What makes this message unique (`reward:<responseId>`): nobody gets the same mail twice. */
     dedupeKey: text('dedupe_key').notNull(),
     toAddress: text('to_address').notNull(),
@@ -400,8 +445,15 @@ export const messages = sqliteTable(
     smtpMessageId: text('smtp_message_id'),
     createdAt: text('created_at').notNull().default(now),
     sentAt: text('sent_at'),
+    /** The .eml file in the outbox folder, when mail goes there. */
+    storedFile: text('stored_file'),
   },
-  (t) => [uniqueIndex('messages_dedupe').on(t.dedupeKey), index('messages_status_not_before').on(t.status, t.notBefore)],
+  (t) => [
+    uniqueIndex('messages_dedupe').on(t.dedupeKey),
+    index('messages_status_not_before').on(t.status, t.notBefore),
+    index('messages_campaign').on(t.campaignId, t.status),
+    index('messages_customer_sent').on(t.customerId, t.sentAt),
+  ],
 )
 
 /** A "yes" to email contact waiting for the click that makes it consent (double opt-in). */

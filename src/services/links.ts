@@ -3,7 +3,7 @@ import type { Campaign } from '../db/schema.ts'
 import { notFound } from '../domain/errors.ts'
 import { hashToken, newToken } from '../domain/tokens.ts'
 import { addAuditEntry } from '../repos/audit.ts'
-import { findCampaignByKind, getCampaign, insertCampaign, upsertMember } from '../repos/campaigns.ts'
+import { addMemberToken, deleteMemberTokens, findCampaignByKind, getCampaign, insertCampaign, upsertMember } from '../repos/campaigns.ts'
 import { getCustomer } from '../repos/customers.ts'
 import { getDefaultIncentive } from './settings.ts'
 import { ensureDefaultSurvey } from './surveys.ts'
@@ -40,7 +40,9 @@ export function createSurveyLink(
   const now = options.now ?? new Date()
   const expiresAt = new Date(now.getTime() + campaign.linkExpiryDays * DAY_MS).toISOString()
   db.transaction(() => {
-    upsertMember(db, { campaignId: campaign.id, customerId, tokenHash: hashToken(token), expiresAt })
+    const member = upsertMember(db, { campaignId: campaign.id, customerId, expiresAt })
+    deleteMemberTokens(db, member.id)
+    addMemberToken(db, member.id, hashToken(token))
     addAuditEntry(db, { actor: options.actor, action: 'link.create', subject: String(customerId), detail: { campaign: campaign.id } })
   })
   return { url: `${options.baseUrl}/s/${token}`, token, expiresAt, campaign }

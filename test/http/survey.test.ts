@@ -42,7 +42,8 @@ describe('the survey behind a personal link', () => {
     expect(r).toMatchObject({ status: 'complete', main_reason: 'better_offer', nps: 9, csat: 4, ces: 6, locale: 'de' })
     expect(JSON.parse(r.answers as string)).toMatchObject({ reasons: { values: ['price', 'better_offer'] }, competitor: 'Cheaper shipping', improve: null, contact: 'phone' })
     // The token itself is nowhere in the database: only its hash.
-    expect(count(t, 'SELECT count(*) AS n FROM campaign_members WHERE token_hash = ?', token)).toBe(0)
+    expect(count(t, 'SELECT count(*) AS n FROM member_tokens WHERE token_hash = ?', token)).toBe(0)
+    expect(count(t, 'SELECT count(*) AS n FROM member_tokens')).toBe(1)
   })
 
   it('asks again, with a message, when an answer is missing or wrong', async () => {

@@ -16,7 +16,7 @@ function seedResponses(db: Db, n: number) {
   db.$client.transaction(() => {
     for (let i = 0; i < n; i++) {
       const customerId = Number(db.$client.prepare("INSERT INTO customers (external_id, locale) VALUES (?, 'de')").run(`R${i}`).lastInsertRowid)
-      const memberId = Number(db.$client.prepare("INSERT INTO campaign_members (campaign_id, customer_id, token_hash, expires_at) VALUES (?, ?, ?, '2100-01-01')").run(campaign.id, customerId, `h${i}`).lastInsertRowid)
+      const memberId = Number(db.$client.prepare("INSERT INTO campaign_members (campaign_id, customer_id, expires_at) VALUES (?, ?, '2100-01-01')").run(campaign.id, customerId).lastInsertRowid)
       const responseId = Number(
         db.$client.prepare("INSERT INTO responses (member_id, customer_id, survey_version_id, locale, status, answers, started_at, updated_at) VALUES (?, ?, ?, 'de', 'complete', '{}', '2026-01-01', '2026-01-01')").run(memberId, customerId, version).lastInsertRowid,
       )
