@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 
 /** Environment variables (SPEC §12) → a validated, frozen Config. */
@@ -15,6 +16,11 @@ const envSchema = z.object({
     .regex(/^[A-Za-z]{3}$/, 'must be a 3-letter ISO 4217 code')
     .transform((s) => s.toUpperCase())
     .default('EUR'),
+  UNSUBSCRIBE_MAILTO: z.email().optional(),
+  DKIM_DOMAIN: z.string().min(3).optional(),
+  DKIM_SELECTOR: z.string().min(1).optional(),
+  DKIM_PRIVATE_KEY: z.string().min(20).optional(),
+  DKIM_PRIVATE_KEY_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 
@@ -29,9 +35,21 @@ export type Config = Readonly<{
   defaultLocale: 'de' | 'en'
   defaultCurrency: string
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL']
+  /** An address for `List-Unsubscribe: <mailto:…>` beside the HTTPS link. */
+  unsubscribeMailto: string | undefined
+  /** DKIM signing of every mail, when all three are set. */
+  dkim: { domainName: string; keySelector: string; privateKey: string } | undefined
   /** Cookies get the Secure flag when the app is served over https. */
   secureCookies: boolean
 }>
+
+function readKey(path: string): string {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch {
+    throw new ConfigError(`Invalid configuration:\n  DKIM_PRIVATE_KEY_FILE: cannot read ${path}`)
+  }
+}
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError'
@@ -46,6 +64,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`)
   }
   const e = parsed.data
+  const privateKey = e.DKIM_PRIVATE_KEY ?? (e.DKIM_PRIVATE_KEY_FILE ? readKey(e.DKIM_PRIVATE_KEY_FILE) : undefined)
+  if ((e.DKIM_DOMAIN || e.DKIM_SELECTOR || privateKey) && !(e.DKIM_DOMAIN && e.DKIM_SELECTOR && privateKey)) {
+    throw new ConfigError('Invalid configuration:\n  DKIM: set DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY (or DKIM_PRIVATE_KEY_FILE) together')
+  }
   const baseUrl = (e.BASE_URL ?? `http://${e.HOST.includes(':') ? `[${e.HOST}]` : e.HOST}:${e.PORT}`).replace(/\/+$/, '')
   return Object.freeze({
     dbFile: e.COMEBACK_DB,
@@ -59,5 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultCurrency: e.DEFAULT_CURRENCY,
     logLevel: e.LOG_LEVEL,
     secureCookies: baseUrl.startsWith('https://'),
+    unsubscribeMailto: e.UNSUBSCRIBE_MAILTO,
+    dkim: e.DKIM_DOMAIN && e.DKIM_SELECTOR && privateKey ? { domainName: e.DKIM_DOMAIN, keySelector: e.DKIM_SELECTOR, privateKey } : undefined,
   })
 }

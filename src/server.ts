@@ -17,7 +17,7 @@ export async function serve(config: Config, options: { demo?: boolean } = {}): P
   const db = openDatabase(config.dbFile)
   migrateDatabase(db)
   failInterruptedImportRuns(db)
-  requeueInterruptedMessages(db)
+  const inFlight = requeueInterruptedMessages(db)
   const notes: string[] = []
 
   if (options.demo && countCustomers(db) === 0) {
@@ -51,6 +51,8 @@ export async function serve(config: Config, options: { demo?: boolean } = {}): P
   // A database with orders but no analysis yet (a first start, the demo): analyse it in the background.
   if (!latestAnalysisRun(db)) void app.analysisJobs.request('start')
   app.addHook('onClose', async () => db.$client.close())
+  // Messages cut off mid-send by a crash go out again; each may have reached its recipient already.
+  for (const m of inFlight) app.log.warn({ messageId: m.id, to: m.toAddress }, 'message was in flight at the last stop; sending again (may arrive twice)')
   closeWithGrace({ delay: 10_000 }, async ({ err }) => {
     if (err) app.log.error({ err }, 'closing after an error')
     await app.close()

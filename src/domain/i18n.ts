@@ -61,6 +61,11 @@ const messages = {
     mailOptInIntro: 'Sie haben uns in unserer Umfrage erlaubt, Sie per E-Mail zu kontaktieren. Bitte bestätigen Sie das mit einem Klick:',
     mailOptInIgnore: 'Wenn Sie das nicht waren, ignorieren Sie diese E-Mail einfach; wir schreiben Ihnen dann nicht.',
     mailSignoff: 'Ihr Team von {company}',
+    mailSurveyButton: 'Zur Umfrage (2–3 Minuten)',
+    mailUnsubscribe: 'Abmelden',
+    mailObjection: 'Sie erhalten diese E-Mail als Kundin oder Kunde von {company}. Sie können der Verwendung Ihrer E-Mail-Adresse für solche Nachrichten jederzeit widersprechen, ohne dass Ihnen hierfür andere als die Übermittlungskosten nach den Basistarifen entstehen – mit einem Klick auf „Abmelden“.',
+    mailFavouriteFallback: 'unsere Produkte',
+    mailDearCustomer: 'Liebe Kundin, lieber Kunde',
     privacy: 'Ihre Antworten werden vertraulich behandelt.',
   },
   en: {
@@ -122,6 +127,11 @@ const messages = {
     mailOptInIntro: 'In our survey you allowed us to contact you by email. Please confirm this with one click:',
     mailOptInIgnore: 'If this was not you, simply ignore this email; we will then not write to you.',
     mailSignoff: 'The {company} team',
+    mailSurveyButton: 'Take the survey (2–3 minutes)',
+    mailUnsubscribe: 'Unsubscribe',
+    mailObjection: 'You receive this email as a customer of {company}. You can object to the use of your email address for such messages at any time, at no cost other than the transmission costs at the basic rates – with one click on “Unsubscribe”.',
+    mailFavouriteFallback: 'our products',
+    mailDearCustomer: 'Dear customer',
     privacy: 'Your answers are treated confidentially.',
   },
 } as const

@@ -1,31 +1,44 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyBaseLogger } from 'fastify'
+import { nanoid } from 'nanoid'
 import type { Config } from '../config.ts'
 import type { Db } from '../db/client.ts'
-import type { Message } from '../db/schema.ts'
+import type { Campaign, Message } from '../db/schema.ts'
+import { inSendWindow, nextSendTime, type SendWindow } from '../domain/campaign.ts'
 import { renderMessage } from '../mail/render.ts'
-import type { MailTransport } from '../mail/transport.ts'
+import { SMTP_CONNECTIONS, type MailTransport } from '../mail/transport.ts'
+import { currentExclusion } from '../repos/campaign-targets.ts'
+import { getCampaign, markMemberMailed } from '../repos/campaigns.ts'
 import { addSuppression } from '../repos/consent.ts'
 import { claimMessage, dueMessages, finishMessage } from '../repos/messages.ts'
+import { completeFinishedCampaigns, pauseOnErrors, scheduleReminders, startDueCampaigns } from '../services/campaigns.ts'
+import { getMailSettings } from '../services/settings.ts'
 
 /** Minutes to wait before the next attempt after a temporary failure; then the message fails. */
 const BACKOFF_MINUTES = [1, 5, 15, 60, 240]
+const DAY_MS = 86_400_000
 
 /**
- * Sends the outbox: claims each due message, renders it, hands it to the transport and marks it
- * sent only once the server accepted it. Temporary failures retry with backoff; a permanent
- * rejection of the recipient marks the address bounced and suppresses it.
+ * Sends the outbox. It reads campaign state from the database on every round, so pause and
+ * resume are just state changes. Each message is claimed ("sending"), rendered, handed to the
+ * transport, and marked sent only once the server accepted it. Temporary failures retry with
+ * backoff; a permanent rejection of the recipient marks the address bounced and suppresses it.
+ * Campaign mail keeps to the send window and the rate limit, across all connections.
  */
 export class MailSender {
   private timer: NodeJS.Timeout | null = null
   private running: Promise<number> | null = null
   private again = false
   private stopped = false
+  /** The next free sending slot per campaign (epoch ms): the rate limit. */
+  private readonly nextSlot = new Map<number, number>()
 
   constructor(
     private readonly db: Db,
     private readonly config: Config,
     private readonly transport: MailTransport,
     private readonly log: FastifyBaseLogger,
+    private readonly concurrency = SMTP_CONNECTIONS,
   ) {}
 
   /** Send what is due, soon; calls while sending run once more afterwards. */
@@ -35,13 +48,18 @@ export class MailSender {
       this.again = true
       return
     }
-    this.running = this.runOnce().finally(() => {
-      this.running = null
-      if (this.again) {
-        this.again = false
-        this.kick()
-      }
-    })
+    this.running = this.runOnce()
+      .catch((err: unknown) => {
+        this.log.error({ err }, 'mail round failed')
+        return 0
+      })
+      .finally(() => {
+        this.running = null
+        if (this.again) {
+          this.again = false
+          this.kick()
+        }
+      })
   }
 
   /** Wait for the current round (tests, shutdown). */
@@ -49,19 +67,49 @@ export class MailSender {
     while (this.running) await this.running
   }
 
-  async runOnce(now = () => new Date()): Promise<number> {
+  /** One round: start due campaigns, queue reminders, send everything due, complete finished campaigns. */
+  async runOnce(now: () => Date = () => new Date(), onlyCampaign?: number): Promise<number> {
+    startDueCampaigns(this.db, now())
+    scheduleReminders(this.db, now())
     let sent = 0
     for (;;) {
-      const due = dueMessages(this.db, now().toISOString(), 20)
-      if (due.length === 0) return sent
-      for (const message of due) {
-        if (!claimMessage(this.db, message.id)) continue
-        if (await this.send(message, now())) sent++
+      if (this.stopped) break
+      const due = dueMessages(this.db, now().toISOString(), 50).filter((m) => onlyCampaign === undefined || m.campaignId === onlyCampaign)
+      if (due.length === 0) break
+      let next = 0
+      const worker = async () => {
+        while (next < due.length && !this.stopped) {
+          const message = due[next++]!
+          if (await this.process(message, now)) sent++
+        }
       }
+      await Promise.all(Array.from({ length: Math.min(this.concurrency, due.length) }, worker))
     }
+    completeFinishedCampaigns(this.db, now())
+    return sent
   }
 
-  private async send(message: Message, now: Date): Promise<boolean> {
+  private async process(message: Message, now: () => Date): Promise<boolean> {
+    let campaign: Campaign | undefined
+    if (message.campaignId !== null && message.kind !== 'reward' && message.kind !== 'opt_in') {
+      campaign = getCampaign(this.db, message.campaignId)
+      // Paused or ended meanwhile: leave it (paused) or drop it (ended).
+      if (!campaign || campaign.status !== 'sending') return false
+      const window: SendWindow = { sendDays: JSON.parse(campaign.sendDays) as number[], sendFrom: campaign.sendFrom, sendTo: campaign.sendTo, timeZone: campaign.timeZone }
+      if (!inSendWindow(now(), window)) {
+        finishMessage(this.db, message.id, { notBefore: nextSendTime(now(), window).toISOString() })
+        return false
+      }
+    }
+    if (!claimMessage(this.db, message.id)) return false
+    if (campaign && message.customerId !== null) {
+      // Consent is checked again at the moment of sending: an unsubscribe since the start counts.
+      const excluded = currentExclusion(this.db, message.customerId, getMailSettings(this.db).existingCustomerBasis)
+      if (excluded) {
+        finishMessage(this.db, message.id, { status: 'skipped', lastError: `not sent: ${excluded}` })
+        return false
+      }
+    }
     let rendered
     try {
       rendered = renderMessage(this.db, this.config, message)
@@ -74,29 +122,54 @@ export class MailSender {
       finishMessage(this.db, message.id, { status: 'skipped', lastError: 'nothing to send any more' })
       return false
     }
+    if (campaign) await this.waitForSlot(campaign)
     try {
-      const info = await this.transport.send({ from: this.config.mailFrom, to: message.toAddress, ...rendered })
-      finishMessage(this.db, message.id, { status: 'sent', subject: rendered.subject, smtpMessageId: info.messageId, sentAt: new Date().toISOString(), lastError: null })
+      const info = await this.transport.send({
+        from: this.config.mailFrom,
+        to: message.toAddress,
+        messageId: `<${nanoid()}@${senderDomain(this.config.mailFrom)}>`,
+        ...rendered,
+      })
+      const at = new Date()
+      finishMessage(this.db, message.id, { status: 'sent', subject: rendered.subject, smtpMessageId: info.messageId, sentAt: at.toISOString(), lastError: null, storedFile: info.storedFile ?? null })
+      if (campaign && message.memberId !== null) {
+        markMemberMailed(this.db, message.memberId, at.toISOString())
+        // Links work for the campaign's expiry after the last mail.
+        this.db.$client.prepare('UPDATE campaign_members SET expires_at = ? WHERE id = ?').run(new Date(at.getTime() + campaign.linkExpiryDays * DAY_MS).toISOString(), message.memberId)
+      }
       return true
     } catch (err) {
-      const e = err as Error & { responseCode?: number; code?: string }
-      const permanent = e.responseCode !== undefined && e.responseCode >= 500
-      const attempts = message.attempts + 1
-      if (permanent && (e.code === 'EENVELOPE' || [550, 551, 553].includes(e.responseCode!))) {
-        finishMessage(this.db, message.id, { status: 'bounced', lastError: e.message, subject: rendered.subject })
-        addSuppression(this.db, message.toAddress, 'bounced')
-      } else if (permanent || attempts > BACKOFF_MINUTES.length) {
-        finishMessage(this.db, message.id, { status: 'failed', lastError: e.message, subject: rendered.subject })
-      } else {
-        const notBefore = new Date(now.getTime() + BACKOFF_MINUTES[attempts - 1]! * 60_000).toISOString()
-        finishMessage(this.db, message.id, { status: 'queued', lastError: e.message, notBefore })
-      }
-      this.log.warn({ err, messageId: message.id, attempts }, 'sending failed')
+      this.fail(message, rendered.subject, err as Error & { responseCode?: number; code?: string }, now())
       return false
     }
   }
 
-  /** Look for due messages every few seconds (retries come due by themselves). */
+  private fail(message: Message, subject: string, e: Error & { responseCode?: number; code?: string }, now: Date): void {
+    const permanent = e.responseCode !== undefined && e.responseCode >= 500
+    const attempts = message.attempts + 1
+    if (permanent && (e.code === 'EENVELOPE' || [550, 551, 553].includes(e.responseCode!))) {
+      finishMessage(this.db, message.id, { status: 'bounced', lastError: e.message, subject })
+      addSuppression(this.db, message.toAddress, 'bounced')
+    } else if (permanent || attempts > BACKOFF_MINUTES.length) {
+      finishMessage(this.db, message.id, { status: 'failed', lastError: e.message, subject })
+    } else {
+      const notBefore = new Date(now.getTime() + BACKOFF_MINUTES[attempts - 1]! * 60_000).toISOString()
+      finishMessage(this.db, message.id, { status: 'queued', lastError: e.message, notBefore })
+    }
+    this.log.warn({ err: e, messageId: message.id, attempts }, 'sending failed')
+    if (message.campaignId !== null) pauseOnErrors(this.db, message.campaignId)
+  }
+
+  /** Reserve the campaign's next slot and wait for it: the rate holds however many connections send. */
+  private async waitForSlot(campaign: Campaign): Promise<void> {
+    const interval = 60_000 / campaign.ratePerMinute
+    const now = Date.now()
+    const slot = Math.max(now, this.nextSlot.get(campaign.id) ?? 0)
+    this.nextSlot.set(campaign.id, slot + interval)
+    if (slot > now) await sleep(slot - now)
+  }
+
+  /** Look for due messages every few seconds (retries and reminders come due by themselves). */
   start(everyMs = 5000): void {
     this.timer = setInterval(() => this.kick(), everyMs)
     this.timer.unref()
@@ -108,4 +181,8 @@ export class MailSender {
     await this.idle()
     this.transport.close()
   }
+}
+
+function senderDomain(from: string): string {
+  return /@([^>\s]+)/.exec(from)?.[1] ?? 'localhost'
 }

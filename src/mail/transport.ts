@@ -15,7 +15,7 @@ export interface OutgoingMail {
 
 export interface MailTransport {
   /** Resolves once the server (or the outbox folder) accepted the message. */
-  send(mail: OutgoingMail): Promise<{ messageId: string }>
+  send(mail: OutgoingMail): Promise<{ messageId: string; storedFile?: string }>
   close(): void
   /** Where mails go, for the log and the admin UI. */
   readonly description: string
@@ -30,9 +30,15 @@ export function outboxFolder(config: Config): string {
  * SMTP through nodemailer (pooled) when SMTP_URL is set; otherwise each message is written as an
  * .eml file to the outbox folder, so that everything works on a machine without a mail server.
  */
+/** DKIM covers both unsubscribe headers too, as mailbox providers ask (RFC 8058). */
+const DKIM_HEADERS = 'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:Content-Transfer-Encoding:List-Unsubscribe:List-Unsubscribe-Post'
+
+export const SMTP_CONNECTIONS = 4
+
 export function createMailTransport(config: Config): MailTransport {
+  const dkim = config.dkim ? { ...config.dkim, headerFieldNames: DKIM_HEADERS } : undefined
   if (config.smtpUrl) {
-    const smtp = nodemailer.createTransport({ url: config.smtpUrl, pool: true, maxConnections: 2 } as never)
+    const smtp = nodemailer.createTransport({ url: config.smtpUrl, pool: true, maxConnections: SMTP_CONNECTIONS, maxMessages: Infinity, dkim } as never)
     return {
       description: `SMTP ${new URL(config.smtpUrl).host}`,
       async send(mail) {
@@ -43,15 +49,15 @@ export function createMailTransport(config: Config): MailTransport {
     }
   }
   const folder = outboxFolder(config)
-  const stream = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' })
+  const stream = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix', dkim } as never)
   return {
     description: `outbox folder ${folder}`,
     async send(mail) {
       const info = await stream.sendMail(mail)
       mkdirSync(folder, { recursive: true })
       const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${info.messageId.replace(/[<>@]/g, '').slice(0, 40)}.eml`
-      writeFileSync(join(folder, name), info.message as Buffer)
-      return { messageId: info.messageId }
+      writeFileSync(join(folder, name), (info as unknown as { message: Buffer }).message)
+      return { messageId: info.messageId, storedFile: name }
     },
     close: () => stream.close(),
   }

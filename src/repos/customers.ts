@@ -36,6 +36,7 @@ export interface CustomerFilters {
   minClvCents?: number
   maxPAlive?: number
   minPriorityCents?: number
+  locale?: 'de' | 'en'
 }
 
 export interface CustomerListQuery extends CustomerFilters {
@@ -67,8 +68,8 @@ export interface CustomerListRow {
 
 const listFrom = 'FROM customers c LEFT JOIN customer_analysis a ON a.customer_id = c.id'
 
-/** WHERE clause and parameters of the filters; every value is a bound parameter. */
-function filterWhere(f: CustomerFilters): { where: string; params: Record<string, unknown> } {
+/** WHERE clause and parameters of the filters (customers `c`, analysis `a`); every value is a bound parameter. */
+export function filterWhere(f: CustomerFilters): { where: string; params: Record<string, unknown> } {
   const q = f.q?.trim() || null
   const parts: string[] = []
   const params: Record<string, unknown> = {}
@@ -84,6 +85,10 @@ function filterWhere(f: CustomerFilters): { where: string; params: Record<string
     parts.push('a.lapse_status = @status')
   }
   if (f.warning) parts.push('a.early_warning IS NOT NULL')
+  if (f.locale) {
+    params.locale = f.locale
+    parts.push('c.locale = @locale')
+  }
   const bounds: [keyof CustomerFilters, string, string][] = [
     ['minDaysSince', 'a.days_since_last >=', 'minDaysSince'],
     ['minOrders', 'a.orders >=', 'minOrders'],

@@ -14,7 +14,11 @@ export function getMessageByDedupeKey(db: Db, dedupeKey: string): Message | unde
 /** Messages due now, oldest first. */
 export function dueMessages(db: Db, now: string, limit: number): Message[] {
   return db.$client
-    .prepare("SELECT * FROM messages WHERE status = 'queued' AND not_before <= ? ORDER BY id LIMIT ?")
+    .prepare(
+      `SELECT * FROM messages WHERE status = 'queued' AND not_before <= ?
+         AND (campaign_id IS NULL OR kind IN ('reward', 'opt_in') OR campaign_id IN (SELECT id FROM campaigns WHERE status = 'sending'))
+       ORDER BY id LIMIT ?`,
+    )
     .all(now, limit)
     .map((r) => toMessage(r as Record<string, unknown>))
 }
@@ -24,7 +28,7 @@ export function claimMessage(db: Db, id: number): boolean {
   return db.$client.prepare("UPDATE messages SET status = 'sending', attempts = attempts + 1 WHERE id = ? AND status = 'queued'").run(id).changes === 1
 }
 
-export function finishMessage(db: Db, id: number, changes: Partial<Pick<Message, 'status' | 'lastError' | 'notBefore' | 'subject' | 'smtpMessageId' | 'sentAt'>>): void {
+export function finishMessage(db: Db, id: number, changes: Partial<Pick<Message, 'status' | 'lastError' | 'notBefore' | 'subject' | 'smtpMessageId' | 'sentAt' | 'storedFile'>>): void {
   db.update(messages).set(changes).where(eq(messages.id, id)).run()
 }
 
@@ -32,8 +36,8 @@ export function finishMessage(db: Db, id: number, changes: Partial<Pick<Message,
  * After a crash or restart, messages left in "sending" go back to the queue: the one in flight
  * at the crash may be sent twice, no message is lost.
  */
-export function requeueInterruptedMessages(db: Db): number {
-  return db.$client.prepare("UPDATE messages SET status = 'queued' WHERE status = 'sending'").run().changes
+export function requeueInterruptedMessages(db: Db): { id: number; toAddress: string }[] {
+  return db.$client.prepare("UPDATE messages SET status = 'queued' WHERE status = 'sending' RETURNING id, to_address AS toAddress").all() as { id: number; toAddress: string }[]
 }
 
 export function insertOptInRequest(db: Db, request: typeof optInRequests.$inferInsert): OptInRequest {

@@ -61,3 +61,28 @@ export function getDefaultIncentive(db: Db): Incentive {
   const parsed = incentiveSchema.safeParse(getSetting<unknown>(db, 'default_incentive'))
   return parsed.success ? parsed.data : defaultIncentive
 }
+
+export interface MailSettings {
+  /** Allow `existing_customer` consent as the basis for mail (UWG §7(3)); off until an admin turns it on. */
+  existingCustomerBasis: boolean
+  /** A scheduled campaign found this many minutes overdue (after downtime) waits for confirmation. */
+  overdueMinutes: number
+}
+const mailSettingsSchema = z.object({ existingCustomerBasis: z.boolean(), overdueMinutes: z.number().int().min(1).max(10_080) })
+export const defaultMailSettings: MailSettings = { existingCustomerBasis: false, overdueMinutes: 60 }
+
+export function getMailSettings(db: Db): MailSettings {
+  const parsed = mailSettingsSchema.safeParse(getSetting<unknown>(db, 'mail'))
+  return parsed.success ? parsed.data : defaultMailSettings
+}
+
+export function saveMailSettings(db: Db, input: unknown, actor: string): MailSettings {
+  const parsed = mailSettingsSchema.safeParse(input)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    throw new AppError(`${issue.path.join('.')}: ${issue.message}`)
+  }
+  putSetting(db, 'mail', parsed.data)
+  addAuditEntry(db, { actor, action: 'settings.mail', detail: parsed.data as unknown as Record<string, unknown> })
+  return parsed.data
+}

@@ -1,0 +1,166 @@
+import { z } from 'zod'
+import { AppError } from './errors.ts'
+import type { Locale } from './import-records.ts'
+import { incentiveSchema, type Incentive } from './rewards.ts'
+
+/** Campaign rules (SPEC §5): states and their changes, options, send window, mail texts. */
+
+export const campaignStatuses = ['draft', 'scheduled', 'sending', 'paused', 'completed', 'cancelled'] as const
+export type CampaignStatus = (typeof campaignStatuses)[number]
+export type CampaignAction = 'schedule' | 'start' | 'pause' | 'resume' | 'cancel' | 'complete'
+
+/** Every allowed change of state, in one place. */
+const transitions: Record<CampaignStatus, Partial<Record<CampaignAction, CampaignStatus>>> = {
+  draft: { schedule: 'scheduled', start: 'sending', cancel: 'cancelled' },
+  scheduled: { start: 'sending', pause: 'paused', cancel: 'cancelled' },
+  sending: { pause: 'paused', complete: 'completed', cancel: 'cancelled' },
+  paused: { resume: 'sending', cancel: 'cancelled' },
+  completed: {},
+  cancelled: {},
+}
+
+export function nextStatus(from: CampaignStatus, action: CampaignAction): CampaignStatus {
+  const to = transitions[from][action]
+  if (!to) throw new AppError(`A ${from} campaign cannot be ${pastTense[action]}.`, 409, 'campaign_state')
+  return to
+}
+
+export function allowedActions(from: CampaignStatus): CampaignAction[] {
+  return Object.keys(transitions[from]) as CampaignAction[]
+}
+
+const pastTense: Record<CampaignAction, string> = { schedule: 'scheduled', start: 'started', pause: 'paused', resume: 'resumed', cancel: 'cancelled', complete: 'completed' }
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time like 09:00')
+const timeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz })
+    return true
+  } catch {
+    return false
+  }
+}, 'is not a time zone (e.g. Europe/Berlin)')
+
+export const templateTextSchema = z.object({ subject: z.string().trim().min(1, 'a subject is required').max(200), body: z.string().trim().min(1, 'a text is required').max(5000) })
+export const templatesSchema = z.object({
+  invitation: z.object({ de: templateTextSchema, en: templateTextSchema }).optional(),
+  reminder: z.object({ de: templateTextSchema, en: templateTextSchema }).optional(),
+})
+export type CampaignTemplates = z.infer<typeof templatesSchema>
+
+export const targetSchema = z.object({
+  status: z.enum(['active', 'at_risk', 'lapsed', 'lost']).optional(),
+  minDaysSince: z.number().int().min(0).optional(),
+  minOrders: z.number().int().min(0).optional(),
+  minSpendCents: z.number().int().min(0).optional(),
+  minClvCents: z.number().int().min(0).optional(),
+  maxPAlive: z.number().min(0).max(1).optional(),
+  minPriorityCents: z.number().int().optional(),
+  locale: z.enum(['de', 'en']).optional(),
+})
+export type CampaignTarget = z.infer<typeof targetSchema>
+
+export const campaignOptionsSchema = z
+  .object({
+    name: z.string().trim().min(1, 'a name is required').max(100),
+    target: targetSchema,
+    surveyId: z.number().int().positive(),
+    incentives: z.array(incentiveSchema).min(1, 'at least one incentive').max(4, 'at most four incentive arms'),
+    holdoutPercent: z.number().int().min(0).max(50, 'at most 50%'),
+    reminders: z.number().int().min(0).max(5, 'at most 5 reminders'),
+    reminderDays: z.array(z.number().int().min(1).max(60)).max(5),
+    sendDays: z.array(z.number().int().min(1).max(7)).min(1, 'choose at least one weekday'),
+    sendFrom: hhmm,
+    sendTo: hhmm,
+    timeZone,
+    ratePerMinute: z.number().int().min(1).max(100_000),
+    quietDays: z.number().int().min(0).max(365),
+    linkExpiryDays: z.number().int().min(1).max(365),
+    templates: templatesSchema,
+  })
+  .refine((o) => o.sendFrom < o.sendTo, { message: 'the send window must end after it starts', path: ['sendTo'] })
+  .refine((o) => o.reminderDays.length >= o.reminders, { message: 'give the days before each reminder', path: ['reminderDays'] })
+export type CampaignOptions = z.infer<typeof campaignOptionsSchema>
+
+export const defaultCampaignOptions: Omit<CampaignOptions, 'name' | 'surveyId' | 'incentives'> = {
+  target: { status: 'lapsed' },
+  holdoutPercent: 10,
+  reminders: 2,
+  reminderDays: [4, 7],
+  sendDays: [1, 2, 3, 4, 5],
+  sendFrom: '09:00',
+  sendTo: '18:00',
+  timeZone: 'Europe/Berlin',
+  ratePerMinute: 60,
+  quietDays: 30,
+  linkExpiryDays: 30,
+  templates: {},
+}
+
+/** Weekday (1 = Monday) and minutes since midnight of an instant in a time zone. */
+function localTime(at: Date, tz: string): { weekday: number; minutes: number } {
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: tz, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(at)
+  const get = (type: string) => parts.find((p) => p.type === type)!.value
+  const weekday = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(get('weekday')) + 1
+  return { weekday, minutes: Number(get('hour')) * 60 + Number(get('minute')) }
+}
+
+const minutesOf = (hm: string) => Number(hm.slice(0, 2)) * 60 + Number(hm.slice(3, 5))
+
+export interface SendWindow {
+  sendDays: number[]
+  sendFrom: string
+  sendTo: string
+  timeZone: string
+}
+
+export function inSendWindow(at: Date, w: SendWindow): boolean {
+  const { weekday, minutes } = localTime(at, w.timeZone)
+  return w.sendDays.includes(weekday) && minutes >= minutesOf(w.sendFrom) && minutes < minutesOf(w.sendTo)
+}
+
+/** The next instant, at or after `at`, inside the window (searching minute steps of up to 8 days). */
+export function nextSendTime(at: Date, w: SendWindow): Date {
+  if (inSendWindow(at, w)) return at
+  let t = new Date(Math.ceil(at.getTime() / 60_000) * 60_000)
+  for (let i = 0; i < 8 * 24 * 4; i++) {
+    if (inSendWindow(t, w)) return t
+    t = new Date(t.getTime() + 15 * 60_000)
+  }
+  return t
+}
+
+export const defaultTemplates: Required<CampaignTemplates> = {
+  invitation: {
+    de: {
+      subject: '{first_name}, wir vermissen Sie',
+      body: 'Sie haben schon eine Weile nicht mehr bei {company} bestellt – früher gerne {favourite_items}.\n\nVerraten Sie uns in 2–3 Minuten, warum? Ihre Antworten helfen uns, besser zu werden. Als Dankeschön erhalten Sie {incentive}.',
+    },
+    en: {
+      subject: '{first_name}, we miss you',
+      body: 'You have not ordered from {company} for a while – you used to enjoy {favourite_items}.\n\nWould you tell us why, in 2–3 minutes? Your answers help us get better. As a thank-you you receive {incentive}.',
+    },
+  },
+  reminder: {
+    de: {
+      subject: 'Noch 2 Minuten für uns, {first_name}?',
+      body: 'Vor ein paar Tagen haben wir Sie gefragt, warum Sie nicht mehr bei {company} bestellen. Falls Sie es noch nicht geschafft haben: Die Umfrage dauert nur 2–3 Minuten, und als Dankeschön erhalten Sie {incentive}.',
+    },
+    en: {
+      subject: 'Two more minutes for us, {first_name}?',
+      body: 'A few days ago we asked why you no longer order from {company}. In case you have not found the time yet: the survey takes only 2–3 minutes, and as a thank-you you receive {incentive}.',
+    },
+  },
+}
+
+/** "einen Gutschein über 10 %", "200 Treuepunkte": the incentive as the mail names it. */
+export function describeIncentive(incentive: Incentive, locale: Locale, money: (cents: number, currency: string) => string): string {
+  if (incentive.kind === 'points') return locale === 'de' ? `${incentive.points} Treuepunkte` : `${incentive.points} loyalty points`
+  const value = incentive.percent !== undefined ? `${incentive.percent} %` : money(incentive.amountCents!, incentive.currency)
+  return locale === 'de' ? `einen Gutschein über ${value}` : `a coupon worth ${value.replace(' %', '%')}`
+}
+
+/** Fill a template's placeholders: {first_name}, {company}, {favourite_items}, {incentive}. */
+export function fillTemplate(text: string, values: Record<string, string>): string {
+  return text.replace(/\{(first_name|company|favourite_items|incentive)\}/g, (_, k: string) => values[k] ?? '')
+}

@@ -1,0 +1,265 @@
+import type { Db } from '../db/client.ts'
+import type { Campaign } from '../db/schema.ts'
+import {
+  campaignOptionsSchema,
+  nextStatus,
+  type CampaignAction,
+  type CampaignOptions,
+  type CampaignStatus,
+  type CampaignTarget,
+} from '../domain/campaign.ts'
+import { AppError, notFound } from '../domain/errors.ts'
+import { SeededRandom } from '../domain/random.ts'
+import { incentiveSchema } from '../domain/rewards.ts'
+import { addAuditEntry } from '../repos/audit.ts'
+import { eligibleCustomerIds, previewTarget, type EligibilityRules, type TargetPreview } from '../repos/campaign-targets.ts'
+import { campaignsWithStatus, getCampaign, insertCampaign, updateCampaign } from '../repos/campaigns.ts'
+import { enqueueMessage } from '../repos/messages.ts'
+import { getMailSettings } from './settings.ts'
+
+const DAY_MS = 86_400_000
+
+/** A campaign's options as the builder saw them. */
+export function campaignOptions(c: Campaign): CampaignOptions {
+  return {
+    name: c.name,
+    target: JSON.parse(c.target) as CampaignTarget,
+    surveyId: c.surveyId,
+    incentives: incentiveSchema.array().parse(JSON.parse(c.incentives)),
+    holdoutPercent: c.holdoutPercent,
+    reminders: c.reminders,
+    reminderDays: JSON.parse(c.reminderDays) as number[],
+    sendDays: JSON.parse(c.sendDays) as number[],
+    sendFrom: c.sendFrom,
+    sendTo: c.sendTo,
+    timeZone: c.timeZone,
+    ratePerMinute: c.ratePerMinute,
+    quietDays: c.quietDays,
+    linkExpiryDays: c.linkExpiryDays,
+    templates: JSON.parse(c.templates),
+  }
+}
+
+function validate(input: unknown): CampaignOptions {
+  const parsed = campaignOptionsSchema.safeParse(input)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    throw new AppError(`${issue.path.join('.') || 'campaign'}: ${issue.message}`)
+  }
+  return parsed.data
+}
+
+function columns(o: CampaignOptions) {
+  return {
+    name: o.name,
+    surveyId: o.surveyId,
+    incentives: JSON.stringify(o.incentives),
+    target: JSON.stringify(o.target),
+    holdoutPercent: o.holdoutPercent,
+    reminders: o.reminders,
+    reminderDays: JSON.stringify(o.reminderDays.slice(0, o.reminders)),
+    sendDays: JSON.stringify([...new Set(o.sendDays)].sort()),
+    sendFrom: o.sendFrom,
+    sendTo: o.sendTo,
+    timeZone: o.timeZone,
+    ratePerMinute: o.ratePerMinute,
+    quietDays: o.quietDays,
+    linkExpiryDays: o.linkExpiryDays,
+    templates: JSON.stringify(o.templates),
+  }
+}
+
+export function createCampaign(db: Db, input: unknown, actor: string): Campaign {
+  const options = validate(input)
+  const campaign = insertCampaign(db, { ...columns(options), kind: 'campaign', status: 'draft', createdBy: actor })
+  addAuditEntry(db, { actor, action: 'campaign.create', subject: String(campaign.id), detail: { name: options.name } })
+  return campaign
+}
+
+/** Change a draft's options; a campaign that has started keeps what it started with. */
+export function updateDraft(db: Db, id: number, input: unknown, actor: string): Campaign {
+  const campaign = getCampaign(db, id)
+  if (!campaign) throw notFound('Campaign')
+  if (campaign.status !== 'draft') throw new AppError('Only a draft can be changed.', 409, 'campaign_state')
+  updateCampaign(db, id, columns(validate(input)))
+  addAuditEntry(db, { actor, action: 'campaign.update', subject: String(id) })
+  return getCampaign(db, id)!
+}
+
+export function eligibilityRules(db: Db, quietDays: number, campaignId: number | null, now = new Date()): EligibilityRules {
+  return {
+    existingCustomerBasis: getMailSettings(db).existingCustomerBasis,
+    quietSince: quietDays > 0 ? new Date(now.getTime() - quietDays * DAY_MS).toISOString() : null,
+    campaignId,
+  }
+}
+
+/** The live count of a target: who would be mailed, who is left out and why, and the value at stake. */
+export function previewCampaignTarget(
+  db: Db,
+  options: { target: CampaignTarget; quietDays: number; holdoutPercent: number },
+  campaignId: number | null = null,
+): TargetPreview & { holdout: number; mailed: number } {
+  const preview = previewTarget(db, options.target, eligibilityRules(db, options.quietDays, campaignId))
+  const holdout = Math.round((preview.eligible * options.holdoutPercent) / 100)
+  return { ...preview, holdout, mailed: preview.eligible - holdout }
+}
+
+/**
+ * Change a campaign's state, checked by the one transition table. Starting materialises the
+ * members (holdout and incentive arms drawn at random) and queues the invitations, in one
+ * transaction: nobody is mailed twice, and a crash leaves either all of it or none.
+ */
+export function changeCampaignState(db: Db, id: number, action: CampaignAction, actor: string, options: { now?: Date; scheduledAt?: string; reason?: string } = {}): Campaign {
+  const now = options.now ?? new Date()
+  db.transaction(() => {
+    const campaign = getCampaign(db, id)
+    if (!campaign || campaign.kind !== 'campaign') throw notFound('Campaign')
+    const to = nextStatus(campaign.status as CampaignStatus, action)
+    const at = now.toISOString()
+    switch (action) {
+      case 'schedule': {
+        const when = options.scheduledAt ? new Date(options.scheduledAt) : null
+        if (!when || Number.isNaN(when.getTime())) throw new AppError('Give the date and time to start sending.')
+        if (when.getTime() < now.getTime() - 60_000) throw new AppError('The start lies in the past; start the campaign now instead.')
+        updateCampaign(db, id, { status: to, scheduledAt: when.toISOString() })
+        break
+      }
+      case 'start':
+        materialise(db, campaign, now)
+        updateCampaign(db, id, { status: to, startedAt: at, pauseReason: null })
+        break
+      case 'pause':
+        updateCampaign(db, id, { status: to, pauseReason: options.reason ?? `paused by ${actor}` })
+        break
+      case 'resume':
+        // A campaign paused before it started (an overdue schedule) starts now.
+        if (!campaign.startedAt) materialise(db, campaign, now)
+        updateCampaign(db, id, { status: to, pauseReason: null, startedAt: campaign.startedAt ?? at })
+        break
+      case 'cancel':
+        db.$client.prepare("UPDATE messages SET status = 'skipped', last_error = 'campaign cancelled' WHERE campaign_id = ? AND status = 'queued'").run(id)
+        updateCampaign(db, id, { status: to, finishedAt: at })
+        break
+      case 'complete':
+        updateCampaign(db, id, { status: to, finishedAt: at })
+        break
+    }
+    addAuditEntry(db, { actor, action: `campaign.${action}`, subject: String(id), detail: options.reason ? { reason: options.reason } : undefined })
+  })
+  return getCampaign(db, id)!
+}
+
+/** Members and invitations of a campaign that starts now. */
+function materialise(db: Db, campaign: Campaign, now: Date): void {
+  const options = campaignOptions(campaign)
+  const rules = eligibilityRules(db, options.quietDays, campaign.id, now)
+  const preview = previewTarget(db, options.target, rules)
+  const ids = eligibleCustomerIds(db, options.target, rules)
+  // A draw that the campaign's id repeats: the same start gives the same holdout and arms.
+  const rnd = new SeededRandom(`campaign:${campaign.id}`)
+  const shuffled = [...ids]
+  for (let i = shuffled.length - 1; i > 0; i--) {
+    const j = Math.floor(rnd.next() * (i + 1))
+    ;[shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!]
+  }
+  const holdout = Math.round((shuffled.length * options.holdoutPercent) / 100)
+  const expiresAt = new Date(now.getTime() + options.linkExpiryDays * DAY_MS).toISOString()
+  const insert = db.$client.prepare('INSERT INTO campaign_members (campaign_id, customer_id, arm, holdout, expires_at) VALUES (?, ?, ?, ?, ?) RETURNING id')
+  const customer = db.$client.prepare('SELECT email, locale FROM customers WHERE id = ?')
+  shuffled.forEach((customerId, i) => {
+    const isHoldout = i < holdout
+    // Arms in turn over the shuffled order: as many customers in each, at random.
+    const arm = isHoldout ? 0 : (i - holdout) % options.incentives.length
+    const member = insert.get(campaign.id, customerId, arm, isHoldout ? 1 : 0, expiresAt) as { id: number }
+    if (isHoldout) return
+    const c = customer.get(customerId) as { email: string; locale: 'de' | 'en' }
+    enqueueMessage(db, {
+      customerId,
+      campaignId: campaign.id,
+      memberId: member.id,
+      kind: 'invitation',
+      dedupeKey: `campaign:${campaign.id}:member:${member.id}:mail:1`,
+      toAddress: c.email,
+      locale: c.locale,
+      payload: JSON.stringify({ step: 1 }),
+      notBefore: now.toISOString(),
+    })
+  })
+  db.$client.prepare('UPDATE campaigns SET exclusions = ? WHERE id = ?').run(JSON.stringify({ ...preview.excluded, holdout, mailed: shuffled.length - holdout }), campaign.id)
+}
+
+/** Reminders to members who have not answered, each after its delay since the previous mail. */
+export function scheduleReminders(db: Db, now = new Date()): number {
+  let queued = 0
+  for (const campaign of campaignsWithStatus(db, 'sending')) {
+    if (campaign.kind !== 'campaign' || campaign.reminders === 0) continue
+    const days = JSON.parse(campaign.reminderDays) as number[]
+    for (let step = 1; step <= campaign.reminders; step++) {
+      const due = new Date(now.getTime() - (days[step - 1] ?? 7) * DAY_MS).toISOString()
+      const members = db.$client
+        .prepare(
+          `SELECT m.id, m.customer_id AS customerId, c.email, c.locale FROM campaign_members m JOIN customers c ON c.id = m.customer_id
+           WHERE m.campaign_id = ? AND m.holdout = 0 AND m.mails_sent = ? AND m.last_mailed_at <= ? AND c.email IS NOT NULL
+             AND NOT EXISTS (SELECT 1 FROM responses r WHERE r.member_id = m.id AND r.status = 'complete')`,
+        )
+        .all(campaign.id, step, due) as { id: number; customerId: number; email: string; locale: 'de' | 'en' }[]
+      for (const m of members) {
+        const added = enqueueMessage(db, {
+          customerId: m.customerId,
+          campaignId: campaign.id,
+          memberId: m.id,
+          kind: 'reminder',
+          dedupeKey: `campaign:${campaign.id}:member:${m.id}:mail:${step + 1}`,
+          toAddress: m.email,
+          locale: m.locale,
+          payload: JSON.stringify({ step: step + 1 }),
+          notBefore: now.toISOString(),
+        })
+        if (added) queued++
+      }
+    }
+  }
+  return queued
+}
+
+/** Scheduled campaigns whose time has come start; one found long overdue (downtime) waits for a person. */
+export function startDueCampaigns(db: Db, now = new Date()): void {
+  const overdueMs = getMailSettings(db).overdueMinutes * 60_000
+  for (const c of campaignsWithStatus(db, 'scheduled')) {
+    if (!c.scheduledAt || Date.parse(c.scheduledAt) > now.getTime()) continue
+    if (now.getTime() - Date.parse(c.scheduledAt) > overdueMs) {
+      changeCampaignState(db, c.id, 'pause', 'scheduler', { now, reason: `Overdue since ${c.scheduledAt.slice(0, 16).replace('T', ' ')} UTC (the server was down): resume to start sending now.` })
+    } else {
+      changeCampaignState(db, c.id, 'start', 'scheduler', { now })
+    }
+  }
+}
+
+/** A sending campaign is completed when nothing is queued and nobody is waiting for a reminder. */
+export function completeFinishedCampaigns(db: Db, now = new Date()): void {
+  for (const c of campaignsWithStatus(db, 'sending')) {
+    if (c.kind !== 'campaign') continue
+    const pending = db.$client
+      .prepare(
+        `SELECT
+           (SELECT count(*) FROM messages WHERE campaign_id = @id AND status IN ('queued', 'sending')) +
+           (SELECT count(*) FROM campaign_members m JOIN customers cu ON cu.id = m.customer_id
+              WHERE m.campaign_id = @id AND m.holdout = 0 AND m.mails_sent BETWEEN 1 AND @reminders AND cu.email IS NOT NULL
+                AND NOT EXISTS (SELECT 1 FROM responses r WHERE r.member_id = m.id AND r.status = 'complete')) AS n`,
+      )
+      .get({ id: c.id, reminders: c.reminders }) as { n: number }
+    if (pending.n === 0) changeCampaignState(db, c.id, 'complete', 'scheduler', { now })
+  }
+}
+
+/** Pause a campaign whose mails fail too often: at least 20 attempts and more than a fifth failed or bounced. */
+export function pauseOnErrors(db: Db, campaignId: number, now = new Date()): boolean {
+  const row = db.$client
+    .prepare("SELECT sum(status IN ('failed', 'bounced')) AS bad, sum(status IN ('sent', 'failed', 'bounced')) AS tried FROM messages WHERE campaign_id = ?")
+    .get(campaignId) as { bad: number | null; tried: number | null }
+  const c = getCampaign(db, campaignId)
+  if (!c || c.status !== 'sending' || (row.tried ?? 0) < 20 || (row.bad ?? 0) / row.tried! <= 0.2) return false
+  changeCampaignState(db, campaignId, 'pause', 'sender', { now, reason: `Paused automatically: ${row.bad} of ${row.tried} mails failed or bounced. Check the Outbox, then resume.` })
+  return true
+}
