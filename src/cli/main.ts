@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander'
 import { ConfigError } from '../config.ts'
 import { AppError } from '../domain/errors.ts'
 import { registerAnalyzeCommands } from './analyze.ts'
+import { registerCampaignCommands } from './campaign.ts'
 import { CliContext, CliFailure } from './context.ts'
 import { registerDemoCommands } from './demo.ts'
 import { registerImportCommands } from './import.ts'
@@ -21,6 +22,7 @@ export async function main(argv: string[]): Promise<number> {
   registerImportCommands(program, ctx)
   registerAnalyzeCommands(program, ctx)
   registerLinkCommands(program, ctx)
+  registerCampaignCommands(program, ctx)
   registerUserCommands(program, ctx)
 
   try {

@@ -1,0 +1,226 @@
+import type { FastifyBaseLogger } from 'fastify'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { MailSender } from '../../src/jobs/sender.ts'
+import { createMailTransport } from '../../src/mail/transport.ts'
+import { changeCampaignState, previewCampaignTarget, startDueCampaigns } from '../../src/services/campaigns.ts'
+import { changeConsent } from '../../src/services/consent.ts'
+import { saveMailSettings } from '../../src/services/settings.ts'
+import { tempDatabase, testConfig } from '../helpers/build-app.ts'
+import { testCampaign } from '../helpers/campaigns.ts'
+import { importText } from '../helpers/factories.ts'
+import { startSmtpServer } from '../helpers/smtp.ts'
+import { answer, answerAll } from '../helpers/survey.ts'
+import { buildApp } from '../../src/app.ts'
+
+const quiet = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, fatal() {}, child() { return quiet }, level: 'silent' } as unknown as FastifyBaseLogger
+const DAY = 86_400_000
+
+describe('campaign mail through a real SMTP server', () => {
+  let smtp: Awaited<ReturnType<typeof startSmtpServer>>
+  let t: ReturnType<typeof tempDatabase>
+  let sender: MailSender
+  beforeAll(async () => {
+    smtp = await startSmtpServer()
+  })
+  afterAll(async () => smtp.close())
+  beforeEach(async () => {
+    t = tempDatabase()
+    smtp.received.length = 0
+    sender = new MailSender(t.db, testConfig(t.file, { SMTP_URL: smtp.url, BASE_URL: 'https://shop.example.com', UNSUBSCRIBE_MAILTO: 'unsubscribe@shop.example.com' }), createMailTransport(testConfig(t.file, { SMTP_URL: smtp.url })), quiet)
+    await importText(
+      t.db,
+      'customers',
+      [
+        'customer_id,email,first_name,locale,email_consent',
+        'G1,greta@example.com,Greta,de,granted',
+        'G2,george@example.com,George,en,granted',
+        'E1,erik@example.com,Erik,de,existing_customer',
+        'O1,olga@example.com,Olga,de,objected',
+        'U1,ute@example.com,Ute,de,granted',
+        'B1,bert@example.com,Bert,de,granted',
+        'N1,nina@example.com,Nina,de,unknown',
+        'NE,,Noemail,de,granted',
+        'Q1,quentin@example.com,Quentin,de,granted',
+      ].join('\n'),
+    )
+    t.db.$client.prepare("INSERT INTO suppressions (email, reason) VALUES ('ute@example.com', 'unsubscribed'), ('bert@example.com', 'bounced')").run()
+    // Quentin was mailed by another campaign last week.
+    const other = testCampaign(t.db, { name: 'Earlier' })
+    t.db.$client
+      .prepare("INSERT INTO messages (customer_id, campaign_id, kind, dedupe_key, to_address, locale, payload, status, sent_at) SELECT id, ?, 'invitation', 'earlier', email, 'de', '{}', 'sent', ? FROM customers WHERE external_id = 'Q1'")
+      .run(other.id, new Date(Date.now() - 7 * DAY).toISOString())
+  })
+  afterEach(async () => {
+    await sender.stop()
+    t.cleanup()
+  })
+  const to = () => smtp.received.map((m) => m.envelopeTo[0]).sort()
+
+  it('previews who is left out and why, and mails exactly the eligible, in their language, with the headers', async () => {
+    const campaign = testCampaign(t.db)
+    const preview = previewCampaignTarget(t.db, { target: {}, quietDays: 30, holdoutPercent: 0 }, campaign.id)
+    expect(preview).toMatchObject({
+      targeted: 9,
+      eligible: 2,
+      excluded: { no_email: 1, objected: 1, bounced: 1, unsubscribed: 1, no_consent: 2, quiet_period: 1 },
+    })
+    changeCampaignState(t.db, campaign.id, 'start', 'test')
+    expect(await sender.runOnce()).toBe(2)
+    expect(to()).toEqual(['george@example.com', 'greta@example.com'])
+    const greta = smtp.received.find((m) => m.envelopeTo[0] === 'greta@example.com')!
+    const george = smtp.received.find((m) => m.envelopeTo[0] === 'george@example.com')!
+    expect(greta.subject).toBe('Greta, wir vermissen Sie')
+    expect(greta.text).toContain('einen Gutschein über 10 %')
+    expect(greta.text).toContain('ohne dass Ihnen hierfür andere als die Übermittlungskosten nach den Basistarifen entstehen')
+    expect(george.subject).toBe('George, we miss you')
+    expect(george.html).toContain('Take the survey (2–3 minutes)')
+    expect(george.messageId).toMatch(/@localhost>?$/)
+    const survey = /https:\/\/shop\.example\.com\/s\/([\w-]{32})/.exec(george.text!)![1]!
+    const unsubscribe = /https:\/\/shop\.example\.com\/u\/([\w-]{32})/.exec(george.text!)![1]!
+    expect(survey).toBe(unsubscribe)
+    expect(george.raw).toContain('List-Unsubscribe-Post: List-Unsubscribe=One-Click')
+    expect(george.raw).toMatch(/List-Unsubscribe:\s+<https:\/\/shop\.example\.com\/u\/[\w-]{32}>,\s+<mailto:unsubscribe@shop\.example\.com\?subject=unsubscribe%20\d+>/)
+    // Only hashes of the link tokens are stored.
+    expect(t.db.$client.prepare('SELECT count(*) AS n FROM member_tokens WHERE token_hash = ?').get(survey)).toEqual({ n: 0 })
+    expect(t.db.$client.prepare('SELECT count(*) AS n FROM member_tokens').get()).toEqual({ n: 2 })
+    // Running again sends nothing twice.
+    expect(await sender.runOnce()).toBe(0)
+    expect(smtp.received).toHaveLength(2)
+  })
+
+  it('mails existing customers only where the admin enabled that basis', async () => {
+    saveMailSettings(t.db, { existingCustomerBasis: true, overdueMinutes: 60 }, 'test')
+    const campaign = testCampaign(t.db)
+    changeCampaignState(t.db, campaign.id, 'start', 'test')
+    await sender.runOnce()
+    expect(to()).toEqual(['erik@example.com', 'george@example.com', 'greta@example.com'])
+  })
+
+  it('reminds only those who have not answered, after the delays, and then completes', async () => {
+    const app = await buildApp({ config: testConfig(t.file), db: t.db })
+    try {
+      const campaign = testCampaign(t.db, { reminders: 2, reminderDays: [4, 7] })
+      changeCampaignState(t.db, campaign.id, 'start', 'test')
+      await sender.runOnce()
+      // Greta answers from her invitation.
+      const token = /\/s\/([\w-]{32})/.exec(smtp.received.find((m) => m.envelopeTo[0] === 'greta@example.com')!.text!)![1]!
+      await answerAll(app, token, 'phone')
+      const now = Date.now()
+      await sender.runOnce(() => new Date(now + 3 * DAY))
+      expect(smtp.received).toHaveLength(2)
+      await sender.runOnce(() => new Date(now + 4 * DAY + 60_000))
+      expect(smtp.received.map((m) => `${m.envelopeTo[0]} ${m.subject}`).slice(2)).toEqual(['george@example.com Two more minutes for us, George?'])
+      // The reminder's own link opens the same survey.
+      const reminderToken = /\/s\/([\w-]{32})/.exec(smtp.received[2]!.text!)![1]!
+      expect((await app.inject(`/s/${reminderToken}`)).body).toContain('Why have you stopped buying from us?')
+      await sender.runOnce(() => new Date(now + 11 * DAY + 120_000))
+      expect(smtp.received.map((m) => m.envelopeTo[0])).toEqual(expect.arrayContaining(['george@example.com']))
+      expect(smtp.received).toHaveLength(4)
+      expect(t.db.$client.prepare('SELECT status FROM campaigns WHERE id = ?').get(campaign.id)).toEqual({ status: 'completed' })
+    } finally {
+      await app.close()
+    }
+  })
+
+  it('sends no reminder to someone who unsubscribed after the invitation', async () => {
+    const campaign = testCampaign(t.db, { reminders: 1, reminderDays: [4] })
+    changeCampaignState(t.db, campaign.id, 'start', 'test')
+    await sender.runOnce()
+    const george = t.db.$client.prepare("SELECT id FROM customers WHERE external_id = 'G2'").get() as { id: number }
+    changeConsent(t.db, { customerId: george.id, channel: 'email', status: 'objected', source: 'unsubscribe', actor: 'customer' })
+    await sender.runOnce(() => new Date(Date.now() + 5 * DAY))
+    expect(smtp.received.map((m) => m.envelopeTo[0]).sort()).toEqual(['george@example.com', 'greta@example.com', 'greta@example.com'])
+    expect(t.db.$client.prepare("SELECT status, last_error FROM messages WHERE kind = 'reminder' AND to_address = 'george@example.com'").get()).toEqual({ status: 'skipped', last_error: 'not sent: objected' })
+  })
+
+  it('holds out a random share that is never mailed, and splits the rest across the incentive arms', async () => {
+    const rows = ['customer_id,email,locale,email_consent']
+    for (let i = 0; i < 100; i++) rows.push(`H${i},h${i}@example.com,en,granted`)
+    await importText(t.db, 'customers', rows.join('\n'))
+    const campaign = testCampaign(t.db, {
+      target: { locale: 'en' },
+      holdoutPercent: 10,
+      incentives: [
+        { kind: 'coupon', percent: 10, currency: 'EUR', minOrderCents: 0, validDays: 30, prefix: 'CB' },
+        { kind: 'points', points: 200 },
+      ],
+    })
+    changeCampaignState(t.db, campaign.id, 'start', 'test')
+    await sender.runOnce()
+    const members = t.db.$client.prepare('SELECT holdout, arm, count(*) AS n FROM campaign_members WHERE campaign_id = ? GROUP BY 1, 2 ORDER BY 1, 2').all(campaign.id)
+    // 101 English customers (George and H0–H99): 10 held out, 91 mailed, 46 and 45 per arm.
+    expect(members).toEqual([
+      { holdout: 0, arm: 0, n: 46 },
+      { holdout: 0, arm: 1, n: 45 },
+      { holdout: 1, arm: 0, n: 10 },
+    ])
+    const heldOut = (t.db.$client.prepare('SELECT c.email FROM campaign_members m JOIN customers c ON c.id = m.customer_id WHERE m.holdout = 1 AND m.campaign_id = ?').all(campaign.id) as { email: string }[]).map((r) => r.email)
+    expect(smtp.received).toHaveLength(91)
+    for (const email of heldOut) expect(to()).not.toContain(email)
+    expect(smtp.received.filter((m) => m.text!.includes('200 loyalty points'))).toHaveLength(45)
+  })
+
+  it('keeps to the rate limit across connections', async () => {
+    const rows = ['customer_id,email,locale,email_consent']
+    for (let i = 0; i < 6; i++) rows.push(`R${i},r${i}@example.com,de,granted`)
+    await importText(t.db, 'customers', rows.join('\n'))
+    const campaign = testCampaign(t.db, { target: { locale: 'de' }, ratePerMinute: 240 })
+    changeCampaignState(t.db, campaign.id, 'start', 'test')
+    const started = Date.now()
+    await sender.runOnce()
+    // 7 mails (Greta and R0–R5) at 4 a second: at least 1.5 s from the first to the last.
+    expect(smtp.received).toHaveLength(7)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1450)
+  })
+
+  it('sends nothing while paused, and everything after resuming', async () => {
+    const campaign = testCampaign(t.db)
+    changeCampaignState(t.db, campaign.id, 'start', 'test')
+    changeCampaignState(t.db, campaign.id, 'pause', 'test')
+    expect(await sender.runOnce()).toBe(0)
+    changeCampaignState(t.db, campaign.id, 'resume', 'test')
+    expect(await sender.runOnce()).toBe(2)
+    expect(() => changeCampaignState(t.db, campaign.id, 'schedule', 'test')).toThrow('A sending campaign cannot be scheduled.')
+  })
+
+  it('pauses itself when too many mails bounce, and suppresses the addresses', async () => {
+    const rows = ['customer_id,email,locale,email_consent']
+    for (let i = 0; i < 25; i++) {
+      rows.push(`X${i},x${i}@example.com,en,granted`)
+      smtp.reject(`x${i}@example.com`, 550)
+    }
+    await importText(t.db, 'customers', rows.join('\n'))
+    const campaign = testCampaign(t.db, { target: { locale: 'en' } })
+    changeCampaignState(t.db, campaign.id, 'start', 'test')
+    await sender.runOnce()
+    const c = t.db.$client.prepare('SELECT status, pause_reason AS reason FROM campaigns WHERE id = ?').get(campaign.id) as { status: string; reason: string }
+    expect(c.status).toBe('paused')
+    expect(c.reason).toMatch(/Paused automatically: \d+ of \d+ mails failed or bounced/)
+    expect((t.db.$client.prepare("SELECT count(*) AS n FROM suppressions WHERE reason = 'bounced'").get() as { n: number }).n).toBeGreaterThanOrEqual(20)
+  })
+
+  it('waits for a person when a scheduled start is found long overdue', () => {
+    const campaign = testCampaign(t.db)
+    const now = new Date()
+    changeCampaignState(t.db, campaign.id, 'schedule', 'test', { scheduledAt: new Date(now.getTime() + 60_000).toISOString(), now })
+    startDueCampaigns(t.db, new Date(now.getTime() + 3 * 3600_000))
+    const c = t.db.$client.prepare('SELECT status, pause_reason AS reason FROM campaigns WHERE id = ?').get(campaign.id) as { status: string; reason: string }
+    expect(c.status).toBe('paused')
+    expect(c.reason).toMatch(/Overdue since .* resume to start sending now/)
+    expect(t.db.$client.prepare('SELECT count(*) AS n FROM campaign_members WHERE campaign_id = ?').get(campaign.id)).toEqual({ n: 0 })
+    changeCampaignState(t.db, campaign.id, 'resume', 'test')
+    expect(t.db.$client.prepare("SELECT count(*) AS n FROM messages WHERE campaign_id = ? AND status = 'queued'").get(campaign.id)).toEqual({ n: 2 })
+  })
+
+  it('starts a scheduled campaign on time', () => {
+    const campaign = testCampaign(t.db)
+    const now = new Date()
+    changeCampaignState(t.db, campaign.id, 'schedule', 'test', { scheduledAt: new Date(now.getTime() + 60_000).toISOString(), now })
+    startDueCampaigns(t.db, new Date(now.getTime() + 30_000))
+    expect(t.db.$client.prepare('SELECT status FROM campaigns WHERE id = ?').get(campaign.id)).toEqual({ status: 'scheduled' })
+    startDueCampaigns(t.db, new Date(now.getTime() + 90_000))
+    expect(t.db.$client.prepare('SELECT status FROM campaigns WHERE id = ?').get(campaign.id)).toEqual({ status: 'sending' })
+  })
+})
+
+void answer
