@@ -5,6 +5,7 @@ import type { Incentive } from '../domain/rewards.ts'
 import { MailSender } from '../jobs/sender.ts'
 import { createMailTransport } from '../mail/transport.ts'
 import { getCampaign, listCampaigns } from '../repos/campaigns.ts'
+import { requeueInterruptedMessages } from '../repos/messages.ts'
 import { campaignProgress } from '../repos/campaign-progress.ts'
 import { changeCampaignState, createCampaign } from '../services/campaigns.ts'
 import { ensureDefaultSurvey } from '../services/surveys.ts'
@@ -86,6 +87,8 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
       const id = positiveInt(idText)
       const c = getCampaign(ctx.db, id)
       if (!c || c.kind !== 'campaign') throw new AppError(`No campaign ${id}`, 404)
+      // Messages cut off by a crash of an earlier run go out again; each may have arrived already.
+      for (const m of requeueInterruptedMessages(ctx.db)) console.error(`in flight at the last stop, sending again (may arrive twice): message ${m.id} to ${m.toAddress}`)
       if (c.status === 'draft' || c.status === 'scheduled') changeCampaignState(ctx.db, id, 'start', 'cli')
       const sender = new MailSender(ctx.db, ctx.config, createMailTransport(ctx.config), logger as never)
       const sent = await sender.runOnce(() => new Date(), id)

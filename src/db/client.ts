@@ -46,3 +46,14 @@ function expectedMigrationCount(): number {
   }
   return expected
 }
+
+const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>()
+
+/** A prepared statement, compiled once per connection: for the hot paths (the mail sender). */
+export function cachedStatement(db: Db, sql: string): Database.Statement {
+  let cache = statements.get(db.$client)
+  if (!cache) statements.set(db.$client, (cache = new Map()))
+  let stmt = cache.get(sql)
+  if (!stmt) cache.set(sql, (stmt = db.$client.prepare(sql)))
+  return stmt
+}

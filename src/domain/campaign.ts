@@ -73,7 +73,7 @@ export const campaignOptionsSchema = z
     sendFrom: hhmm,
     sendTo: hhmm,
     timeZone,
-    ratePerMinute: z.number().int().min(1).max(100_000),
+    ratePerMinute: z.number().int().min(1).max(1_000_000),
     quietDays: z.number().int().min(0).max(365),
     linkExpiryDays: z.number().int().min(1).max(365),
     templates: templatesSchema,
@@ -97,9 +97,13 @@ export const defaultCampaignOptions: Omit<CampaignOptions, 'name' | 'surveyId' |
   templates: {},
 }
 
+const formats = new Map<string, Intl.DateTimeFormat>()
+
 /** Weekday (1 = Monday) and minutes since midnight of an instant in a time zone. */
 function localTime(at: Date, tz: string): { weekday: number; minutes: number } {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: tz, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(at)
+  let format = formats.get(tz)
+  if (!format) formats.set(tz, (format = new Intl.DateTimeFormat('en-GB', { timeZone: tz, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })))
+  const parts = format.formatToParts(at)
   const get = (type: string) => parts.find((p) => p.type === type)!.value
   const weekday = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(get('weekday')) + 1
   return { weekday, minutes: Number(get('hour')) * 60 + Number(get('minute')) }

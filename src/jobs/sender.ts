@@ -5,10 +5,10 @@ import type { Config } from '../config.ts'
 import type { Db } from '../db/client.ts'
 import type { Campaign, Message } from '../db/schema.ts'
 import { inSendWindow, nextSendTime, type SendWindow } from '../domain/campaign.ts'
-import { renderMessage } from '../mail/render.ts'
+import { RenderContext, renderMessage } from '../mail/render.ts'
 import { SMTP_CONNECTIONS, type MailTransport } from '../mail/transport.ts'
 import { currentExclusion } from '../repos/campaign-targets.ts'
-import { getCampaign, markMemberMailed } from '../repos/campaigns.ts'
+import { campaignStatus, markMemberMailed } from '../repos/campaigns.ts'
 import { addSuppression } from '../repos/consent.ts'
 import { claimMessage, dueMessages, finishMessage } from '../repos/messages.ts'
 import { completeFinishedCampaigns, pauseOnErrors, scheduleReminders, startDueCampaigns } from '../services/campaigns.ts'
@@ -71,6 +71,8 @@ export class MailSender {
   async runOnce(now: () => Date = () => new Date(), onlyCampaign?: number): Promise<number> {
     startDueCampaigns(this.db, now())
     scheduleReminders(this.db, now())
+    const context = new RenderContext(this.db)
+    const existingCustomerBasis = getMailSettings(this.db).existingCustomerBasis
     let sent = 0
     for (;;) {
       if (this.stopped) break
@@ -80,7 +82,7 @@ export class MailSender {
       const worker = async () => {
         while (next < due.length && !this.stopped) {
           const message = due[next++]!
-          if (await this.process(message, now)) sent++
+          if (await this.process(message, now, context, existingCustomerBasis)) sent++
         }
       }
       await Promise.all(Array.from({ length: Math.min(this.concurrency, due.length) }, worker))
@@ -89,12 +91,13 @@ export class MailSender {
     return sent
   }
 
-  private async process(message: Message, now: () => Date): Promise<boolean> {
+  private async process(message: Message, now: () => Date, context: RenderContext, existingCustomerBasis: boolean): Promise<boolean> {
     let campaign: Campaign | undefined
     if (message.campaignId !== null && message.kind !== 'reward' && message.kind !== 'opt_in') {
-      campaign = getCampaign(this.db, message.campaignId)
-      // Paused or ended meanwhile: leave it (paused) or drop it (ended).
-      if (!campaign || campaign.status !== 'sending') return false
+      // State is read fresh: a pause takes effect at the next message. Paused or ended: leave it.
+      if (campaignStatus(this.db, message.campaignId) !== 'sending') return false
+      campaign = context.campaign(message.campaignId)?.campaign
+      if (!campaign) return false
       const window: SendWindow = { sendDays: JSON.parse(campaign.sendDays) as number[], sendFrom: campaign.sendFrom, sendTo: campaign.sendTo, timeZone: campaign.timeZone }
       if (!inSendWindow(now(), window)) {
         finishMessage(this.db, message.id, { notBefore: nextSendTime(now(), window).toISOString() })
@@ -104,7 +107,7 @@ export class MailSender {
     if (!claimMessage(this.db, message.id)) return false
     if (campaign && message.customerId !== null) {
       // Consent is checked again at the moment of sending: an unsubscribe since the start counts.
-      const excluded = currentExclusion(this.db, message.customerId, getMailSettings(this.db).existingCustomerBasis)
+      const excluded = currentExclusion(this.db, message.customerId, existingCustomerBasis)
       if (excluded) {
         finishMessage(this.db, message.id, { status: 'skipped', lastError: `not sent: ${excluded}` })
         return false
@@ -112,7 +115,7 @@ export class MailSender {
     }
     let rendered
     try {
-      rendered = renderMessage(this.db, this.config, message)
+      rendered = renderMessage(this.db, this.config, message, context)
     } catch (err) {
       this.log.error({ err, messageId: message.id }, 'could not render message')
       finishMessage(this.db, message.id, { status: 'failed', lastError: `render: ${(err as Error).message}` })
@@ -133,9 +136,8 @@ export class MailSender {
       const at = new Date()
       finishMessage(this.db, message.id, { status: 'sent', subject: rendered.subject, smtpMessageId: info.messageId, sentAt: at.toISOString(), lastError: null, storedFile: info.storedFile ?? null })
       if (campaign && message.memberId !== null) {
-        markMemberMailed(this.db, message.memberId, at.toISOString())
         // Links work for the campaign's expiry after the last mail.
-        this.db.$client.prepare('UPDATE campaign_members SET expires_at = ? WHERE id = ?').run(new Date(at.getTime() + campaign.linkExpiryDays * DAY_MS).toISOString(), message.memberId)
+        markMemberMailed(this.db, message.memberId, at.toISOString(), new Date(at.getTime() + campaign.linkExpiryDays * DAY_MS).toISOString())
       }
       return true
     } catch (err) {
@@ -166,7 +168,8 @@ export class MailSender {
     const now = Date.now()
     const slot = Math.max(now, this.nextSlot.get(campaign.id) ?? 0)
     this.nextSlot.set(campaign.id, slot + interval)
-    if (slot > now) await sleep(slot - now)
+    // Timers cannot wait less than a millisecond: shorter gaps are kept up over the next slots.
+    if (slot - now >= 1) await sleep(slot - now)
   }
 
   /** Look for due messages every few seconds (retries and reminders come due by themselves). */

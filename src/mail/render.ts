@@ -1,16 +1,14 @@
 import { Eta } from 'eta'
 import type { Config } from '../config.ts'
 import type { Db } from '../db/client.ts'
-import type { Message } from '../db/schema.ts'
+import type { Campaign, Message } from '../db/schema.ts'
 import { formatMoney } from '../domain/format.ts'
-import { defaultTemplates, describeIncentive, fillTemplate } from '../domain/campaign.ts'
+import { defaultTemplates, describeIncentive, fillTemplate, type CampaignOptions } from '../domain/campaign.ts'
 import { translator, type Translate } from '../domain/i18n.ts'
 import { hashToken, newToken } from '../domain/tokens.ts'
 import { viewsDir } from '../paths.ts'
-import { getCustomerAnalysis } from '../repos/analysis.ts'
-import { addMemberToken, getCampaign, getMember } from '../repos/campaigns.ts'
+import { addMemberToken, getCampaign, memberForMail } from '../repos/campaigns.ts'
 import { getCustomer } from '../repos/customers.ts'
-import { getResponseByMember } from '../repos/responses.ts'
 import { campaignOptions } from '../services/campaigns.ts'
 import { getOptInRequest, setOptInToken } from '../repos/messages.ts'
 import { rewardView } from '../services/rewards.ts'
@@ -30,12 +28,31 @@ export interface RenderedMail {
  * Render a queued message when it is sent. Links that need a token get a fresh one now, and only
  * its hash is stored. Returns null when the message no longer makes sense (e.g. already confirmed).
  */
-export function renderMessage(db: Db, config: Config, message: Message): RenderedMail | null {
+/** What a round of sending looks up once rather than per message. */
+export class RenderContext {
+  readonly company: string
+  private readonly campaigns = new Map<number, { campaign: Campaign; options: CampaignOptions } | null>()
+
+  constructor(private readonly db: Db) {
+    this.company = getBrand(db).name
+  }
+
+  campaign(id: number) {
+    if (!this.campaigns.has(id)) {
+      const campaign = getCampaign(this.db, id)
+      this.campaigns.set(id, campaign ? { campaign, options: campaignOptions(campaign) } : null)
+    }
+    return this.campaigns.get(id)!
+  }
+}
+
+export function renderMessage(db: Db, config: Config, message: Message, context = new RenderContext(db)): RenderedMail | null {
   const t = translator(message.locale)
-  const customer = message.customerId === null ? undefined : getCustomer(db, message.customerId)
-  const company = getBrand(db).name
-  const greeting = customer?.firstName ? t('mailHello', { name: customer.firstName }) : t('mailHelloNoName')
+  const company = context.company
   const payload = JSON.parse(message.payload) as Record<string, number>
+  if (message.kind === 'invitation' || message.kind === 'reminder') return renderCampaignMail(db, config, message, t, context)
+  const customer = message.customerId === null ? undefined : getCustomer(db, message.customerId)
+  const greeting = customer?.firstName ? t('mailHello', { name: customer.firstName }) : t('mailHelloNoName')
   const common = { lang: message.locale, t, company, greeting }
 
   if (message.kind === 'reward') {
@@ -71,27 +88,27 @@ export function renderMessage(db: Db, config: Config, message: Message): Rendere
     const data = { ...common, subject, link: `${config.baseUrl}/c/${token}`, footer: t('mailOptInIgnore') }
     return { subject, html: html.render('/emails/opt-in', data), text: text.render('/emails/opt-in-text', data), headers: {} }
   }
-  return renderCampaignMail(db, config, message, common)
+  return null
 }
 
 /**
  * An invitation or reminder: the campaign's text in the customer's language, personalised, with
  * a survey link and an unsubscribe link whose token is made now (only its hash is stored).
  */
-function renderCampaignMail(db: Db, config: Config, message: Message, common: { lang: 'de' | 'en'; t: Translate; company: string; greeting: string }): RenderedMail | null {
-  const { t, company } = common
-  const member = message.memberId === null ? undefined : getMember(db, message.memberId)
-  const campaign = member && getCampaign(db, member.campaignId)
-  const customer = member && getCustomer(db, member.customerId)
-  if (!member || !campaign || !customer) return null
+function renderCampaignMail(db: Db, config: Config, message: Message, t: Translate, context: RenderContext): RenderedMail | null {
+  const company = context.company
+  const member = message.memberId === null ? undefined : memberForMail(db, message.memberId)
+  const found = member && context.campaign(member.campaignId)
   // Answered meanwhile: no reminder.
-  if (getResponseByMember(db, member.id)?.status === 'complete') return null
-  const options = campaignOptions(campaign)
+  if (!member || !found || member.responseStatus === 'complete') return null
+  const { options } = found
+  const greeting = member.firstName ? t('mailHello', { name: member.firstName }) : t('mailHelloNoName')
+  const common = { lang: message.locale, t, company, greeting }
   const incentive = options.incentives[member.arm] ?? options.incentives[0]!
   const texts = { ...defaultTemplates, ...options.templates }[message.kind === 'invitation' ? 'invitation' : 'reminder'][message.locale]
-  const favourites = getCustomerAnalysis(db, customer.id)?.favouriteItems?.split('|').slice(0, 2) ?? []
+  const favourites = member.favouriteItems?.split('|').slice(0, 2) ?? []
   const values = {
-    first_name: customer.firstName ?? t('mailDearCustomer'),
+    first_name: member.firstName ?? t('mailDearCustomer'),
     company,
     favourite_items: favourites.length ? favourites.join(message.locale === 'de' ? ' und ' : ' and ') : t('mailFavouriteFallback'),
     incentive: describeIncentive(incentive, message.locale, (cents, currency) => formatMoney(cents, currency, message.locale)),

@@ -1,4 +1,4 @@
-import type { Db } from '../db/client.ts'
+import { cachedStatement, type Db } from '../db/client.ts'
 import { filterWhere, type CustomerFilters } from './customers.ts'
 
 /** Why a targeted customer is not mailed (SPEC §5), in the order they are checked. */
@@ -73,11 +73,7 @@ export function eligibleCustomerIds(db: Db, target: CustomerFilters, rules: Elig
 
 /** Why one customer may not be mailed right now (consent withdrawn, unsubscribed, bounced), or null. */
 export function currentExclusion(db: Db, customerId: number, existingCustomerBasis: boolean): ExclusionReason | null {
-  const row = db.$client
-    .prepare(
-      `SELECT CASE ${basisChecks} END AS excluded
-       FROM customers c LEFT JOIN suppressions s ON s.email = lower(c.email) WHERE c.id = @id`,
-    )
+  const row = cachedStatement(db, `SELECT CASE ${basisChecks} END AS excluded FROM customers c LEFT JOIN suppressions s ON s.email = lower(c.email) WHERE c.id = @id`)
     .get({ existingBasis: existingCustomerBasis ? 1 : 0, id: customerId }) as { excluded: ExclusionReason | null } | undefined
   return row ? row.excluded : 'no_email'
 }

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm'
-import type { Db } from '../db/client.ts'
+import { cachedStatement, type Db } from '../db/client.ts'
 import { campaignMembers, campaigns, memberTokens, type Campaign, type CampaignMember } from '../db/schema.ts'
 
 export function insertCampaign(db: Db, campaign: typeof campaigns.$inferInsert): Campaign {
@@ -51,7 +51,7 @@ export function upsertMember(db: Db, member: { campaignId: number; customerId: n
 }
 
 export function addMemberToken(db: Db, memberId: number, tokenHash: string): void {
-  db.insert(memberTokens).values({ memberId, tokenHash }).run()
+  cachedStatement(db, 'INSERT INTO member_tokens (member_id, token_hash) VALUES (?, ?)').run(memberId, tokenHash)
 }
 
 export function deleteMemberTokens(db: Db, memberId: number): void {
@@ -62,6 +62,23 @@ export function markMemberOpened(db: Db, id: number, at: string): void {
   db.update(campaignMembers).set({ openedAt: at }).where(eq(campaignMembers.id, id)).run()
 }
 
-export function markMemberMailed(db: Db, id: number, at: string): void {
-  db.$client.prepare('UPDATE campaign_members SET mails_sent = mails_sent + 1, last_mailed_at = ? WHERE id = ?').run(at, id)
+/** One more mail sent to a member; the member's links work until `expiresAt`. */
+export function markMemberMailed(db: Db, id: number, at: string, expiresAt: string): void {
+  cachedStatement(db, 'UPDATE campaign_members SET mails_sent = mails_sent + 1, last_mailed_at = ?, expires_at = ? WHERE id = ?').run(at, expiresAt, id)
+}
+
+/** What a campaign mail needs to know of its member, in one query. */
+export function memberForMail(db: Db, memberId: number) {
+  return cachedStatement(
+    db,
+    `SELECT m.id, m.campaign_id AS campaignId, m.arm, c.id AS customerId, c.first_name AS firstName, a.favourite_items AS favouriteItems,
+            (SELECT status FROM responses r WHERE r.member_id = m.id) AS responseStatus
+     FROM campaign_members m JOIN customers c ON c.id = m.customer_id LEFT JOIN customer_analysis a ON a.customer_id = c.id
+     WHERE m.id = ?`,
+  ).get(memberId) as { id: number; campaignId: number; arm: number; customerId: number; firstName: string | null; favouriteItems: string | null; responseStatus: string | null } | undefined
+}
+
+/** The state of a campaign, read fresh for every message (a pause takes effect at once). */
+export function campaignStatus(db: Db, id: number): Campaign['status'] | undefined {
+  return (cachedStatement(db, 'SELECT status FROM campaigns WHERE id = ?').get(id) as { status: Campaign['status'] } | undefined)?.status
 }

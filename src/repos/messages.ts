@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm'
-import type { Db } from '../db/client.ts'
+import { cachedStatement, type Db } from '../db/client.ts'
 import { messages, optInRequests, type Message, type OptInRequest } from '../db/schema.ts'
 
 /** Queue a message unless one with the same dedupe key exists; true when queued now. */
@@ -13,23 +13,28 @@ export function getMessageByDedupeKey(db: Db, dedupeKey: string): Message | unde
 
 /** Messages due now, oldest first. */
 export function dueMessages(db: Db, now: string, limit: number): Message[] {
-  return db.$client
-    .prepare(
-      `SELECT * FROM messages WHERE status = 'queued' AND not_before <= ?
-         AND (campaign_id IS NULL OR kind IN ('reward', 'opt_in') OR campaign_id IN (SELECT id FROM campaigns WHERE status = 'sending'))
-       ORDER BY id LIMIT ?`,
-    )
+  return cachedStatement(
+    db,
+    `SELECT * FROM messages WHERE status = 'queued' AND not_before <= ?
+       AND (campaign_id IS NULL OR kind IN ('reward', 'opt_in') OR campaign_id IN (SELECT id FROM campaigns WHERE status = 'sending'))
+     ORDER BY id LIMIT ?`,
+  )
     .all(now, limit)
     .map((r) => toMessage(r as Record<string, unknown>))
 }
 
 /** Claim a queued message for sending; false when another sender got it first. */
 export function claimMessage(db: Db, id: number): boolean {
-  return db.$client.prepare("UPDATE messages SET status = 'sending', attempts = attempts + 1 WHERE id = ? AND status = 'queued'").run(id).changes === 1
+  return cachedStatement(db, "UPDATE messages SET status = 'sending', attempts = attempts + 1 WHERE id = ? AND status = 'queued'").run(id).changes === 1
 }
 
-export function finishMessage(db: Db, id: number, changes: Partial<Pick<Message, 'status' | 'lastError' | 'notBefore' | 'subject' | 'smtpMessageId' | 'sentAt' | 'storedFile'>>): void {
-  db.update(messages).set(changes).where(eq(messages.id, id)).run()
+const finishColumns = { status: 'status', lastError: 'last_error', notBefore: 'not_before', subject: 'subject', smtpMessageId: 'smtp_message_id', sentAt: 'sent_at', storedFile: 'stored_file' } as const
+type FinishChanges = Partial<Pick<Message, keyof typeof finishColumns>>
+
+export function finishMessage(db: Db, id: number, changes: FinishChanges): void {
+  const keys = (Object.keys(changes) as (keyof FinishChanges)[]).filter((k) => changes[k] !== undefined).sort()
+  const sql = `UPDATE messages SET ${keys.map((k) => `${finishColumns[k]} = @${k}`).join(', ')} WHERE id = @id`
+  cachedStatement(db, sql).run({ ...changes, id })
 }
 
 /**

@@ -18,7 +18,7 @@ export function testCampaign(db: Db, options: Partial<CampaignOptions> = {}) {
       sendFrom: '00:00',
       sendTo: '23:59',
       timeZone: 'UTC',
-      ratePerMinute: 100_000,
+      ratePerMinute: 1_000_000,
       ...options,
     },
     'test',
