@@ -10,8 +10,10 @@ import jobsPlugin from './plugins/jobs.ts'
 import securityPlugin from './plugins/security.ts'
 import viewPlugin from './plugins/view.ts'
 import analysisRoutes from './routes/admin/analysis/index.ts'
+import campaignRoutes from './routes/admin/campaigns/index.ts'
 import customerRoutes from './routes/admin/customers/index.ts'
 import importRoutes from './routes/admin/imports/index.ts'
+import outboxRoutes from './routes/admin/outbox/index.ts'
 import potentialRoutes from './routes/admin/potential/index.ts'
 import settingsRoutes from './routes/admin/settings/index.ts'
 import surveyAdminRoutes from './routes/admin/surveys/index.ts'
@@ -79,6 +81,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await admin.register(potentialRoutes, { prefix: '/potential' })
       await admin.register(analysisRoutes, { prefix: '/analysis' })
       await admin.register(surveyAdminRoutes, { prefix: '/surveys' })
+      await admin.register(campaignRoutes, { prefix: '/campaigns' })
+      await admin.register(outboxRoutes, { prefix: '/outbox' })
       await admin.register(importRoutes, { prefix: '/imports' })
       await admin.register(userRoutes, { prefix: '/users' })
       await admin.register(settingsRoutes, { prefix: '/settings' })

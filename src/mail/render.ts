@@ -102,24 +102,41 @@ function renderCampaignMail(db: Db, config: Config, message: Message, t: Transla
   // Answered meanwhile: no reminder.
   if (!member || !found || member.responseStatus === 'complete') return null
   const { options } = found
-  const greeting = member.firstName ? t('mailHello', { name: member.firstName }) : t('mailHelloNoName')
-  const common = { lang: message.locale, t, company, greeting }
+  const token = newToken()
+  addMemberToken(db, member.id, hashToken(token))
+  return composeCampaignMail(config, member, options, message.kind === 'invitation' ? 'invitation' : 'reminder', message.locale, t, company, token, member.id)
+}
+
+/** Subject, HTML and text of an invitation or reminder, with the links of one token. */
+function composeCampaignMail(
+  config: Config,
+  member: { firstName: string | null; favouriteItems: string | null; arm: number },
+  options: CampaignOptions,
+  kind: 'invitation' | 'reminder',
+  locale: 'de' | 'en',
+  t: Translate,
+  company: string,
+  token: string,
+  memberId?: number,
+): RenderedMail {
   const incentive = options.incentives[member.arm] ?? options.incentives[0]!
-  const texts = { ...defaultTemplates, ...options.templates }[message.kind === 'invitation' ? 'invitation' : 'reminder'][message.locale]
+  const texts = { ...defaultTemplates, ...options.templates }[kind][locale]
   const favourites = member.favouriteItems?.split('|').slice(0, 2) ?? []
   const values = {
     first_name: member.firstName ?? t('mailDearCustomer'),
     company,
-    favourite_items: favourites.length ? favourites.join(message.locale === 'de' ? ' und ' : ' and ') : t('mailFavouriteFallback'),
-    incentive: describeIncentive(incentive, message.locale, (cents, currency) => formatMoney(cents, currency, message.locale)),
+    favourite_items: favourites.length ? favourites.join(locale === 'de' ? ' und ' : ' and ') : t('mailFavouriteFallback'),
+    incentive: describeIncentive(incentive, locale, (cents, currency) => formatMoney(cents, currency, locale)),
   }
-  const token = newToken()
-  addMemberToken(db, member.id, hashToken(token))
   const surveyUrl = `${config.baseUrl}/s/${token}`
   const unsubscribeUrl = `${config.baseUrl}/u/${token}`
   const subject = fillTemplate(texts.subject, values)
+  const greeting = member.firstName ? t('mailHello', { name: member.firstName }) : t('mailHelloNoName')
   const data = {
-    ...common,
+    lang: locale,
+    t,
+    company,
+    greeting,
     subject,
     paragraphs: fillTemplate(texts.body, values).split(/\n\s*\n/),
     surveyUrl,
@@ -127,11 +144,29 @@ function renderCampaignMail(db: Db, config: Config, message: Message, t: Transla
     objection: t('mailObjection', { company }),
     footer: company,
   }
-  const listUnsubscribe = [`<${unsubscribeUrl}>`, ...(config.unsubscribeMailto ? [`<mailto:${config.unsubscribeMailto}?subject=unsubscribe%20${member.id}>`] : [])].join(', ')
+  const listUnsubscribe = [`<${unsubscribeUrl}>`, ...(config.unsubscribeMailto ? [`<mailto:${config.unsubscribeMailto}?subject=unsubscribe%20${memberId ?? 0}>`] : [])].join(', ')
   return {
     subject,
     html: html.render('/emails/campaign', data),
     text: text.render('/emails/campaign-text', data),
     headers: { 'List-Unsubscribe': listUnsubscribe, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
   }
+}
+
+/**
+ * A campaign mail as a sample customer would get it, for the builder's preview: nothing is
+ * stored, and the links point nowhere real.
+ */
+export function previewCampaignMail(db: Db, config: Config, campaignId: number, kind: 'invitation' | 'reminder', locale: 'de' | 'en'): RenderedMail | null {
+  const context = new RenderContext(db)
+  const found = context.campaign(campaignId)
+  if (!found) return null
+  const t = translator(locale)
+  const sample = db.$client
+    .prepare(
+      `SELECT c.first_name AS firstName, a.favourite_items AS favouriteItems FROM customers c JOIN customer_analysis a ON a.customer_id = c.id
+       WHERE c.locale = ? AND c.first_name IS NOT NULL AND a.favourite_items IS NOT NULL ORDER BY a.priority_cents DESC LIMIT 1`,
+    )
+    .get(locale) as { firstName: string; favouriteItems: string } | undefined
+  return composeCampaignMail(config, { firstName: sample?.firstName ?? (locale === 'de' ? 'Anna' : 'Emma'), favouriteItems: sample?.favouriteItems ?? null, arm: 0 }, found.options, kind, locale, t, context.company, 'preview-link')
 }

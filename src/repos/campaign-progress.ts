@@ -23,7 +23,7 @@ export function campaignProgress(db: Db, campaignId: number): { arms: ArmProgres
          sum(m.holdout) AS holdout,
          sum(m.opened_at IS NOT NULL) AS opened,
          sum(r.id IS NOT NULL) AS started,
-         sum(r.status = 'complete') AS completed,
+         coalesce(sum(r.status = 'complete'), 0) AS completed,
          coalesce(sum((SELECT count(*) FROM messages x WHERE x.member_id = m.id AND x.status IN ('queued', 'sending'))), 0) AS queued,
          coalesce(sum((SELECT count(*) FROM messages x WHERE x.member_id = m.id AND x.status = 'sent')), 0) AS sent,
          coalesce(sum((SELECT count(*) FROM messages x WHERE x.member_id = m.id AND x.status = 'failed')), 0) AS failed,

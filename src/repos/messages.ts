@@ -69,3 +69,35 @@ const snake = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperC
 function toMessage(row: Record<string, unknown>): Message {
   return Object.fromEntries(Object.entries(row).map(([k, v]) => [snake(k), v])) as Message
 }
+
+export function getMessage(db: Db, id: number): Message | undefined {
+  return db.select().from(messages).where(eq(messages.id, id)).get()
+}
+
+export function listMessages(db: Db, status: Message['status'] | undefined, limit: number, offset: number) {
+  return db.$client
+    .prepare(
+      `SELECT m.id, m.kind, m.status, m.to_address AS toAddress, m.subject, m.attempts, m.last_error AS lastError, m.created_at AS createdAt,
+              m.sent_at AS sentAt, m.not_before AS notBefore, c.name AS campaign, m.customer_id AS customerId
+       FROM messages m LEFT JOIN campaigns c ON c.id = m.campaign_id
+       WHERE (@status IS NULL OR m.status = @status) ORDER BY m.id DESC LIMIT @limit OFFSET @offset`,
+    )
+    .all({ status: status ?? null, limit, offset }) as {
+    id: number
+    kind: string
+    status: string
+    toAddress: string
+    subject: string | null
+    attempts: number
+    lastError: string | null
+    createdAt: string
+    sentAt: string | null
+    notBefore: string
+    campaign: string | null
+    customerId: number | null
+  }[]
+}
+
+export function countMessages(db: Db, status?: Message['status']): number {
+  return (db.$client.prepare('SELECT count(*) AS n FROM messages WHERE (@status IS NULL OR status = @status)').get({ status: status ?? null }) as { n: number }).n
+}

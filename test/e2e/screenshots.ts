@@ -4,6 +4,8 @@ import { join, resolve } from 'node:path'
 import { analyze } from '../../src/services/analyze.ts'
 import { loadDemoShop } from '../../src/services/demo.ts'
 import { createSurveyLink } from '../../src/services/links.ts'
+import { changeCampaignState } from '../../src/services/campaigns.ts'
+import { testCampaign } from '../helpers/campaigns.ts'
 import type { Page } from 'playwright-core'
 import { laptop, launchBrowser, phone } from '../helpers/browser.ts'
 import { addUser, PASSWORD } from '../helpers/factories.ts'
@@ -21,7 +23,15 @@ const browser = await launchBrowser()
 const anyCustomer = (server.db.$client.prepare("SELECT customer_id AS id FROM orders GROUP BY customer_id HAVING count(*) > 6 LIMIT 1").get() as { id: number }).id
 
 async function shotOf(page: Page, device: string, name: string) {
-  await page.screenshot({ path: join(out, `${device}-${name}.png`), fullPage: true })
+  // A busy renderer sometimes misses a frame: one more try before giving up on the picture.
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await page.screenshot({ path: join(out, `${device}-${name}.png`), fullPage: true, timeout: 10_000 })
+      return
+    } catch (e) {
+      if (attempt === 1) console.warn(`no screenshot ${device}-${name}: ${(e as Error).message.split('\n')[0]}`)
+    }
+  }
 }
 
 for (const [device, options] of [['phone', phone], ['laptop', laptop]] as const) {
@@ -61,6 +71,27 @@ for (const [device, options] of [['phone', phone], ['laptop', laptop]] as const)
   await shot('survey-edit')
   await page.goto(`${server.url}/admin/surveys/1/preview?lang=en`)
   await shot('survey-preview')
+  await page.goto(`${server.url}/admin/campaigns/new`)
+  await shot('campaign-new')
+  if (device === 'phone') {
+    const c = testCampaign(server.db, { name: 'Lapsed coffee lovers', target: { status: 'lapsed' }, holdoutPercent: 10, ratePerMinute: 600 })
+    changeCampaignState(server.db, c.id, 'start', 'screenshots')
+    server.app.mailSender.kick()
+    await server.app.mailSender.idle()
+  }
+  await page.goto(`${server.url}/admin/campaigns`)
+  await shot('campaigns')
+  await page.goto(`${server.url}/admin/campaigns/1`)
+  await shot('campaign')
+  await page.goto(`${server.url}/admin/campaigns/1/mail?kind=invitation&lang=de`)
+  await shot('campaign-mail')
+  await page.goto(`${server.url}/admin/outbox`)
+  await shot('outbox')
+  const firstSent = server.db.$client.prepare("SELECT id FROM messages WHERE status = 'sent' LIMIT 1").get() as { id: number } | undefined
+  if (firstSent) {
+    await page.goto(`${server.url}/admin/outbox/${firstSent.id}`)
+    await shot('outbox-message')
+  }
   await page.goto(`${server.url}/admin/imports`)
   await page.getByLabel('CSV file', { exact: true }).setInputFiles(csv)
   await page.getByRole('button', { name: 'Upload and import' }).click()

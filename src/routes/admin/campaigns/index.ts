@@ -1,0 +1,125 @@
+import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import { z } from 'zod'
+import { allowedActions, type CampaignStatus } from '../../../domain/campaign.ts'
+import { AppError, notFound } from '../../../domain/errors.ts'
+import { previewCampaignMail } from '../../../mail/render.ts'
+import { campaignProgress } from '../../../repos/campaign-progress.ts'
+import { exclusionReasons } from '../../../repos/campaign-targets.ts'
+import { getCampaign, listCampaigns } from '../../../repos/campaigns.ts'
+import { listSurveys } from '../../../repos/surveys.ts'
+import { ARM_SLOTS, defaultForm, optionsFromForm, type CampaignForm } from '../../../services/campaign-form.ts'
+import { campaignOptions, changeCampaignState, createCampaign, previewCampaignTarget } from '../../../services/campaigns.ts'
+import { ensureDefaultSurvey } from '../../../services/surveys.ts'
+
+const idParams = z.object({ id: z.coerce.number().int().positive() })
+const formBody = z.record(z.string(), z.union([z.string().max(10_000), z.array(z.string().max(100)).max(20)]))
+const actionBody = z.object({ action: z.enum(['start', 'schedule', 'pause', 'resume', 'cancel']), scheduled_at: z.string().max(40).optional() })
+const mailQuery = z.object({ kind: z.enum(['invitation', 'reminder']).catch('invitation'), lang: z.enum(['de', 'en']).catch('de') })
+
+export const exclusionLabels: Record<(typeof exclusionReasons)[number], string> = {
+  no_email: 'No email address',
+  objected: 'Objected to contact',
+  bounced: 'Address bounced',
+  unsubscribed: 'Unsubscribed',
+  no_consent: 'No consent (unknown, or existing-customer basis not enabled)',
+  quiet_period: 'Mailed by another campaign recently',
+}
+
+/** /admin/campaigns: the builder with a live count, each campaign's progress and controls. Managers and admins. */
+const campaignRoutes: FastifyPluginAsync = async (app) => {
+  const managers = { preHandler: app.requireUser('admin', 'manager') }
+
+  app.get('/', managers, async (_req, reply) => {
+    const campaigns = listCampaigns(app.db).map((c) => ({ ...c, progress: campaignProgress(app.db, c.id).total }))
+    return reply.view('admin/campaigns/index', { title: 'Campaigns', campaigns })
+  })
+
+  /** The live count for the builder's current form (htmx, on every change), or null while the form is incomplete. */
+  function preview(form: CampaignForm) {
+    const options = optionsFromForm(form, ensureDefaultSurvey(app.db))
+    try {
+      return previewCampaignTarget(app.db, { target: options.target, quietDays: Number.isFinite(options.quietDays) ? options.quietDays : 0, holdoutPercent: Number.isFinite(options.holdoutPercent) ? options.holdoutPercent : 0 })
+    } catch {
+      return null
+    }
+  }
+
+  function builder(reply: FastifyReply, form: CampaignForm, error?: string) {
+    ensureDefaultSurvey(app.db)
+    return reply.view('admin/campaigns/new', { title: 'New campaign', form, error, surveys: listSurveys(app.db), preview: preview(form), exclusionLabels, armSlots: ARM_SLOTS })
+  }
+
+  app.get('/new', managers, async (_req, reply) => builder(reply, defaultForm()))
+
+  app.get('/preview', managers, async (req, reply) => {
+    const form = formBody.parse(req.query)
+    return reply.view('admin/campaigns/_preview', { preview: preview(form), exclusionLabels })
+  })
+
+  app.post('/', managers, async (req, reply) => {
+    const form = formBody.parse(req.body)
+    try {
+      const campaign = createCampaign(app.db, optionsFromForm(form, ensureDefaultSurvey(app.db)), req.user!.email)
+      return reply.redirect(`/admin/campaigns/${campaign.id}`, 303)
+    } catch (e) {
+      if (!(e instanceof AppError)) throw e
+      return builder(reply.code(400), form, e.message)
+    }
+  })
+
+  app.get('/:id', managers, async (req, reply) => {
+    const { id } = idParams.parse(req.params)
+    const campaign = getCampaign(app.db, id)
+    if (!campaign || campaign.kind !== 'campaign') throw notFound('Campaign')
+    const data = {
+      title: campaign.name,
+      campaign,
+      options: campaignOptions(campaign),
+      progress: campaignProgress(app.db, id),
+      exclusions: campaign.exclusions ? (JSON.parse(campaign.exclusions) as Record<string, number>) : null,
+      preview: campaign.status === 'draft' ? previewCampaignTarget(app.db, campaignOptions(campaign), id) : null,
+      actions: allowedActions(campaign.status as CampaignStatus).filter((a) => a !== 'complete'),
+      exclusionLabels,
+    }
+    if (req.isHtmx && req.headers['hx-target'] === 'campaign-progress') return reply.view('admin/campaigns/_progress', data)
+    return reply.view('admin/campaigns/show', data)
+  })
+
+  app.post('/:id/action', managers, async (req, reply) => {
+    const { id } = idParams.parse(req.params)
+    const body = actionBody.parse(req.body)
+    changeCampaignState(app.db, id, body.action, req.user!.email, { scheduledAt: body.scheduled_at ? new Date(body.scheduled_at).toISOString() : undefined })
+    app.mailSender.kick()
+    return reply.redirect(`/admin/campaigns/${id}`, 303)
+  })
+
+  // The mail as a sample customer gets it: the page shows the text, the HTML goes to a sandboxed frame.
+  app.get('/:id/mail', managers, async (req, reply) => {
+    const { id } = idParams.parse(req.params)
+    const q = mailQuery.parse(req.query)
+    const mail = previewCampaignMail(app.db, app.config, id, q.kind, q.lang)
+    if (!mail) throw notFound('Campaign')
+    return reply.view('admin/campaigns/mail', { title: `Preview: ${mail.subject}`, campaign: getCampaign(app.db, id), mail, query: q })
+  })
+
+  app.get('/:id/mail.html', managers, async (req, reply) => {
+    const { id } = idParams.parse(req.params)
+    const q = mailQuery.parse(req.query)
+    const mail = previewCampaignMail(app.db, app.config, id, q.kind, q.lang)
+    if (!mail) throw notFound('Campaign')
+    return sendMailHtml(reply, mail.html)
+  })
+}
+
+/**
+ * A mail's HTML on its own page, for a sandboxed frame: its inline styles allowed, no script,
+ * and links that open outside the frame.
+ */
+export function sendMailHtml(reply: FastifyReply, html: string) {
+  reply.header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data: https:; frame-ancestors 'self'; base-uri 'none'")
+  reply.header('X-Frame-Options', 'SAMEORIGIN')
+  reply.type('text/html; charset=utf-8')
+  return reply.send(html.replace(/<head>/i, '<head><base target="_blank">'))
+}
+
+export default campaignRoutes
