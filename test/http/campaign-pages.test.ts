@@ -21,7 +21,8 @@ describe('campaign builder, campaign page and outbox', () => {
   it('counts the reach live, saves a draft, starts it, and shows each mail in the outbox', async () => {
     const jar = await seed()
     const values = { ...defaults(), name: 'Spring win-back', target_status: '', send_days: ['1', '2', '3', '4', '5', '6', '7'], send_from: '00:00', send_to: '23:59', time_zone: 'UTC', holdout: '0' }
-    const preview = await t.app.inject({ url: `/admin/campaigns/preview?${new URLSearchParams(Object.entries(values).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x]) : [[k, v]])))}`, headers: { cookie: jar.header(), 'hx-request': 'true' } })
+    const pairs = Object.entries(values).flatMap(([k, v]): [string, string][] => (Array.isArray(v) ? v.map((x): [string, string] => [k, x]) : [[k, v]]))
+    const preview = await t.app.inject({ url: `/admin/campaigns/preview?${new URLSearchParams(pairs)}`, headers: { cookie: jar.header(), 'hx-request': 'true' } })
     expect(preview.body).toMatch(/<p class="big-number">2 <span>to be mailed<\/span><\/p>/)
     expect(preview.body).toMatch(/Objected to contact<\/span> <strong>1<\/strong>/)
     expect(preview.body).toMatch(/No email address<\/span> <strong>1<\/strong>/)
