@@ -86,3 +86,11 @@ export function saveMailSettings(db: Db, input: unknown, actor: string): MailSet
   addAuditEntry(db, { actor, action: 'settings.mail', detail: parsed.data as unknown as Record<string, unknown> })
   return parsed.data
 }
+
+export function saveBrand(db: Db, input: unknown, actor: string): Brand {
+  const parsed = brandSchema.safeParse(input)
+  if (!parsed.success) throw new AppError('The shop name must be 1 to 100 characters.')
+  putSetting(db, 'brand', parsed.data)
+  addAuditEntry(db, { actor, action: 'settings.brand', detail: parsed.data as unknown as Record<string, unknown> })
+  return parsed.data
+}

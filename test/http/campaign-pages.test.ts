@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { defaultForm } from '../../src/services/campaign-form.ts'
+import { getBrand, getMailSettings } from '../../src/services/settings.ts'
 import { useTestApp } from '../helpers/build-app.ts'
 import { addUser, formToken, importText, login } from '../helpers/factories.ts'
 
@@ -62,6 +63,21 @@ describe('campaign builder, campaign page and outbox', () => {
 
     const mailPreview = await t.app.inject({ url: `${page}/mail?kind=reminder&lang=en`, headers: { cookie: jar.header() } })
     expect(mailPreview.body).toContain('Two more minutes for us')
+  })
+
+  it('lets admins allow the existing-customer basis and name the shop; bad values change nothing', async () => {
+    await seed()
+    await addUser(t.db, 'admin')
+    const admin = (await login(t.app, 'admin@example.com')).jar
+    const save = async (values: Record<string, string>) => t.app.inject({ method: 'POST', url: '/admin/settings/mail', ...form(admin, values, await formToken(t.app, admin, '/admin/settings')) })
+    expect((await save({ shop_name: 'Rösterei Nord', existing_customer: 'on', overdue_minutes: '90' })).statusCode).toBe(200)
+    expect(getMailSettings(t.db)).toEqual({ existingCustomerBasis: true, overdueMinutes: 90 })
+    expect(getBrand(t.db).name).toBe('Rösterei Nord')
+    const bad = await save({ shop_name: '', overdue_minutes: '90' })
+    expect(bad.statusCode).toBe(400)
+    expect(getMailSettings(t.db).existingCustomerBasis).toBe(true)
+    expect((await save({ shop_name: 'X', overdue_minutes: 'soon' })).statusCode).toBe(400)
+    expect(getBrand(t.db).name).toBe('Rösterei Nord')
   })
 
   it('is closed to staff', async () => {

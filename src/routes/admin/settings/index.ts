@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { z } from 'zod'
 import { AppError } from '../../../domain/errors.ts'
-import { getAnalysisSettings, saveAnalysisSettings } from '../../../services/settings.ts'
+import { getAnalysisSettings, getBrand, getMailSettings, saveAnalysisSettings, saveBrand, saveMailSettings } from '../../../services/settings.ts'
 import type { AnalysisSettings } from '../../../domain/analysis.ts'
 
 /** Form fields are text; numbers are read here and validated by the settings schema. */
@@ -45,8 +45,28 @@ const fieldOf: Record<string, string> = {
 const settingsRoutes: FastifyPluginAsync = async (app) => {
   const admin = { preHandler: app.requireUser('admin') }
 
-  app.get('/', admin, async (_req, reply) => {
-    return reply.view('admin/settings/index', { title: 'Settings', form: toForm(getAnalysisSettings(app.db)) })
+  const page = (extra: Record<string, unknown> = {}) => ({
+    title: 'Settings',
+    form: toForm(getAnalysisSettings(app.db)),
+    mail: getMailSettings(app.db),
+    brand: getBrand(app.db),
+    ...extra,
+  })
+
+  app.get('/', admin, async (_req, reply) => reply.view('admin/settings/index', page()))
+
+  app.post('/mail', admin, async (req, reply) => {
+    const form = settingsForm.parse(req.body)
+    try {
+      app.db.transaction(() => {
+        saveBrand(app.db, { name: form.shop_name ?? '' }, req.user!.email)
+        saveMailSettings(app.db, { existingCustomerBasis: form.existing_customer === 'on', overdueMinutes: number(form.overdue_minutes) }, req.user!.email)
+      })
+    } catch (e) {
+      if (!(e instanceof AppError)) throw e
+      return reply.code(400).view('admin/settings/index', page({ mailError: e.message.replace('overdueMinutes', 'Overdue after') }))
+    }
+    return reply.view('admin/settings/index', page({ mailSaved: true }))
   })
 
   app.post('/', admin, async (req, reply) => {
@@ -57,10 +77,10 @@ const settingsRoutes: FastifyPluginAsync = async (app) => {
       if (!(e instanceof AppError)) throw e
       const [path, ...rest] = e.message.split(': ')
       const message = `${fieldOf[path!] ?? path}: ${rest.join(': ')}`
-      return reply.code(400).view('admin/settings/index', { title: 'Settings', form, error: message })
+      return reply.code(400).view('admin/settings/index', page({ form, error: message }))
     }
     void app.analysisJobs.request('manual')
-    return reply.view('admin/settings/index', { title: 'Settings', form: toForm(getAnalysisSettings(app.db)), saved: true })
+    return reply.view('admin/settings/index', page({ saved: true }))
   })
 }
 
