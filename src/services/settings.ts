@@ -33,22 +33,27 @@ export function getAnalysisSettings(db: Db): AnalysisSettings {
   return parsed.success ? parsed.data : defaultAnalysisSettings
 }
 
-export function saveAnalysisSettings(db: Db, input: unknown, actor: string): AnalysisSettings {
-  const parsed = analysisSettingsSchema.safeParse(input)
+/** Check settings with their schema, store them and audit the change; a bad value changes nothing. */
+function saveSetting<T>(db: Db, key: string, schema: z.ZodType<T>, input: unknown, actor: string): T {
+  const parsed = schema.safeParse(input)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     throw new AppError(`${issue.path.join('.')}: ${issue.message}`)
   }
-  putSetting(db, 'analysis', parsed.data)
-  addAuditEntry(db, { actor, action: 'settings.analysis', detail: parsed.data as unknown as Record<string, unknown> })
+  putSetting(db, key, parsed.data)
+  addAuditEntry(db, { actor, action: `settings.${key}`, detail: parsed.data as unknown as Record<string, unknown> })
   return parsed.data
+}
+
+export function saveAnalysisSettings(db: Db, input: unknown, actor: string): AnalysisSettings {
+  return saveSetting(db, 'analysis', analysisSettingsSchema, input, actor)
 }
 
 export interface Brand {
   /** The shop's name as customers know it: in survey texts ({company}) and mails. */
   name: string
 }
-const brandSchema = z.object({ name: z.string().trim().min(1).max(100) })
+const brandSchema = z.object({ name: z.string().trim().min(1, 'the shop name is required').max(100, 'the shop name is at most 100 characters') })
 export const defaultBrand: Brand = { name: 'Comeback Demo Shop' }
 
 export function getBrand(db: Db): Brand {
@@ -68,7 +73,7 @@ export interface MailSettings {
   /** A scheduled campaign found this many minutes overdue (after downtime) waits for confirmation. */
   overdueMinutes: number
 }
-const mailSettingsSchema = z.object({ existingCustomerBasis: z.boolean(), overdueMinutes: z.number().int().min(1).max(10_080) })
+const mailSettingsSchema = z.object({ existingCustomerBasis: z.boolean(), overdueMinutes: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(10_080, 'must be at most 10080 (a week)') })
 export const defaultMailSettings: MailSettings = { existingCustomerBasis: false, overdueMinutes: 60 }
 
 export function getMailSettings(db: Db): MailSettings {
@@ -77,20 +82,9 @@ export function getMailSettings(db: Db): MailSettings {
 }
 
 export function saveMailSettings(db: Db, input: unknown, actor: string): MailSettings {
-  const parsed = mailSettingsSchema.safeParse(input)
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!
-    throw new AppError(`${issue.path.join('.')}: ${issue.message}`)
-  }
-  putSetting(db, 'mail', parsed.data)
-  addAuditEntry(db, { actor, action: 'settings.mail', detail: parsed.data as unknown as Record<string, unknown> })
-  return parsed.data
+  return saveSetting(db, 'mail', mailSettingsSchema, input, actor)
 }
 
 export function saveBrand(db: Db, input: unknown, actor: string): Brand {
-  const parsed = brandSchema.safeParse(input)
-  if (!parsed.success) throw new AppError('The shop name must be 1 to 100 characters.')
-  putSetting(db, 'brand', parsed.data)
-  addAuditEntry(db, { actor, action: 'settings.brand', detail: parsed.data as unknown as Record<string, unknown> })
-  return parsed.data
+  return saveSetting(db, 'brand', brandSchema, input, actor)
 }

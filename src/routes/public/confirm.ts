@@ -7,7 +7,7 @@ import { getOptInRequestByTokenHash } from '../../repos/messages.ts'
 import { confirmOptIn } from '../../services/consent.ts'
 import { TOKEN_PATTERN } from '../../services/respond.ts'
 import { getBrand } from '../../services/settings.ts'
-import { BadTokenLimiter, personalPageHeaders } from './token-guard.ts'
+import { BadTokenLimiter, personalPageHeaders, resolveToken } from './token-guard.ts'
 
 const params = z.object({ token: z.string().max(100) })
 
@@ -33,13 +33,10 @@ const confirmRoutes: FastifyPluginAsync<{ badTokens?: BadTokenLimiter }> = async
       url: '/c/:token',
       handler: async (req, reply) => {
         const { token } = params.parse(req.params)
-        const found = badTokens.blocked(req.ip) ? null : find(token)
-        const locale = found?.customer.locale ?? app.config.defaultLocale
+        const found = resolveToken(req, reply, badTokens, app.config.defaultLocale, () => find(token))
+        if (!found) return reply
+        const locale = found.customer.locale
         const t = translator(locale)
-        if (!found) {
-          badTokens.fail(req.ip)
-          return reply.code(404).view('public/link-problem', { lang: locale, t, title: t('linkTitle') })
-        }
         const done = found.request.confirmedAt !== null || (method === 'POST' && confirmOptIn(app.db, found.request.id))
         return reply.view('public/confirm', { lang: locale, t, title: t(done ? 'confirmedTitle' : 'mailOptInSubject'), company: getBrand(app.db).name, token, email: found.request.email, done })
       },

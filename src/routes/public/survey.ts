@@ -8,7 +8,7 @@ import { answerQuestion, openSurveyLink, type SurveySession } from '../../servic
 import { getMessageByDedupeKey } from '../../repos/messages.ts'
 import { rewardView } from '../../services/rewards.ts'
 import { stepView } from '../../services/survey-page.ts'
-import { BadTokenLimiter, personalPageHeaders } from './token-guard.ts'
+import { BadTokenLimiter, personalPageHeaders, resolveToken } from './token-guard.ts'
 
 const params = z.object({ token: z.string().max(100) })
 const lang = z.enum(['de', 'en']).optional().catch(undefined)
@@ -29,19 +29,8 @@ const surveyRoutes: FastifyPluginAsync<SurveyRouteOptions> = async (app, options
   const badTokens = options.badTokens ?? new BadTokenLimiter()
   app.addHook('onRequest', personalPageHeaders)
 
-  /** The session behind the token, or the calm link page (the same for unknown and expired links). */
-  function sessionOr(req: FastifyRequest, reply: FastifyReply, token: string, locale: Locale | undefined): SurveySession | null {
-    if (badTokens.blocked(req.ip)) {
-      reply.code(429).view('public/link-problem', linkProblem(locale ?? app.config.defaultLocale, true))
-      return null
-    }
-    const session = openSurveyLink(app.db, token)
-    if (!session) {
-      badTokens.fail(req.ip)
-      reply.code(404).view('public/link-problem', linkProblem(locale ?? app.config.defaultLocale, false))
-    }
-    return session
-  }
+  const sessionOr = (req: FastifyRequest, reply: FastifyReply, token: string, locale: Locale | undefined) =>
+    resolveToken(req, reply, badTokens, locale ?? app.config.defaultLocale, () => openSurveyLink(app.db, token))
 
   app.get('/s/:token', async (req, reply) => {
     const { token } = params.parse(req.params)
@@ -110,11 +99,6 @@ const surveyRoutes: FastifyPluginAsync<SurveyRouteOptions> = async (app, options
     const q = session.definition.questions.find((x) => x.type === 'consent')
     const a = q ? session.answers[q.key] : undefined
     return a === 'email' || a === 'both'
-  }
-
-  function linkProblem(locale: Locale, limited: boolean) {
-    const t = translator(locale)
-    return { lang: locale, t, title: t('linkTitle'), limited }
   }
 }
 

@@ -1,3 +1,5 @@
+import { translator } from '../../domain/i18n.ts'
+import type { Locale } from '../../domain/import-records.ts'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 
 /**
@@ -30,4 +32,27 @@ export async function personalPageHeaders(_req: FastifyRequest, reply: FastifyRe
   reply.header('X-Robots-Tag', 'noindex, nofollow')
   reply.header('Referrer-Policy', 'no-referrer')
   reply.header('Cache-Control', 'no-store')
+}
+
+/**
+ * The thing behind a personal link, or null after sending the calm link page: the same page for
+ * unknown, malformed and expired tokens, and "try later" once a client has guessed too often.
+ */
+export function resolveToken<T>(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  badTokens: BadTokenLimiter,
+  locale: Locale,
+  lookup: () => T | null | undefined,
+): T | null {
+  const t = translator(locale)
+  if (badTokens.blocked(req.ip)) {
+    void reply.code(429).view('public/link-problem', { lang: locale, t, title: t('linkTitle'), limited: true })
+    return null
+  }
+  const found = lookup()
+  if (found) return found
+  badTokens.fail(req.ip)
+  void reply.code(404).view('public/link-problem', { lang: locale, t, title: t('linkTitle'), limited: false })
+  return null
 }

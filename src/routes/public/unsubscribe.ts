@@ -7,7 +7,7 @@ import { getCustomer } from '../../repos/customers.ts'
 import { unsubscribe } from '../../services/consent.ts'
 import { getBrand } from '../../services/settings.ts'
 import { TOKEN_PATTERN } from '../../services/respond.ts'
-import { BadTokenLimiter, personalPageHeaders } from './token-guard.ts'
+import { BadTokenLimiter, personalPageHeaders, resolveToken } from './token-guard.ts'
 
 const params = z.object({ token: z.string().max(100) })
 const lang = z.object({ lang: z.enum(['de', 'en']).optional().catch(undefined) })
@@ -33,13 +33,11 @@ const unsubscribeRoutes: FastifyPluginAsync<{ badTokens?: BadTokenLimiter }> = a
 
   app.get('/u/:token', async (req, reply) => {
     const { token } = params.parse(req.params)
-    const found = badTokens.blocked(req.ip) ? null : find(token)
-    const locale = lang.parse(req.query).lang ?? found?.customer.locale ?? app.config.defaultLocale
+    const asked = lang.parse(req.query).lang
+    const found = resolveToken(req, reply, badTokens, asked ?? app.config.defaultLocale, () => find(token))
+    if (!found) return reply
+    const locale = asked ?? found.customer.locale
     const t = translator(locale)
-    if (!found) {
-      badTokens.fail(req.ip)
-      return reply.code(404).view('public/link-problem', { lang: locale, t, title: t('linkTitle') })
-    }
     return reply.view('public/unsubscribe', {
       lang: locale,
       t,
@@ -53,13 +51,10 @@ const unsubscribeRoutes: FastifyPluginAsync<{ badTokens?: BadTokenLimiter }> = a
 
   app.post('/u/:token', async (req, reply) => {
     const { token } = params.parse(req.params)
-    const found = badTokens.blocked(req.ip) ? null : find(token)
-    const locale = found?.customer.locale ?? app.config.defaultLocale
+    const found = resolveToken(req, reply, badTokens, app.config.defaultLocale, () => find(token))
+    if (!found) return reply
+    const locale = found.customer.locale
     const t = translator(locale)
-    if (!found) {
-      badTokens.fail(req.ip)
-      return reply.code(404).view('public/link-problem', { lang: locale, t, title: t('linkTitle') })
-    }
     const oneClick = (req.body as Record<string, string> | undefined)?.['List-Unsubscribe'] === 'One-Click'
     const wording = oneClick ? 'List-Unsubscribe=One-Click (RFC 8058)' : `${t('unsubscribeTitle')} ${t('unsubscribeText', { email: mask(found.customer.email) })} [${t('unsubscribeButton')}]`
     unsubscribe(app.db, found.customer.id, wording, `campaign ${found.member.campaignId}`)

@@ -64,7 +64,7 @@ const settingsRoutes: FastifyPluginAsync = async (app) => {
       })
     } catch (e) {
       if (!(e instanceof AppError)) throw e
-      return reply.code(400).view('admin/settings/index', page({ mailError: e.message.replace('overdueMinutes', 'Overdue after') }))
+      return reply.code(400).view('admin/settings/index', page({ mailError: e.message.replace('overdueMinutes', 'Overdue after').replace(/^name/, 'Shop name') }))
     }
     return reply.view('admin/settings/index', page({ mailSaved: true }))
   })
