@@ -71,6 +71,7 @@ export function describeReport(r: ImportReport): string {
     lines.push(
       `  ${r.rowsRead} rows read: ${r.inserted} ${verb}new, ${r.updated} ${verb}updated, ${r.unchanged} unchanged, ${r.invalidRows} invalid${r.imported && r.invalidRows ? ' (skipped)' : ''}.`,
     )
+    if (r.couponsRedeemed) lines.push(`  ${r.couponsRedeemed} coupon(s) redeemed.`)
   }
   for (const w of r.warnings) lines.push(`  Note: ${w}`)
   if (r.problems.length > 0) {

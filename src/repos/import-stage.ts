@@ -29,6 +29,10 @@ export interface MergeCounts {
   unchanged: number
   /** Customers whose recorded objection an import tried to lift (it stays). */
   objectionsKept: number
+  /** Comeback coupons redeemed by orders of this import (orders import only). */
+  couponsRedeemed: number
+  /** Coupon codes on orders of this import that redeemed nothing: unknown, used, expired or below the minimum. */
+  couponsRefused: number
 }
 
 export interface MergeOptions {
@@ -124,7 +128,7 @@ export class ImportStage {
       const applied = options.apply && (invalidRows === 0 || options.skipInvalid)
       if (applied) {
         if (this.kind === 'customers') this.applyCustomers(options)
-        else this.applyOrders(options)
+        else Object.assign(counts, this.applyOrders(options))
       }
       problems.sort((a, b) => a.line - b.line)
       return { problems: problems.slice(0, options.maxProblems), invalidRows, counts, applied }
@@ -179,6 +183,8 @@ export class ImportStage {
       updated: row.updated,
       unchanged: row.total - row.inserted - row.updated,
       objectionsKept: row.objectionsKept,
+      couponsRedeemed: 0,
+      couponsRefused: 0,
     }
   }
 
@@ -220,7 +226,7 @@ export class ImportStage {
     }
   }
 
-  private applyOrders(options: MergeOptions): void {
+  private applyOrders(options: MergeOptions): { couponsRedeemed: number; couponsRefused: number } {
     const t = this.table
     const now = new Date().toISOString()
     this.sqlite
@@ -241,6 +247,39 @@ export class ImportStage {
          FROM ${t} s WHERE s.order_id = orders.id AND s.changed AND s.problem IS NULL`,
       )
       .run({ now })
+    return this.redeemCoupons()
+  }
+
+  /**
+   * Orders that carry a Comeback coupon redeem it: the earliest completed order with the code,
+   * once, if it was placed before the coupon expired and reached its minimum value. In SQL,
+   * as one statement, because an import may hold a million orders.
+   */
+  private redeemCoupons(): { couponsRedeemed: number; couponsRefused: number } {
+    const t = this.table
+    const redeemed = this.sqlite
+      .prepare(
+        `UPDATE coupons SET redeemed_at = x.ordered_at, redeemed_order = x.external_id
+         FROM (
+           SELECT c.id AS couponId, o.external_id, o.ordered_at,
+                  row_number() OVER (PARTITION BY c.id ORDER BY o.ordered_at, o.id) AS rn
+           FROM orders o
+           JOIN ${t} s ON s.external_id = o.external_id AND s.problem IS NULL
+           JOIN coupons c ON c.code = o.coupon_code
+           WHERE o.status = 'completed' AND c.redeemed_at IS NULL
+             AND o.ordered_at <= c.expires_at AND o.total_cents >= c.min_order_cents
+         ) x
+         WHERE x.rn = 1 AND coupons.id = x.couponId`,
+      )
+      .run().changes
+    const withCode = this.sqlite
+      .prepare(
+        `SELECT count(*) AS n FROM orders o JOIN ${t} s ON s.external_id = o.external_id AND s.problem IS NULL
+         WHERE o.coupon_code IS NOT NULL AND o.status = 'completed'
+           AND NOT EXISTS (SELECT 1 FROM coupons c WHERE c.code = o.coupon_code AND c.redeemed_order = o.external_id)`,
+      )
+      .get() as { n: number }
+    return { couponsRedeemed: redeemed, couponsRefused: withCode.n }
   }
 
   drop(): void {

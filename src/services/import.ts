@@ -113,6 +113,9 @@ export class ImportBatch {
       })
       const problems = [...this.rowProblems, ...merged.problems].sort((a, b) => a.line - b.line).slice(0, MAX_LISTED_PROBLEMS)
       const warnings = [...this.warnings]
+      if (merged.counts.couponsRefused > 0) {
+        warnings.push(`${merged.counts.couponsRefused} order(s) carry a coupon code that redeemed nothing (unknown, already used, expired or below its minimum order).`)
+      }
       if (merged.counts.objectionsKept > 0) {
         warnings.push(
           `${merged.counts.objectionsKept} customer(s) had objected to contact; an import does not lift an objection, so it was kept.`,

@@ -100,6 +100,45 @@ describe('coupons', () => {
   })
 })
 
+describe('coupons redeemed by an orders import', () => {
+  it('redeems each coupon once, on the first qualifying order before expiry, and reports the rest', async () => {
+    const t = tempDatabase()
+    try {
+      const { campaignId, responses } = seedResponses(t.db, 3)
+      const now = new Date('2026-03-01T00:00:00Z')
+      grantReward(t.db, { ...responses[0]!, campaignId, incentive: coupon, now }, () => 'CB-AAAA-BBBB')
+      grantReward(t.db, { ...responses[1]!, campaignId, incentive: coupon, now }, () => 'CB-CCCC-DDDD')
+      grantReward(t.db, { ...responses[2]!, campaignId, incentive: coupon, now }, () => 'CB-EEEE-FFFF')
+      const file = [
+        'order_id,customer_id,ordered_at,total,coupon_code',
+        // Used twice: the earlier order redeems it, the later one is refused.
+        'W1,R0,2026-03-05,30.00,cb-aaaa-bbbb',
+        'W2,R0,2026-03-06,30.00,CB-AAAA-BBBB',
+        // Below the 20.00 minimum: refused; then after expiry: refused; the next order in time redeems it.
+        'W3,R1,2026-03-05,15.00,CB-CCCC-DDDD',
+        'W4,R1,2026-04-15,40.00,CB-CCCC-DDDD',
+        'W7,R1,2026-03-20,22.00,CB-CCCC-DDDD',
+        'W5,R2,2026-03-07,25.00,CB-EEEE-FFFF',
+        'W6,R2,2026-03-08,25.00,NOT-A-COUPON',
+      ].join('\n')
+      const { importText } = await import('../helpers/factories.ts')
+      const r = await importText(t.db, 'orders', file)
+      expect(r).toMatchObject({ imported: true, couponsRedeemed: 3, couponsRefused: 4 })
+      expect(r.warnings.join(' ')).toContain('4 order(s) carry a coupon code that redeemed nothing')
+      expect(t.db.$client.prepare('SELECT code, redeemed_order AS orderId FROM coupons ORDER BY code').all()).toEqual([
+        { code: 'CB-AAAA-BBBB', orderId: 'W1' },
+        { code: 'CB-CCCC-DDDD', orderId: 'W7' },
+        { code: 'CB-EEEE-FFFF', orderId: 'W5' },
+      ])
+      // The same file again changes nothing.
+      expect(await importText(t.db, 'orders', file)).toMatchObject({ couponsRedeemed: 0, unchanged: 7 })
+      expect(() => redeemCoupon(t.db, { code: 'CB-AAAA-BBBB', actor: 'test', now: new Date('2026-03-10') })).toThrow('already redeemed')
+    } finally {
+      t.cleanup()
+    }
+  })
+})
+
 describe('loyalty tiers', () => {
   it('names the tier and the distance to the next', () => {
     expect(tierOf(0)).toEqual({ tier: 'Bronze', next: { tier: 'Silver', missing: 500 } })
