@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { MailSender } from '../../src/jobs/sender.ts'
@@ -86,6 +87,25 @@ describe('campaign mail through a real SMTP server', () => {
     // Running again sends nothing twice.
     expect(await sender.runOnce()).toBe(0)
     expect(smtp.received).toHaveLength(2)
+  })
+
+  it('signs with DKIM, covering both unsubscribe headers, when configured', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    const config = testConfig(t.file, { SMTP_URL: smtp.url, DKIM_DOMAIN: 'shop.example.com', DKIM_SELECTOR: 'mail', DKIM_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() })
+    const signing = new MailSender(t.db, config, createMailTransport(config), quiet)
+    try {
+      const campaign = testCampaign(t.db)
+      changeCampaignState(t.db, campaign.id, 'start', 'test')
+      await signing.runOnce()
+      const raw = smtp.received[0]!.raw
+      const signature = /DKIM-Signature:([\s\S]*?)\r?\n(?=\S)/.exec(raw)![1]!.replace(/\s+/g, '')
+      expect(signature).toContain('d=shop.example.com')
+      expect(signature).toContain('s=mail')
+      const signed = /;h=([^;]+)/.exec(signature)![1]!.toLowerCase().split(':')
+      expect(signed).toEqual(expect.arrayContaining(['from', 'subject', 'list-unsubscribe', 'list-unsubscribe-post']))
+    } finally {
+      await signing.stop()
+    }
   })
 
   it('mails existing customers only where the admin enabled that basis', async () => {
