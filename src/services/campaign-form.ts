@@ -25,8 +25,9 @@ export function optionsFromForm(f: CampaignForm, surveyDefault: number): Campaig
     const kind = one(f[`arm_kind_${i}`])
     const value = num(f[`arm_value_${i}`])
     if (!kind || value === undefined) continue
-    if (kind === 'percent') incentives.push({ kind: 'coupon', percent: value, currency: 'EUR', minOrderCents: cents(f[`arm_min_${i}`]) ?? 0, validDays: num(f[`arm_days_${i}`]) ?? 30, prefix: 'CB' })
-    else if (kind === 'amount') incentives.push({ kind: 'coupon', amountCents: Math.round(value * 100), currency: 'EUR', minOrderCents: cents(f[`arm_min_${i}`]) ?? 0, validDays: num(f[`arm_days_${i}`]) ?? 30, prefix: 'CB' })
+    const coupon = { currency: 'EUR', minOrderCents: cents(f[`arm_min_${i}`]) ?? 0, validDays: num(f[`arm_days_${i}`]) ?? 30, prefix: one(f[`arm_prefix_${i}`]).toUpperCase() || 'CB' }
+    if (kind === 'percent') incentives.push({ kind: 'coupon', percent: value, ...coupon })
+    else if (kind === 'amount') incentives.push({ kind: 'coupon', amountCents: Math.round(value * 100), ...coupon })
     else if (kind === 'points') incentives.push({ kind: 'points', points: value })
   }
   const days = f.send_days === undefined ? [] : (Array.isArray(f.send_days) ? f.send_days : [f.send_days]).map(Number)
@@ -74,6 +75,7 @@ export function defaultForm(): CampaignForm {
     arm_kind_0: 'percent',
     arm_value_0: '10',
     arm_days_0: '30',
+    arm_prefix_0: 'CB',
     holdout: String(o.holdoutPercent),
     reminders: String(o.reminders),
     reminder_days: o.reminderDays.join(', '),
