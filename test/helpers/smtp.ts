@@ -1,3 +1,4 @@
+import { afterAll, beforeAll, beforeEach } from 'vitest'
 import type { AddressInfo } from 'node:net'
 import { simpleParser, type ParsedMail } from 'mailparser'
 import { SMTPServer } from 'smtp-server'
@@ -44,4 +45,17 @@ export async function startSmtpServer() {
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }
+}
+
+/** One SMTP server for a file's tests, emptied before each test. */
+export function useSmtpServer(): { server: Awaited<ReturnType<typeof startSmtpServer>> } {
+  const ctx = {} as { server: Awaited<ReturnType<typeof startSmtpServer>> }
+  beforeAll(async () => {
+    ctx.server = await startSmtpServer()
+  })
+  afterAll(async () => ctx.server.close())
+  beforeEach(() => {
+    ctx.server.received.length = 0
+  })
+  return ctx
 }

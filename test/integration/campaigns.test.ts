@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { MailSender } from '../../src/jobs/sender.ts'
 import { createMailTransport } from '../../src/mail/transport.ts'
 import { changeCampaignState, previewCampaignTarget, startDueCampaigns } from '../../src/services/campaigns.ts'
@@ -9,7 +9,7 @@ import { saveMailSettings } from '../../src/services/settings.ts'
 import { tempDatabase, testConfig } from '../helpers/build-app.ts'
 import { testCampaign } from '../helpers/campaigns.ts'
 import { importText } from '../helpers/factories.ts'
-import { startSmtpServer } from '../helpers/smtp.ts'
+import { startSmtpServer, useSmtpServer } from '../helpers/smtp.ts'
 import { answer, answerAll } from '../helpers/survey.ts'
 import { buildApp } from '../../src/app.ts'
 
@@ -17,16 +17,13 @@ const quiet = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, fatal(
 const DAY = 86_400_000
 
 describe('campaign mail through a real SMTP server', () => {
-  let smtp: Awaited<ReturnType<typeof startSmtpServer>>
+  const mailServer = useSmtpServer()
   let t: ReturnType<typeof tempDatabase>
   let sender: MailSender
-  beforeAll(async () => {
-    smtp = await startSmtpServer()
-  })
-  afterAll(async () => smtp.close())
+  let smtp: Awaited<ReturnType<typeof startSmtpServer>>
   beforeEach(async () => {
+    smtp = mailServer.server
     t = tempDatabase()
-    smtp.received.length = 0
     sender = new MailSender(t.db, testConfig(t.file, { SMTP_URL: smtp.url, BASE_URL: 'https://shop.example.com', UNSUBSCRIBE_MAILTO: 'unsubscribe@shop.example.com' }), createMailTransport(testConfig(t.file, { SMTP_URL: smtp.url })), quiet)
     await importText(
       t.db,

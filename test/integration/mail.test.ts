@@ -1,25 +1,22 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { buildApp } from '../../src/app.ts'
 import { MailSender } from '../../src/jobs/sender.ts'
 import { createMailTransport } from '../../src/mail/transport.ts'
 import { tempDatabase, testConfig } from '../helpers/build-app.ts'
-import { startSmtpServer } from '../helpers/smtp.ts'
+import { startSmtpServer, useSmtpServer } from '../helpers/smtp.ts'
 import { answerAll, customerWithLink } from '../helpers/survey.ts'
 
 describe('reward and double opt-in mail, through a real SMTP server', () => {
-  let smtp: Awaited<ReturnType<typeof startSmtpServer>>
+  const mailServer = useSmtpServer()
   let app: FastifyInstance
   let t: ReturnType<typeof tempDatabase>
-  beforeAll(async () => {
-    smtp = await startSmtpServer()
-  })
-  afterAll(async () => smtp.close())
+  let smtp: Awaited<ReturnType<typeof startSmtpServer>>
   beforeEach(async () => {
+    smtp = mailServer.server
     t = tempDatabase()
-    smtp.received.length = 0
     app = await buildApp({ config: testConfig(t.file, { SMTP_URL: smtp.url, MAIL_FROM: 'Shop <shop@example.com>' }), db: t.db })
     await app.ready()
   })
