@@ -1,6 +1,6 @@
 import { createReadStream, statSync } from 'node:fs'
 import { basename } from 'node:path'
-import { Readable, Transform } from 'node:stream'
+import { pipeline, Readable, Transform } from 'node:stream'
 import { parse } from 'csv-parse'
 import { nanoid } from 'nanoid'
 import type { Db } from '../db/client.ts'
@@ -173,7 +173,8 @@ export async function importCsv(
     skip_empty_lines: true,
     record_delimiter: ['\r\n', '\n', '\r'],
   })
-  first.stream.pipe(meter).pipe(parser)
+  // pipeline() carries a read error through to the parser, which the loop below then throws.
+  pipeline(first.stream, meter, parser, () => {})
 
   let columns: (string | null)[] | undefined
   let width = 0
