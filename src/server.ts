@@ -28,7 +28,7 @@ export async function serve(config: Config, options: { demo?: boolean } = {}): P
       defaultLocale: config.defaultLocale,
       defaultCurrency: config.defaultCurrency,
     })
-    notes.push(`Loaded the demo shop: ${loaded.customers} customers, ${loaded.orders} orders.`)
+    notes.push(`Loaded the demo shop: ${loaded.customers} customers, ${loaded.orders} orders, ${loaded.responses} survey answers.`)
   }
   if (countUsers(db) === 0) {
     if (options.demo) {

@@ -26,6 +26,6 @@ export function registerDemoCommands(program: Command, ctx: CliContext): void {
         defaultLocale: ctx.config.defaultLocale,
         defaultCurrency: ctx.config.defaultCurrency,
       })
-      console.log(`Demo shop loaded: ${result.customers} customers, ${result.orders} orders.`)
+      console.log(`Demo shop loaded: ${result.customers} customers, ${result.orders} orders, ${result.responses} survey answers.`)
     })
 }

@@ -3,13 +3,14 @@ import { generateDemoShop, type DemoShopOptions } from '../domain/demo-shop.ts'
 import { AppError } from '../domain/errors.ts'
 import { countCustomers } from '../repos/customers.ts'
 import { addAuditEntry } from '../repos/audit.ts'
+import { loadDemoAnswers } from './demo-answers.ts'
 import { ImportBatch } from './import.ts'
 
 /** Load the demo shop into an empty database, through the same import path as a CSV file. */
 export function loadDemoShop(
   db: Db,
   options: DemoShopOptions & { defaultLocale: string; defaultCurrency: string },
-): { customers: number; orders: number } {
+): { customers: number; orders: number; responses: number } {
   if (countCustomers(db) > 0) {
     throw new AppError('The database already has customers; the demo shop is only loaded into an empty database.', 409, 'not_empty')
   }
@@ -28,10 +29,11 @@ export function loadDemoShop(
   }
   const customers = customerBatch.finish(null)
   const orders = orderBatch.finish(null)
+  const answers = loadDemoAnswers(db, { seed: options.seed, asOf: options.asOf })
   addAuditEntry(db, {
     actor: 'demo',
     action: 'demo.load',
-    detail: { seed: options.seed, customers: customers.inserted, orders: orders.inserted },
+    detail: { seed: options.seed, customers: customers.inserted, orders: orders.inserted, responses: answers.responses },
   })
-  return { customers: customers.inserted, orders: orders.inserted }
+  return { customers: customers.inserted, orders: orders.inserted, responses: answers.responses }
 }

@@ -84,7 +84,7 @@ describe('comeback CLI', () => {
     const b = tempDatabase()
     try {
       const args = ['demo', '--customers', '400', '--seed', '42', '--as-of', '2026-01-31']
-      expect(comeback(a.file, args).out).toMatch(/Demo shop loaded: 400 customers, \d+ orders\./)
+      expect(comeback(a.file, args).out).toMatch(/Demo shop loaded: 400 customers, \d+ orders, \d+ survey answers\./)
       expect(comeback(b.file, args).code).toBe(0)
       const dump = (file: string) => {
         const db = openDatabase(file)
@@ -97,6 +97,19 @@ describe('comeback CLI', () => {
       const rowsA = dump(a.file)
       expect(rowsA.length).toBeGreaterThan(2000)
       expect(rowsA).toEqual(dump(b.file))
+      // The demo campaign's answers, holdout and coupons are the same too.
+      const answers = (file: string) => {
+        const db = openDatabase(file)
+        const rows = db.$client
+          .prepare('SELECT m.customer_id, m.holdout, r.answers, r.main_reason, r.nps, c.code FROM campaign_members m LEFT JOIN responses r ON r.member_id = m.id LEFT JOIN rewards w ON w.response_id = r.id LEFT JOIN coupons c ON c.id = w.coupon_id ORDER BY m.customer_id')
+          .all() as { main_reason: string | null; holdout: number }[]
+        db.$client.close()
+        return rows
+      }
+      const answersA = answers(a.file)
+      expect(answersA).toEqual(answers(b.file))
+      expect(answersA.filter((r) => r.holdout === 1).length).toBeGreaterThan(0)
+      expect(new Set(answersA.map((r) => r.main_reason).filter(Boolean)).size).toBeGreaterThan(4)
 
       const again = comeback(a.file, args)
       expect(again.code).toBe(1)

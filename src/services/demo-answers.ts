@@ -1,0 +1,95 @@
+import type { Db } from '../db/client.ts'
+import { demoAnswers } from '../domain/demo-answers.ts'
+import type { Locale } from '../domain/import-records.ts'
+import { SeededRandom } from '../domain/random.ts'
+import { defaultIncentive } from '../domain/rewards.ts'
+import { contactOptions, mainReason, scores, text } from '../domain/survey.ts'
+import { insertCampaign } from '../repos/campaigns.ts'
+import { enqueueMessage } from '../repos/messages.ts'
+import { insertResponse } from '../repos/responses.ts'
+import { changeConsent } from './consent.ts'
+import { grantReward } from './rewards.ts'
+import { getBrand } from './settings.ts'
+import { currentVersion, definitionOf, ensureDefaultSurvey } from './surveys.ts'
+
+const DAY = 86_400_000
+const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789'
+
+/**
+ * A finished demo campaign with answers, so that a fresh install shows survey answers, rewards,
+ * consent from the survey and a holdout: lapsed customers with consent, 10% held out, about a
+ * third of the mailed ones answered. Deterministic for the seed and date.
+ */
+export function loadDemoAnswers(db: Db, options: { seed: number | string; asOf: Date; share?: number }): { members: number; responses: number } {
+  const rnd = new SeededRandom(`answers:${options.seed}`)
+  const surveyId = ensureDefaultSurvey(db)
+  const version = currentVersion(db, surveyId)
+  const definition = definitionOf(version)
+  const company = getBrand(db).name
+  const started = new Date(options.asOf.getTime() - 60 * DAY)
+  const lapsedBefore = new Date(options.asOf.getTime() - 150 * DAY).toISOString()
+  const candidates = db.$client
+    .prepare(
+      `SELECT c.id, c.email, c.locale FROM customers c
+       WHERE c.email IS NOT NULL AND c.email_consent IN ('granted', 'existing_customer')
+         AND (SELECT max(ordered_at) FROM orders o WHERE o.customer_id = c.id AND o.status = 'completed') < ?
+       ORDER BY c.id`,
+    )
+    .all(lapsedBefore) as { id: number; email: string; locale: Locale }[]
+  const chosen = candidates.filter(() => rnd.chance(options.share ?? 0.45))
+  const code = (prefix: string) => `${prefix}-${Array.from({ length: 8 }, (_, i) => (i === 4 ? '-' : '') + rnd.pick([...CODE_ALPHABET])).join('')}`
+  let responses = 0
+  db.transaction(() => {
+    const campaign = insertCampaign(db, {
+      name: 'Demo: winter win-back',
+      kind: 'campaign',
+      status: 'completed',
+      surveyId,
+      incentives: JSON.stringify([defaultIncentive]),
+      target: JSON.stringify({ status: 'lapsed' }),
+      startedAt: started.toISOString(),
+      finishedAt: new Date(started.getTime() + 12 * DAY).toISOString(),
+      createdBy: 'demo',
+    })
+    const addMember = db.$client.prepare(
+      'INSERT INTO campaign_members (campaign_id, customer_id, arm, holdout, expires_at, opened_at, mails_sent, last_mailed_at) VALUES (?, ?, 0, ?, ?, ?, ?, ?) RETURNING id',
+    )
+    for (const c of chosen) {
+      const holdout = rnd.chance(0.1)
+      const answers = rnd.chance(0.38) && !holdout
+      const opened = !holdout && (answers || rnd.chance(0.3))
+      const mailedAt = new Date(started.getTime() + rnd.int(0, 2) * DAY + rnd.int(9, 17) * 3600_000)
+      const member = addMember.get(campaign.id, c.id, holdout ? 1 : 0, new Date(mailedAt.getTime() + 30 * DAY).toISOString(), opened ? new Date(mailedAt.getTime() + rnd.int(1, 48) * 3600_000).toISOString() : null, holdout ? 0 : 1, holdout ? null : mailedAt.toISOString()) as { id: number }
+      if (holdout) continue
+      enqueueMessage(db, { customerId: c.id, campaignId: campaign.id, memberId: member.id, kind: 'invitation', dedupeKey: `demo:${campaign.id}:${member.id}`, toAddress: c.email, locale: c.locale, payload: '{"step":1}', status: 'sent', attempts: 1, subject: c.locale === 'de' ? 'Wir vermissen Sie' : 'We miss you', sentAt: mailedAt.toISOString(), notBefore: mailedAt.toISOString() })
+      if (!answers) continue
+      const a = demoAnswers(`${options.seed}:${c.id}`, c.locale)
+      const at = new Date(mailedAt.getTime() + rnd.int(1, 96) * 3600_000)
+      const response = insertResponse(db, {
+        memberId: member.id,
+        customerId: c.id,
+        surveyVersionId: version.id,
+        locale: c.locale,
+        status: 'complete',
+        answers: JSON.stringify(a),
+        mainReason: mainReason(definition, a),
+        ...scores(definition, a),
+        startedAt: at.toISOString(),
+        updatedAt: at.toISOString(),
+        completedAt: at.toISOString(),
+      })
+      grantReward(db, { responseId: response.id, customerId: c.id, campaignId: campaign.id, incentive: defaultIncentive, now: at }, code)
+      const contact = definition.questions.find((q) => q.type === 'consent')!
+      const wording = `${text(contact.label, c.locale, company)} — ${text(contactOptions.find((o) => o.value === a.contact)!.label, c.locale, company)}`
+      const base = { customerId: c.id, source: 'survey', actor: 'customer', wording, detail: `response ${response.id} (demo)`, now: at }
+      if (a.contact === 'no') {
+        changeConsent(db, { ...base, channel: 'email', status: 'objected' })
+        changeConsent(db, { ...base, channel: 'phone', status: 'objected' })
+      } else if (a.contact === 'phone' || a.contact === 'both') {
+        changeConsent(db, { ...base, channel: 'phone', status: 'granted' })
+      }
+      responses++
+    }
+  })
+  return { members: chosen.length, responses }
+}
