@@ -7,7 +7,7 @@ import { contactOptions, mainReason, scores, text } from '../domain/survey.ts'
 import { insertCampaign } from '../repos/campaigns.ts'
 import { enqueueMessage } from '../repos/messages.ts'
 import { insertResponse } from '../repos/responses.ts'
-import { changeConsent } from './consent.ts'
+import { changeConsent, recordConsentRequest } from './consent.ts'
 import { grantReward } from './rewards.ts'
 import { getBrand } from './settings.ts'
 import { currentVersion, definitionOf, ensureDefaultSurvey } from './surveys.ts'
@@ -85,8 +85,10 @@ export function loadDemoAnswers(db: Db, options: { seed: number | string; asOf: 
       if (a.contact === 'no') {
         changeConsent(db, { ...base, channel: 'email', status: 'objected' })
         changeConsent(db, { ...base, channel: 'phone', status: 'objected' })
-      } else if (a.contact === 'phone' || a.contact === 'both') {
-        changeConsent(db, { ...base, channel: 'phone', status: 'granted' })
+      } else {
+        if (a.contact === 'phone' || a.contact === 'both') changeConsent(db, { ...base, channel: 'phone', status: 'granted' })
+        // A "yes" by email waits for a double opt-in the demo customers never click.
+        if (a.contact === 'email' || a.contact === 'both') recordConsentRequest(db, { ...base, channel: 'email', detail: `${base.detail}: double opt-in requested` })
       }
       responses++
     }

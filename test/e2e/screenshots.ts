@@ -56,6 +56,11 @@ for (const [device, options] of [['phone', phone], ['laptop', laptop]] as const)
   await shot('customers-search')
   await page.goto(`${server.url}/admin/customers/${anyCustomer}`)
   await shot('customer')
+  const answered = (server.db.$client.prepare("SELECT customer_id AS id FROM responses WHERE status = 'complete' AND json_extract(answers, '$.improve') IS NOT NULL LIMIT 1").get() as { id: number } | undefined)?.id
+  if (answered) {
+    await page.goto(`${server.url}/admin/customers/${answered}`)
+    await shot('customer-answered')
+  }
   await page.goto(`${server.url}/admin/customers?status=lapsed&sort=priority&dir=desc`)
   await shot('customers-lapsed')
   await page.goto(`${server.url}/admin/potential`)
