@@ -35,6 +35,10 @@ export async function startSmtpServer() {
       })
     },
   })
+  // A client killed mid-conversation (the crash test) resets its connection: expected, not a failure.
+  server.on('error', (err: Error & { code?: string }) => {
+    if (err.code !== 'ECONNRESET' && err.code !== 'EPIPE') throw err
+  })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const port = (server.server.address() as AddressInfo).port
   return {
