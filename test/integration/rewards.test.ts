@@ -5,6 +5,7 @@ import { COUPON_ALPHABET, newCouponCode, tierOf } from '../../src/domain/rewards
 import { personalLinksCampaign } from '../../src/services/links.ts'
 import { grantReward, redeemCoupon } from '../../src/services/rewards.ts'
 import { ensureDefaultSurvey } from '../../src/services/surveys.ts'
+import { rewardReport } from '../../src/repos/reward-report.ts'
 import { tempDatabase } from '../helpers/build-app.ts'
 
 /** Customers with a campaign member and a partial response each, ready for rewards. */
@@ -121,6 +122,8 @@ describe('coupons redeemed by an orders import', () => {
         'W5,R2,2026-03-07,25.00,CB-EEEE-FFFF',
         'W6,R2,2026-03-08,25.00,NOT-A-COUPON',
       ].join('\n')
+      expect(rewardReport(t.db, '2026-03-02T00:00:00Z')[0]).toMatchObject({ coupons: 3, redeemed: 0, open: 3, expired: 0, discountCents: 0 })
+      expect(rewardReport(t.db, '2026-04-15T00:00:00Z')[0]).toMatchObject({ open: 0, expired: 3 })
       const { importText } = await import('../helpers/factories.ts')
       const r = await importText(t.db, 'orders', file)
       expect(r).toMatchObject({ imported: true, couponsRedeemed: 3, couponsRefused: 4 })
@@ -129,6 +132,10 @@ describe('coupons redeemed by an orders import', () => {
         { code: 'CB-AAAA-BBBB', orderId: 'W1' },
         { code: 'CB-CCCC-DDDD', orderId: 'W7' },
         { code: 'CB-EEEE-FFFF', orderId: 'W5' },
+      ])
+      // Managers see what the rewards cost: 10% of 30.00 + 22.00 + 25.00.
+      expect(rewardReport(t.db, '2026-03-25T00:00:00Z')).toEqual([
+        { campaign: 'Personal links', coupons: 3, redeemed: 3, expired: 0, open: 0, discountCents: 770, redeemedRevenueCents: 7700, pointsGranted: 0 },
       ])
       // The same file again changes nothing.
       expect(await importText(t.db, 'orders', file)).toMatchObject({ couponsRedeemed: 0, unchanged: 7 })

@@ -5,6 +5,7 @@ import { AppError, notFound } from '../../../domain/errors.ts'
 import { previewCampaignMail } from '../../../mail/render.ts'
 import { campaignProgress } from '../../../repos/campaign-progress.ts'
 import { exclusionReasons } from '../../../repos/campaign-targets.ts'
+import { rewardReport } from '../../../repos/reward-report.ts'
 import { getCampaign, listCampaigns } from '../../../repos/campaigns.ts'
 import { listSurveys } from '../../../repos/surveys.ts'
 import { ARM_SLOTS, defaultForm, optionsFromForm, type CampaignForm } from '../../../services/campaign-form.ts'
@@ -31,7 +32,7 @@ const campaignRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/', managers, async (_req, reply) => {
     const campaigns = listCampaigns(app.db).map((c) => ({ ...c, progress: campaignProgress(app.db, c.id).total }))
-    return reply.view('admin/campaigns/index', { title: 'Campaigns', campaigns })
+    return reply.view('admin/campaigns/index', { title: 'Campaigns', campaigns, rewards: rewardReport(app.db, new Date().toISOString()) })
   })
 
   /** The live count for the builder's current form (htmx, on every change), or null while the form is incomplete. */
