@@ -1,0 +1,69 @@
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, it } from 'vitest'
+import { analyze } from '../../src/services/analyze.ts'
+import { changeCampaignState } from '../../src/services/campaigns.ts'
+import { loadDemoShop } from '../../src/services/demo.ts'
+import { expectAccessible, hasChromium, laptop, launchBrowser, phone } from '../helpers/browser.ts'
+import { testCampaign } from '../helpers/campaigns.ts'
+import { addUser, PASSWORD } from '../helpers/factories.ts'
+import { startServer } from '../helpers/server.ts'
+
+describe.skipIf(!hasChromium)('every manager page passes axe (Chromium)', () => {
+  let browser: Browser
+  let server: Awaited<ReturnType<typeof startServer>>
+  let customerId: number
+
+  beforeAll(async () => {
+    browser = await launchBrowser()
+    server = await startServer()
+    loadDemoShop(server.db, { customers: 400, seed: 5, asOf: new Date(), defaultLocale: 'de', defaultCurrency: 'EUR' })
+    analyze(server.db, { trigger: 'cli' })
+    const campaign = testCampaign(server.db, { name: 'Axe campaign', target: { status: 'lost' } })
+    changeCampaignState(server.db, campaign.id, 'start', 'test')
+    server.app.mailSender.kick()
+    await server.app.mailSender.idle()
+    customerId = (server.db.$client.prepare('SELECT customer_id AS id FROM responses LIMIT 1').get() as { id: number }).id
+    await addUser(server.db, 'admin', 'admin@example.com')
+  }, 120_000)
+  afterAll(async () => {
+    await browser?.close()
+    await server?.close()
+  })
+
+  for (const [device, options] of [['laptop', laptop], ['phone', phone]] as const) {
+    it(`on a ${device}`, { timeout: 120_000 }, async () => {
+      const context = await browser.newContext(options)
+      const page = await context.newPage()
+      await page.goto(`${server.url}/login`)
+      await page.getByLabel('Email').fill('admin@example.com')
+      await page.getByLabel('Password').fill(PASSWORD)
+      await page.getByRole('button', { name: 'Sign in' }).click()
+      await page.getByRole('heading', { name: 'Customers' }).waitFor()
+      const yearAgo = new Date(Date.now() - 365 * 86_400_000).toISOString().slice(0, 10)
+      const campaignId = (server.db.$client.prepare("SELECT id FROM campaigns WHERE name = 'Axe campaign'").get() as { id: number }).id
+      const messageId = (server.db.$client.prepare("SELECT id FROM messages WHERE status = 'sent' ORDER BY id DESC LIMIT 1").get() as { id: number }).id
+      for (const path of [
+        '/admin/customers?status=lapsed&sort=priority&dir=desc',
+        `/admin/customers/${customerId}`,
+        '/admin/potential',
+        `/admin/analysis?calibration_end=${yearAgo}`,
+        '/admin/campaigns',
+        '/admin/campaigns/new',
+        `/admin/campaigns/${campaignId}`,
+        `/admin/campaigns/${campaignId}/mail?kind=invitation&lang=de`,
+        '/admin/outbox',
+        `/admin/outbox/${messageId}`,
+        '/admin/surveys',
+        '/admin/surveys/1',
+        '/admin/surveys/1/preview?lang=en',
+        '/admin/imports',
+        '/admin/users',
+        '/admin/settings',
+      ]) {
+        await page.goto(server.url + path)
+        await expectAccessible(page)
+      }
+      await context.close()
+    })
+  }
+})
