@@ -3,6 +3,7 @@ import { defaultClvSettings, lifetimeValueIfAlive, type ClvSettings } from './cl
 import { expectedAverageValue, fitGammaGamma, type GammaGammaFit } from './clv/gamma-gamma.ts'
 import { defaultLapseThresholds, earlyWarning, lapseStatus, lapseStatuses, typicalGap, type EarlyWarning, type LapseStatus, type LapseThresholds } from './lapse.ts'
 import { median, quintileScorer } from './stats.ts'
+import { DAY_MS } from './time.ts'
 
 /**
  * From completed orders to per-customer facts (SPEC §4): history, lapse status, early warning,
@@ -10,7 +11,6 @@ import { median, quintileScorer } from './stats.ts'
  * and stores what comes out.
  */
 
-export const DAY_MS = 86_400_000
 /** The models' time unit; published CDNOW parameters are in weeks too. */
 export const MODEL_TIME_UNIT = 'weeks'
 const DAYS_PER_UNIT = 7

@@ -1,4 +1,5 @@
-import { DAY_MS, fitModels, type CustomerHistory } from './analysis.ts'
+import { DAY_MS } from './time.ts'
+import { fitModels, type CustomerHistory } from './analysis.ts'
 import { expectedPurchases } from './clv/bgnbd.ts'
 
 /**

@@ -1,3 +1,4 @@
+import { DAY_MS as DAY } from './time.ts'
 import type { Consent, CustomerRecord, Locale, OrderRecord } from './import-records.ts'
 import { SeededRandom } from './random.ts'
 
@@ -22,7 +23,6 @@ export interface DemoCustomer {
 
 type CustomerType = 'loyal' | 'regular' | 'occasional' | 'one_time' | 'slowing'
 
-const DAY = 86_400_000
 
 const typeShares: readonly (readonly [CustomerType, number])[] = [
   ['loyal', 0.18],

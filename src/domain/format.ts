@@ -23,6 +23,11 @@ export function formatDateTime(iso: string | null | undefined): string {
   return iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)}` : '–'
 }
 
+/** "24. Dezember 2026" / "24 December 2026": dates customers read, in their language. */
+export function formatLongDate(iso: string, locale: 'de' | 'en'): string {
+  return new Date(iso).toLocaleDateString(locale === 'de' ? 'de-DE' : 'en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' })
+}
+
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`

@@ -1,3 +1,4 @@
+import { DAY_MS } from './time.ts'
 import { z } from 'zod'
 
 /**
@@ -126,7 +127,6 @@ export const readId: Reader<string> = (s) => readText(64)(s)
 const isoDate = /^(\d{4})-(\d{2})-(\d{2})$/
 const germanDate = /^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$/
 const isoDateTime = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?$/i
-const DAY_MS = 86_400_000
 
 /** ISO 8601 date or date-time, or DD.MM.YYYY, as a UTC ISO string. Dates without a zone are read as UTC. */
 export function readDate(s: string, now = Date.now()): string {

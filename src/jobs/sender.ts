@@ -1,3 +1,4 @@
+import { DAY_MS } from '../domain/time.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyBaseLogger } from 'fastify'
 import { nanoid } from 'nanoid'
@@ -16,7 +17,6 @@ import { getMailSettings } from '../services/settings.ts'
 
 /** Minutes to wait before the next attempt after a temporary failure; then the message fails. */
 const BACKOFF_MINUTES = [1, 5, 15, 60, 240]
-const DAY_MS = 86_400_000
 
 /**
  * Sends the outbox. It reads campaign state from the database on every round, so pause and

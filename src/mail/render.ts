@@ -2,7 +2,7 @@ import { Eta } from 'eta'
 import type { Config } from '../config.ts'
 import type { Db } from '../db/client.ts'
 import type { Campaign, Message } from '../db/schema.ts'
-import { formatMoney } from '../domain/format.ts'
+import { formatLongDate, formatMoney } from '../domain/format.ts'
 import { defaultTemplates, describeIncentive, fillTemplate, type CampaignOptions } from '../domain/campaign.ts'
 import { translator, type Translate } from '../domain/i18n.ts'
 import { hashToken, newToken } from '../domain/tokens.ts'
@@ -59,7 +59,7 @@ export function renderMessage(db: Db, config: Config, message: Message, context 
     const reward = rewardView(db, payload.responseId!)
     if (!reward) return null
     const money = (cents: number, currency: string) => formatMoney(cents, currency, message.locale)
-    const date = (iso: string) => new Date(iso).toLocaleDateString(message.locale === 'de' ? 'de-DE' : 'en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' })
+    const date = (iso: string) => formatLongDate(iso, message.locale)
     const couponLine =
       reward.kind === 'coupon'
         ? [

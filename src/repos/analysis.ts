@@ -1,3 +1,4 @@
+import { DAY_MS } from '../domain/time.ts'
 import { desc, eq } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { analysisRuns, customerAnalysis, type AnalysisRun, type CustomerAnalysisRow } from '../db/schema.ts'
@@ -5,7 +6,7 @@ import type { CustomerAnalysis, OrderRow } from '../domain/analysis.ts'
 
 /** Completed orders up to the end of a day (ISO date), by customer and time: the analysis's input, streamed. */
 export function iterateCompletedOrders(db: Db, asOfDate: string): IterableIterator<OrderRow> {
-  const before = new Date(Date.parse(`${asOfDate}T00:00:00Z`) + 86_400_000).toISOString()
+  const before = new Date(Date.parse(`${asOfDate}T00:00:00Z`) + DAY_MS).toISOString()
   return db.$client
     .prepare(
       `SELECT customer_id AS customerId, ordered_at AS orderedAt, total_cents AS totalCents, items

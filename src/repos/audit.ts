@@ -1,4 +1,3 @@
-import { desc } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { auditLog } from '../db/schema.ts'
 
@@ -16,6 +15,3 @@ export function addAuditEntry(
     .run()
 }
 
-export function listAuditEntries(db: Db, limit = 100) {
-  return db.select().from(auditLog).orderBy(desc(auditLog.id)).limit(limit).all()
-}

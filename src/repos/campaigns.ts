@@ -36,10 +36,6 @@ export function getMemberByTokenHash(db: Db, tokenHash: string): CampaignMember 
     .get()?.member
 }
 
-export function getMember(db: Db, id: number): CampaignMember | undefined {
-  return db.select().from(campaignMembers).where(eq(campaignMembers.id, id)).get()
-}
-
 /** Add a member, or renew the expiry of an existing one. */
 export function upsertMember(db: Db, member: { campaignId: number; customerId: number; expiresAt: string; arm?: number; holdout?: boolean }): CampaignMember {
   return db

@@ -1,5 +1,6 @@
+import { DAY_MS } from '../domain/time.ts'
 import type { Db } from '../db/client.ts'
-import { analyseHistories, DAY_MS, HistoryBuilder, type AnalysisSummary } from '../domain/analysis.ts'
+import { analyseHistories, HistoryBuilder, type AnalysisSummary } from '../domain/analysis.ts'
 import { AppError } from '../domain/errors.ts'
 import { iterateCompletedOrders, saveAnalysisRun } from '../repos/analysis.ts'
 import { getAnalysisSettings } from './settings.ts'

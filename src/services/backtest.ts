@@ -1,5 +1,5 @@
+import { DAY_MS } from '../domain/time.ts'
 import type { Db } from '../db/client.ts'
-import { DAY_MS } from '../domain/analysis.ts'
 import { backtestHistories, type BacktestResult } from '../domain/backtest.ts'
 import { AppError } from '../domain/errors.ts'
 import { latestOrderDate } from '../repos/analysis.ts'

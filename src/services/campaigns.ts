@@ -1,3 +1,4 @@
+import { DAY_MS } from '../domain/time.ts'
 import type { Db } from '../db/client.ts'
 import type { Campaign } from '../db/schema.ts'
 import {
@@ -17,7 +18,6 @@ import { campaignsWithStatus, getCampaign, insertCampaign, updateCampaign } from
 import { enqueueMessage } from '../repos/messages.ts'
 import { getMailSettings } from './settings.ts'
 
-const DAY_MS = 86_400_000
 
 /** A campaign's options as the builder saw them. */
 export function campaignOptions(c: Campaign): CampaignOptions {
@@ -74,16 +74,6 @@ export function createCampaign(db: Db, input: unknown, actor: string): Campaign 
   const campaign = insertCampaign(db, { ...columns(options), kind: 'campaign', status: 'draft', createdBy: actor })
   addAuditEntry(db, { actor, action: 'campaign.create', subject: String(campaign.id), detail: { name: options.name } })
   return campaign
-}
-
-/** Change a draft's options; a campaign that has started keeps what it started with. */
-export function updateDraft(db: Db, id: number, input: unknown, actor: string): Campaign {
-  const campaign = getCampaign(db, id)
-  if (!campaign) throw notFound('Campaign')
-  if (campaign.status !== 'draft') throw new AppError('Only a draft can be changed.', 409, 'campaign_state')
-  updateCampaign(db, id, columns(validate(input)))
-  addAuditEntry(db, { actor, action: 'campaign.update', subject: String(id) })
-  return getCampaign(db, id)!
 }
 
 export function eligibilityRules(db: Db, quietDays: number, campaignId: number | null, now = new Date()): EligibilityRules {

@@ -1,3 +1,4 @@
+import { DAY_MS as DAY } from '../domain/time.ts'
 import type { Db } from '../db/client.ts'
 import { demoAnswers } from '../domain/demo-answers.ts'
 import type { Locale } from '../domain/import-records.ts'
@@ -12,7 +13,6 @@ import { grantReward } from './rewards.ts'
 import { getBrand } from './settings.ts'
 import { currentVersion, definitionOf, ensureDefaultSurvey } from './surveys.ts'
 
-const DAY = 86_400_000
 const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789'
 
 /**

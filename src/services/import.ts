@@ -63,7 +63,7 @@ export class ImportBatch {
   readonly warnings: string[] = []
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly options: ImportOptions,
   ) {
     this.stage = new ImportStage(db.$client, options.kind)

@@ -1,3 +1,4 @@
+import { DAY_MS } from '../domain/time.ts'
 import type { Db } from '../db/client.ts'
 import type { Campaign } from '../db/schema.ts'
 import { notFound } from '../domain/errors.ts'
@@ -8,7 +9,6 @@ import { getCustomer } from '../repos/customers.ts'
 import { getDefaultIncentive } from './settings.ts'
 import { ensureDefaultSurvey } from './surveys.ts'
 
-const DAY_MS = 86_400_000
 
 /** The standing campaign of links made one at a time: default survey, default incentive, never mailed in bulk. */
 export function personalLinksCampaign(db: Db): Campaign {

@@ -1,3 +1,4 @@
+import { DAY_MS } from '../domain/time.ts'
 import type { Db } from '../db/client.ts'
 import type { Campaign, CampaignMember, Customer, ResponseRow, SurveyVersion } from '../db/schema.ts'
 import type { Locale } from '../domain/import-records.ts'
@@ -161,7 +162,7 @@ function recordContactAnswer(db: Db, session: SurveySession, locale: Locale, now
       email: session.customer.email,
       wording,
       requestedAt: now.toISOString(),
-      expiresAt: new Date(now.getTime() + OPT_IN_VALID_DAYS * 86_400_000).toISOString(),
+      expiresAt: new Date(now.getTime() + OPT_IN_VALID_DAYS * DAY_MS).toISOString(),
     })
     enqueueMessage(db, { customerId: session.customer.id, kind: 'opt_in', dedupeKey: `opt_in:${request.id}`, toAddress: session.customer.email, locale, payload: JSON.stringify({ requestId: request.id }) })
   }

@@ -1,3 +1,4 @@
+import { DAY_MS } from '../domain/time.ts'
 import type { Db } from '../db/client.ts'
 import type { Coupon, Reward } from '../db/schema.ts'
 import { AppError } from '../domain/errors.ts'
@@ -5,7 +6,6 @@ import { newCouponCode, normalizeCouponCode, tierOf, type Incentive } from '../d
 import { addAuditEntry } from '../repos/audit.ts'
 import { addPoints, getCoupon, getCouponByCode, getRewardByResponse, insertCoupon, insertReward, markCouponRedeemed, pointsBalance } from '../repos/rewards.ts'
 
-const DAY_MS = 86_400_000
 
 /**
  * Grant the reward of a completed response. Call inside the transaction that completes it: the

@@ -10,7 +10,7 @@ import { tempDatabase, testConfig } from '../helpers/build-app.ts'
 import { testCampaign } from '../helpers/campaigns.ts'
 import { importText } from '../helpers/factories.ts'
 import { startSmtpServer, useSmtpServer } from '../helpers/smtp.ts'
-import { answer, answerAll } from '../helpers/survey.ts'
+import { answerAll } from '../helpers/survey.ts'
 import { buildApp } from '../../src/app.ts'
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, fatal() {}, child() { return quiet }, level: 'silent' } as unknown as FastifyBaseLogger
@@ -240,4 +240,3 @@ describe('campaign mail through a real SMTP server', () => {
   })
 })
 
-void answer

@@ -1,5 +1,6 @@
+import { DAY_MS } from '../../src/domain/time.ts'
 import { describe, expect, it } from 'vitest'
-import { DAY_MS, HistoryBuilder } from '../../src/domain/analysis.ts'
+import { HistoryBuilder } from '../../src/domain/analysis.ts'
 import { backtestHistories } from '../../src/domain/backtest.ts'
 import { generateDemoShop } from '../../src/domain/demo-shop.ts'
 

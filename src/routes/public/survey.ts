@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
-import { formatMoney } from '../../domain/format.ts'
+import { formatLongDate, formatMoney } from '../../domain/format.ts'
 import { translator } from '../../domain/i18n.ts'
 import type { Locale } from '../../domain/import-records.ts'
 import { isVisible, nextQuestion } from '../../domain/survey.ts'
@@ -90,7 +90,7 @@ const surveyRoutes: FastifyPluginAsync<SurveyRouteOptions> = async (app, options
       reward,
       money: (cents: number, currency: string) => formatMoney(cents, currency, locale),
       switchHref: `/s/${token}?lang=${locale === 'de' ? 'en' : 'de'}`,
-      date: (iso: string) => new Date(iso).toLocaleDateString(locale === 'de' ? 'de-DE' : 'en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }),
+      date: (iso: string) => formatLongDate(iso, locale),
     }
   }
 
