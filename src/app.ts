@@ -19,10 +19,11 @@ import settingsRoutes from './routes/admin/settings/index.ts'
 import surveyAdminRoutes from './routes/admin/surveys/index.ts'
 import userRoutes from './routes/admin/users/index.ts'
 import healthRoutes from './routes/health.ts'
-import loginRoutes, { type LoginOptions } from './routes/login.ts'
+import loginRoutes, { loginFailureLimiter } from './routes/login.ts'
 import confirmRoutes from './routes/public/confirm.ts'
 import surveyRoutes from './routes/public/survey.ts'
-import { BadTokenLimiter } from './routes/public/token-guard.ts'
+import type { FailureLimiter } from './domain/failure-limiter.ts'
+import { badTokenLimiter } from './routes/public/token-guard.ts'
 import unsubscribeRoutes from './routes/public/unsubscribe.ts'
 
 export interface AppOptions {
@@ -30,8 +31,10 @@ export interface AppOptions {
   /** An open, migrated database (tests); without it the app opens config.dbFile. */
   db?: Db
   logger?: boolean | object
-  loginRateLimit?: LoginOptions['rateLimit']
-  badTokens?: BadTokenLimiter
+  /** Wrong sign-ins per client (default 10 in 5 minutes). */
+  loginFailures?: FailureLimiter
+  /** Unknown personal links per client (default 20 in 10 minutes). */
+  badTokens?: FailureLimiter
   /** Where mail goes; by default SMTP_URL or the outbox folder. */
   mailTransport?: MailTransport
   /** Schedule the nightly analysis (the server does; tests need not). */
@@ -44,7 +47,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logger: options.logger ?? false,
     // Startup, warnings and errors only: a line per request is the reverse proxy's job.
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: false,
+    // Behind a reverse proxy (TRUST_PROXY) req.ip is the real client, so limits count per client.
+    trustProxy: options.config.trustProxy,
     bodyLimit: 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true },
   })
@@ -62,9 +66,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   )
 
   await app.register(healthRoutes)
-  await app.register(loginRoutes, { rateLimit: options.loginRateLimit ?? { max: 10, timeWindow: 5 * 60_000 } })
+  await app.register(loginRoutes, { failures: options.loginFailures ?? loginFailureLimiter() })
   // One count of bad tokens for both public paths: probing one helps nobody with the other.
-  const badTokens = options.badTokens ?? new BadTokenLimiter()
+  const badTokens = options.badTokens ?? badTokenLimiter()
   await app.register(surveyRoutes, { badTokens })
   await app.register(unsubscribeRoutes, { badTokens })
   await app.register(confirmRoutes, { badTokens })
@@ -72,6 +76,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(
     async (admin) => {
+      // Staff pages show personal data: never kept in a browser or proxy cache, gone after logout.
+      admin.addHook('onRequest', async (_req, reply) => {
+        reply.header('Cache-Control', 'no-store')
+      })
       admin.addHook('preHandler', app.requireUser())
       admin.addHook('preHandler', async (req, reply) => {
         reply.locals = { user: req.user, csrfToken: reply.generateCsrf(), currentPath: req.url }

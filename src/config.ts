@@ -21,6 +21,11 @@ const envSchema = z.object({
   DKIM_SELECTOR: z.string().min(1).optional(),
   DKIM_PRIVATE_KEY: z.string().min(20).optional(),
   DKIM_PRIVATE_KEY_FILE: z.string().min(1).optional(),
+  UPLOAD_LIMIT_MB: z.coerce.number().int().min(1).max(16_384).default(256),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|[0-9a-fA-F.:/,\s]+|loopback|linklocal|uniquelocal)$/, 'true, false, or the proxies\' addresses/CIDR ranges separated by commas')
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 
@@ -41,7 +46,18 @@ export type Config = Readonly<{
   dkim: { domainName: string; keySelector: string; privateKey: string } | undefined
   /** Cookies get the Secure flag when the app is served over https. */
   secureCookies: boolean
+  /** The largest CSV upload on the Import page, in MiB. */
+  uploadLimitMb: number
+  /** Which proxies to believe about the client address (Fastify's trustProxy). */
+  trustProxy: boolean | string
 }>
+
+/** TRUST_PROXY as Fastify takes it: true/false, or the proxies' addresses and ranges. */
+function trustProxy(value: string | undefined): boolean | string {
+  if (value === undefined || value === 'false') return false
+  if (value === 'true') return true
+  return value.split(',').map((v) => v.trim()).filter(Boolean).join(',')
+}
 
 function readKey(path: string): string {
   try {
@@ -81,6 +97,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultCurrency: e.DEFAULT_CURRENCY,
     logLevel: e.LOG_LEVEL,
     secureCookies: baseUrl.startsWith('https://'),
+    uploadLimitMb: e.UPLOAD_LIMIT_MB,
+    trustProxy: trustProxy(e.TRUST_PROXY),
     unsubscribeMailto: e.UNSUBSCRIBE_MAILTO,
     dkim: e.DKIM_DOMAIN && e.DKIM_SELECTOR && privateKey ? { domainName: e.DKIM_DOMAIN, keySelector: e.DKIM_SELECTOR, privateKey } : undefined,
   })

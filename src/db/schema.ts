@@ -219,12 +219,17 @@ export type CustomerAnalysisRow = typeof customerAnalysis.$inferSelect
 export type AnalysisRun = typeof analysisRuns.$inferSelect
 
 /** A survey; its questions live in versions, so that answers stay tied to what was shown. */
-export const surveys = sqliteTable('surveys', {
+export const surveys = sqliteTable(
+  'surveys',
+  {
   id: integer('id').primaryKey({ autoIncrement: true }),
   name: text('name').notNull(),
   createdAt: text('created_at').notNull().default(now),
   archivedAt: text('archived_at'),
-})
+},
+  // One survey per name: ensureDefaultSurvey inserts "or ignore", so the CLI and the server racing make one.
+  (t) => [uniqueIndex('surveys_name').on(t.name)],
+)
 
 export const surveyVersions = sqliteTable(
   'survey_versions',
@@ -243,7 +248,9 @@ export const surveyVersions = sqliteTable(
 )
 
 /** A campaign (SPEC §5); the standing "personal links" campaign carries links made one at a time. */
-export const campaigns = sqliteTable('campaigns', {
+export const campaigns = sqliteTable(
+  'campaigns',
+  {
   id: integer('id').primaryKey({ autoIncrement: true }),
   name: text('name').notNull(),
   kind: text('kind', { enum: ['personal', 'campaign'] }).notNull(),
@@ -279,7 +286,13 @@ export const campaigns = sqliteTable('campaigns', {
   exclusions: text('exclusions'),
   createdBy: text('created_by').notNull().default('system'),
   createdAt: text('created_at').notNull().default(now),
-})
+},
+  (t) => [
+    // One standing "personal links" campaign, however many processes ask for it at once.
+    uniqueIndex('campaigns_one_personal').on(t.kind).where(sql`kind = 'personal'`),
+    index('campaigns_status').on(t.status),
+  ],
+)
 
 export const campaignMembers = sqliteTable(
   'campaign_members',
@@ -346,7 +359,12 @@ export const responses = sqliteTable(
     updatedAt: text('updated_at').notNull(),
     completedAt: text('completed_at'),
   },
-  (t) => [uniqueIndex('responses_member').on(t.memberId), index('responses_completed').on(t.status, t.completedAt)],
+  (t) => [
+    uniqueIndex('responses_member').on(t.memberId),
+    index('responses_completed').on(t.status, t.completedAt),
+    index('responses_customer').on(t.customerId),
+    index('responses_survey_version').on(t.surveyVersionId),
+  ],
 )
 
 export const coupons = sqliteTable(
@@ -400,7 +418,7 @@ export const rewards = sqliteTable(
     costCents: integer('cost_cents'),
     createdAt: text('created_at').notNull().default(now),
   },
-  (t) => [uniqueIndex('rewards_response').on(t.responseId)],
+  (t) => [uniqueIndex('rewards_response').on(t.responseId), index('rewards_customer').on(t.customerId)],
 )
 
 /** Addresses never to be mailed again: unsubscribes, objections, hard bounces. Survives erasure. */
@@ -453,6 +471,7 @@ export const messages = sqliteTable(
     index('messages_status_not_before').on(t.status, t.notBefore),
     index('messages_campaign').on(t.campaignId, t.status),
     index('messages_customer_sent').on(t.customerId, t.sentAt),
+    index('messages_member').on(t.memberId),
   ],
 )
 
@@ -473,7 +492,7 @@ export const optInRequests = sqliteTable(
     expiresAt: text('expires_at').notNull(),
     confirmedAt: text('confirmed_at'),
   },
-  (t) => [uniqueIndex('opt_in_requests_token').on(t.tokenHash)],
+  (t) => [uniqueIndex('opt_in_requests_token').on(t.tokenHash), index('opt_in_requests_customer').on(t.customerId)],
 )
 
 export type Message = typeof messages.$inferSelect

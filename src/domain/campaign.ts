@@ -109,6 +109,34 @@ function localTime(at: Date, tz: string): { weekday: number; minutes: number } {
   return { weekday, minutes: Number(get('hour')) * 60 + Number(get('minute')) }
 }
 
+/**
+ * A wall-clock time typed into the builder (`2026-12-01T09:30`, as a datetime-local field sends
+ * it) as an instant in the campaign's time zone; null when it is not such a time.
+ */
+export function zonedTime(local: string, tz: string): Date | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$/.exec(local.trim())
+  if (!m) return null
+  const [y, mo, d, h, mi, sec] = m.slice(1).map((x) => Number(x ?? 0)) as [number, number, number, number, number, number]
+  const wall = Date.UTC(y, mo - 1, d, h, mi, sec)
+  const check = new Date(wall)
+  if (Number.isNaN(wall) || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59) return null
+  // The zone's offset at that moment, found by formatting a guess; a second pass settles DST edges.
+  let at = wall - zoneOffsetMs(new Date(wall), tz)
+  at = wall - zoneOffsetMs(new Date(at), tz)
+  return new Date(at)
+}
+
+const offsetFormats = new Map<string, Intl.DateTimeFormat>()
+function zoneOffsetMs(at: Date, tz: string): number {
+  let format = offsetFormats.get(tz)
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-GB', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })
+    offsetFormats.set(tz, format)
+  }
+  const p = Object.fromEntries(format.formatToParts(at).map((x) => [x.type, x.value]))
+  return Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second)) - Math.floor(at.getTime() / 1000) * 1000
+}
+
 const minutesOf = (hm: string) => Number(hm.slice(0, 2)) * 60 + Number(hm.slice(3, 5))
 
 export interface SendWindow {

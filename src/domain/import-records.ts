@@ -115,8 +115,9 @@ export const readPhone: Reader<string> = (s) => {
 function readText(max: number): Reader<string> {
   return (s) => {
     if (s.length > max) throw new Error(`is longer than ${max} characters`)
-    // Control characters other than tab and line breaks are never part of a name: usually a broken export.
-    if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s)) throw new Error('contains control characters')
+    // Names, ids and items are one line: a line break or other control character is a broken export,
+    // and would split a mail header, a CSV export or a log line later.
+    if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(s)) throw new Error('contains a line break or another control character')
     if (s.includes('\uFFFD')) throw new Error('is not valid UTF-8 (save the file as UTF-8)')
     return s
   }

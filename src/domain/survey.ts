@@ -34,11 +34,14 @@ export const questionSchema = z.object({
 })
 export type Question = z.infer<typeof questionSchema>
 
+/** The most questions a survey may have: the editor's form and the definition schema both keep to it. */
+export const MAX_QUESTIONS = 40
+
 export const surveyDefinitionSchema = z
   .object({
     title: localized,
     intro: localized,
-    questions: z.array(questionSchema).min(1, 'a survey needs at least one question').max(40),
+    questions: z.array(questionSchema).min(1, 'a survey needs at least one question').max(MAX_QUESTIONS, `a survey has at most ${MAX_QUESTIONS} questions`),
   })
   .superRefine((def, ctx) => {
     const seen = new Set<string>()
@@ -207,7 +210,13 @@ export function pruneHidden(def: SurveyDefinition, answers: Answers): Answers {
 
 export type AnswerError = 'required' | 'invalid' | 'other_missing' | 'too_long'
 
-const MAX_TEXT = 2000
+/**
+ * Limits of one answer, defined once: the route's form parser, the step template's `maxlength`
+ * and the "too long" message all read them. Longer free text is not cut: the respondent gets it
+ * back with the message and can shorten it.
+ */
+export const ANSWER_LIMITS = { text: 2000, choices: 40, value: 40 } as const
+const MAX_TEXT = ANSWER_LIMITS.text
 
 /**
  * Read one question's answer from a form: `q` (one value or several) and `other` (free text).
@@ -216,7 +225,8 @@ const MAX_TEXT = 2000
 export function readAnswer(q: Question, form: { q?: string | string[]; other?: string }, answers: Answers): { value: unknown } | { error: AnswerError } {
   const raw = form.q === undefined ? [] : Array.isArray(form.q) ? form.q : [form.q]
   const values = raw.map((v) => v.trim()).filter((v) => v !== '')
-  const other = (form.other ?? '').trim()
+  // Browsers send a line break as CRLF but count it as one character against `maxlength`.
+  const other = (form.other ?? '').replace(/\r\n?/g, '\n').trim()
   const skipped = () => (q.required ? { error: 'required' as const } : { value: null })
   switch (q.type) {
     case 'single':
@@ -247,7 +257,7 @@ export function readAnswer(q: Question, form: { q?: string | string[]; other?: s
       return { value: n }
     }
     case 'text': {
-      const text = values.join('\n')
+      const text = values.join('\n').replace(/\r\n?/g, '\n')
       if (text === '') return skipped()
       if (text.length > MAX_TEXT) return { error: 'too_long' }
       return { value: text }

@@ -6,12 +6,12 @@ import type { Config } from '../config.ts'
 import type { Db } from '../db/client.ts'
 import type { Campaign, Message } from '../db/schema.ts'
 import { inSendWindow, nextSendTime, type SendWindow } from '../domain/campaign.ts'
-import { RenderContext, renderMessage } from '../mail/render.ts'
+import { RenderContext, renderMessage, type RenderedMail } from '../mail/render.ts'
 import { SMTP_CONNECTIONS, type MailTransport } from '../mail/transport.ts'
 import { currentExclusion } from '../repos/campaign-targets.ts'
-import { campaignStatus, markMemberMailed } from '../repos/campaigns.ts'
+import { addMemberToken, campaignStatus, markMemberMailed } from '../repos/campaigns.ts'
 import { addSuppression } from '../repos/consent.ts'
-import { claimMessage, dueMessages, finishMessage } from '../repos/messages.ts'
+import { claimMessage, dueMessages, finishMessage, setOptInToken } from '../repos/messages.ts'
 import { completeFinishedCampaigns, pauseOnErrors, scheduleReminders, startDueCampaigns } from '../services/campaigns.ts'
 import { getMailSettings } from '../services/settings.ts'
 
@@ -76,7 +76,7 @@ export class MailSender {
     let sent = 0
     for (;;) {
       if (this.stopped) break
-      const due = dueMessages(this.db, now().toISOString(), 50).filter((m) => onlyCampaign === undefined || m.campaignId === onlyCampaign)
+      const due = dueMessages(this.db, now().toISOString(), 50, onlyCampaign)
       if (due.length === 0) break
       let next = 0
       const worker = async () => {
@@ -106,8 +106,13 @@ export class MailSender {
     }
     if (!claimMessage(this.db, message.id)) return false
     if (campaign && message.customerId !== null) {
-      // Consent is checked again at the moment of sending: an unsubscribe since the start counts.
-      const excluded = currentExclusion(this.db, message.customerId, existingCustomerBasis)
+      // Eligibility is checked again at the moment of sending: an unsubscribe since the start counts,
+      // and so does another campaign's mail within the quiet period.
+      const excluded = currentExclusion(this.db, message.customerId, {
+        existingCustomerBasis,
+        quietSince: campaign.quietDays > 0 ? new Date(now().getTime() - campaign.quietDays * DAY_MS).toISOString() : null,
+        campaignId: campaign.id,
+      })
       if (excluded) {
         finishMessage(this.db, message.id, { status: 'skipped', lastError: `not sent: ${excluded}` })
         return false
@@ -126,24 +131,33 @@ export class MailSender {
       return false
     }
     if (campaign) await this.waitForSlot(campaign)
+    // The link's token must work by the time the mail arrives.
+    const { link, ...mail } = rendered
+    if (link) saveLinkToken(this.db, link)
+    let info: Awaited<ReturnType<MailTransport['send']>>
     try {
-      const info = await this.transport.send({
+      info = await this.transport.send({
         from: this.config.mailFrom,
         to: message.toAddress,
         messageId: `<${nanoid()}@${senderDomain(this.config.mailFrom)}>`,
-        ...rendered,
+        ...mail,
       })
-      const at = new Date()
+    } catch (err) {
+      this.fail(message, rendered.subject, err as Error & { responseCode?: number; code?: string }, now())
+      return false
+    }
+    // Accepted by the server. Recording it is outside the try: a database error here must not count
+    // as a failed send and mail the customer again; the message stays "sending" and is logged.
+    const at = new Date()
+    // One transaction: a crash between the two would lose the member's count, and with it a reminder.
+    this.db.transaction(() => {
       finishMessage(this.db, message.id, { status: 'sent', subject: rendered.subject, smtpMessageId: info.messageId, sentAt: at.toISOString(), lastError: null, storedFile: info.storedFile ?? null })
       if (campaign && message.memberId !== null) {
         // Links work for the campaign's expiry after the last mail.
         markMemberMailed(this.db, message.memberId, at.toISOString(), new Date(at.getTime() + campaign.linkExpiryDays * DAY_MS).toISOString())
       }
-      return true
-    } catch (err) {
-      this.fail(message, rendered.subject, err as Error & { responseCode?: number; code?: string }, now())
-      return false
-    }
+    })
+    return true
   }
 
   private fail(message: Message, subject: string, e: Error & { responseCode?: number; code?: string }, now: Date): void {
@@ -184,6 +198,11 @@ export class MailSender {
     await this.idle()
     this.transport.close()
   }
+}
+
+function saveLinkToken(db: Db, link: NonNullable<RenderedMail['link']>): void {
+  if (link.kind === 'member') addMemberToken(db, link.id, link.tokenHash)
+  else setOptInToken(db, link.id, link.tokenHash)
 }
 
 function senderDomain(from: string): string {

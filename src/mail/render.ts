@@ -7,10 +7,10 @@ import { defaultTemplates, describeIncentive, fillTemplate, type CampaignOptions
 import { translator, type Translate } from '../domain/i18n.ts'
 import { hashToken, newToken } from '../domain/tokens.ts'
 import { viewsDir } from '../paths.ts'
-import { addMemberToken, getCampaign, memberForMail } from '../repos/campaigns.ts'
-import { getCustomer } from '../repos/customers.ts'
+import { getCampaign, memberForMail } from '../repos/campaigns.ts'
+import { getCustomer, sampleCustomerForMail } from '../repos/customers.ts'
 import { campaignOptions } from '../services/campaigns.ts'
-import { getOptInRequest, setOptInToken } from '../repos/messages.ts'
+import { getOptInRequest } from '../repos/messages.ts'
 import { rewardView } from '../services/rewards.ts'
 import { getBrand } from '../services/settings.ts'
 
@@ -22,12 +22,13 @@ export interface RenderedMail {
   text: string
   html: string
   headers: Record<string, string>
+  /**
+   * The hash of the fresh token in the mail's links, for the sender to store before the mail goes
+   * out: rendering itself writes nothing.
+   */
+  link?: { kind: 'member' | 'opt_in'; id: number; tokenHash: string }
 }
 
-/**
- * Render a queued message when it is sent. Links that need a token get a fresh one now, and only
- * its hash is stored. Returns null when the message no longer makes sense (e.g. already confirmed).
- */
 /** What a round of sending looks up once rather than per message. */
 export class RenderContext {
   readonly company: string
@@ -46,6 +47,11 @@ export class RenderContext {
   }
 }
 
+/**
+ * Render a queued message when it is sent. Links that need a token get a fresh one now; the
+ * result carries its hash (`link`) for the sender to store. Returns null when the message no
+ * longer makes sense (e.g. already confirmed, or answered meanwhile).
+ */
 export function renderMessage(db: Db, config: Config, message: Message, context = new RenderContext(db)): RenderedMail | null {
   const t = translator(message.locale)
   const company = context.company
@@ -83,10 +89,15 @@ export function renderMessage(db: Db, config: Config, message: Message, context 
     const request = getOptInRequest(db, payload.requestId!)
     if (!request || request.confirmedAt || Date.parse(request.expiresAt) < Date.now()) return null
     const token = newToken()
-    setOptInToken(db, request.id, hashToken(token))
     const subject = t('mailOptInSubject')
     const data = { ...common, subject, link: `${config.baseUrl}/c/${token}`, footer: t('mailOptInIgnore') }
-    return { subject, html: html.render('/emails/opt-in', data), text: text.render('/emails/opt-in-text', data), headers: {} }
+    return {
+      subject,
+      html: html.render('/emails/opt-in', data),
+      text: text.render('/emails/opt-in-text', data),
+      headers: {},
+      link: { kind: 'opt_in', id: request.id, tokenHash: hashToken(token) },
+    }
   }
   return null
 }
@@ -103,8 +114,8 @@ function renderCampaignMail(db: Db, config: Config, message: Message, t: Transla
   if (!member || !found || member.responseStatus === 'complete') return null
   const { options } = found
   const token = newToken()
-  addMemberToken(db, member.id, hashToken(token))
-  return composeCampaignMail(config, member, options, message.kind === 'invitation' ? 'invitation' : 'reminder', message.locale, t, company, token, member.id)
+  const mail = composeCampaignMail(config, member, options, message.kind === 'invitation' ? 'invitation' : 'reminder', message.locale, t, company, token, member.id)
+  return { ...mail, link: { kind: 'member', id: member.id, tokenHash: hashToken(token) } }
 }
 
 /** Subject, HTML and text of an invitation or reminder, with the links of one token. */
@@ -162,11 +173,6 @@ export function previewCampaignMail(db: Db, config: Config, campaignId: number, 
   const found = context.campaign(campaignId)
   if (!found) return null
   const t = translator(locale)
-  const sample = db.$client
-    .prepare(
-      `SELECT c.first_name AS firstName, a.favourite_items AS favouriteItems FROM customers c JOIN customer_analysis a ON a.customer_id = c.id
-       WHERE c.locale = ? AND c.first_name IS NOT NULL AND a.favourite_items IS NOT NULL ORDER BY a.priority_cents DESC LIMIT 1`,
-    )
-    .get(locale) as { firstName: string; favouriteItems: string } | undefined
+  const sample = sampleCustomerForMail(db, locale)
   return composeCampaignMail(config, { firstName: sample?.firstName ?? (locale === 'de' ? 'Anna' : 'Emma'), favouriteItems: sample?.favouriteItems ?? null, arm: 0 }, found.options, kind, locale, t, context.company, 'preview-link')
 }

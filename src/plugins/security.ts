@@ -2,12 +2,24 @@ import cookie from '@fastify/cookie'
 import csrf from '@fastify/csrf-protection'
 import formbody from '@fastify/formbody'
 import helmet from '@fastify/helmet'
-import rateLimit from '@fastify/rate-limit'
-import type { FastifyRequest } from 'fastify'
+import Tokens from '@fastify/csrf'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { AppError } from '../domain/errors.ts'
 import { sessionSecret } from '../services/secrets.ts'
 
+/** The cookie that holds the CSRF secret; renewed at sign-in and sign-out. */
+export const CSRF_COOKIE = 'cb_csrf'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Check the CSRF token of a multipart upload, read from its first field; throws a 403. */
+    verifyUploadCsrf: (req: FastifyRequest, reply: FastifyReply, token: unknown) => void
+  }
+}
+
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS'])
+const isMultipart = (req: FastifyRequest) => /^multipart\/form-data\b/i.test(req.headers['content-type'] ?? '')
 
 /**
  * Paths whose POSTs carry no form token: the JSON API (bearer keys), RFC 8058 one-click
@@ -15,7 +27,7 @@ const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS'])
  */
 const csrfExempt = (url: string) => url.startsWith('/api/') || url.startsWith('/u/') || url.startsWith('/s/') || url.startsWith('/c/')
 
-/** Security headers (helmet, strict CSP), cookies, form bodies, CSRF on every state-changing form, rate limits. */
+/** Security headers (helmet, strict CSP), cookies, form bodies, CSRF on every state-changing form. */
 export default fp(
   async (app) => {
     const https = app.config.secureCookies
@@ -43,19 +55,26 @@ export default fp(
     await app.register(formbody, { bodyLimit: 1024 * 1024 })
     await app.register(csrf, {
       sessionPlugin: '@fastify/cookie',
-      cookieKey: 'cb_csrf',
+      cookieKey: CSRF_COOKIE,
       cookieOpts: { signed: true, httpOnly: true, sameSite: 'strict', path: '/', secure: https },
-      getToken: (req: FastifyRequest) =>
-        (req.body as Record<string, string> | undefined)?._csrf ??
-        (req.headers['x-csrf-token'] as string | undefined) ??
-        // Multipart uploads are streamed, so their token travels in the form's action URL.
-        (req.query as Record<string, string> | undefined)?._csrf,
+      // Only from the form body: a token in a URL ends up in logs, histories and referrers.
+      getToken: (req: FastifyRequest) => {
+        const token = (req.body as Record<string, unknown> | undefined)?._csrf
+        return typeof token === 'string' ? token : undefined
+      },
     })
     app.addHook('preValidation', (req, reply, done) => {
-      if (safeMethods.has(req.method) || csrfExempt(req.url)) return done()
+      // A streamed upload's token is its first multipart field: the route checks it (verifyUploadCsrf).
+      if (safeMethods.has(req.method) || csrfExempt(req.url) || isMultipart(req)) return done()
       app.csrfProtection(req, reply, done)
     })
-    await app.register(rateLimit, { global: false })
+    const uploadTokens = Tokens()
+    app.decorate('verifyUploadCsrf', (req: FastifyRequest, reply: FastifyReply, token: unknown) => {
+      const secret = reply.unsignCookie(req.cookies[CSRF_COOKIE] ?? '').value
+      if (!secret || typeof token !== 'string' || !uploadTokens.verify(secret, token)) {
+        throw new AppError('This form has expired or did not come from this site. Reload the page and try again.', 403, 'csrf')
+      }
+    })
   },
   { name: 'security', dependencies: ['db'] },
 )

@@ -21,14 +21,17 @@ const basisChecks = `
   WHEN s.email IS NOT NULL THEN 'unsubscribed'
   WHEN NOT (c.email_consent = 'granted' OR (c.email_consent = 'existing_customer' AND @existingBasis = 1)) THEN 'no_consent'`
 
+/** Mailed by another campaign since @quietSince (parameters @quietSince, @campaignId). */
+const quietCheck = `
+  WHEN @quietSince IS NOT NULL AND EXISTS (
+    SELECT 1 FROM messages m WHERE m.customer_id = c.id AND m.kind IN ('invitation', 'reminder') AND m.status = 'sent'
+      AND m.sent_at >= @quietSince AND m.campaign_id IS NOT @campaignId) THEN 'quiet_period'`
+
 function eligibilityQuery(target: CustomerFilters, rules: EligibilityRules) {
   const { where, params } = filterWhere(target)
   const sql = `
-    SELECT c.id AS customerId, a.value_if_won_cents AS valueIfWonCents, a.clv_cents AS clvCents,
-      CASE ${basisChecks}
-        WHEN @quietSince IS NOT NULL AND EXISTS (
-          SELECT 1 FROM messages m WHERE m.customer_id = c.id AND m.kind IN ('invitation', 'reminder') AND m.status = 'sent'
-            AND m.sent_at >= @quietSince AND m.campaign_id IS NOT @campaignId) THEN 'quiet_period'
+    SELECT c.id AS customerId, c.email, c.locale, a.value_if_won_cents AS valueIfWonCents, a.clv_cents AS clvCents,
+      CASE ${basisChecks} ${quietCheck}
       END AS excluded
     FROM customers c
     LEFT JOIN customer_analysis a ON a.customer_id = c.id
@@ -65,15 +68,26 @@ export function previewTarget(db: Db, target: CustomerFilters, rules: Eligibilit
   return { targeted: rows.reduce((s, r) => s + r.n, 0), eligible, excluded, valueIfWonCents, expectedValueCents }
 }
 
-/** The ids of the eligible customers, in id order. */
-export function eligibleCustomerIds(db: Db, target: CustomerFilters, rules: EligibilityRules): number[] {
+/** The eligible customers with their address and language, in id order. */
+export function eligibleCustomers(db: Db, target: CustomerFilters, rules: EligibilityRules): { customerId: number; email: string; locale: 'de' | 'en' }[] {
   const q = eligibilityQuery(target, rules)
-  return (db.$client.prepare(`SELECT customerId FROM (${q.sql}) WHERE excluded IS NULL ORDER BY customerId`).all(q.params) as { customerId: number }[]).map((r) => r.customerId)
+  return db.$client.prepare(`SELECT customerId, email, locale FROM (${q.sql}) WHERE excluded IS NULL ORDER BY customerId`).all(q.params) as {
+    customerId: number
+    email: string
+    locale: 'de' | 'en'
+  }[]
 }
 
-/** Why one customer may not be mailed right now (consent withdrawn, unsubscribed, bounced), or null. */
-export function currentExclusion(db: Db, customerId: number, existingCustomerBasis: boolean): ExclusionReason | null {
-  const row = cachedStatement(db, `SELECT CASE ${basisChecks} END AS excluded FROM customers c LEFT JOIN suppressions s ON s.email = lower(c.email) WHERE c.id = @id`)
-    .get({ existingBasis: existingCustomerBasis ? 1 : 0, id: customerId }) as { excluded: ExclusionReason | null } | undefined
+/**
+ * Why one customer may not be mailed right now, or null: the same checks as when the campaign
+ * started (consent withdrawn, unsubscribed, bounced, mailed by another campaign meanwhile).
+ */
+export function currentExclusion(db: Db, customerId: number, rules: EligibilityRules): ExclusionReason | null {
+  const row = cachedStatement(db, `SELECT CASE ${basisChecks} ${quietCheck} END AS excluded FROM customers c LEFT JOIN suppressions s ON s.email = lower(c.email) WHERE c.id = @id`).get({
+    existingBasis: rules.existingCustomerBasis ? 1 : 0,
+    quietSince: rules.quietSince,
+    campaignId: rules.campaignId,
+    id: customerId,
+  }) as { excluded: ExclusionReason | null } | undefined
   return row ? row.excluded : 'no_email'
 }

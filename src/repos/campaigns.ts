@@ -14,6 +14,12 @@ export function updateCampaign(db: Db, id: number, changes: Partial<typeof campa
   db.update(campaigns).set(changes).where(eq(campaigns.id, id)).run()
 }
 
+/** The standing campaign of a kind, created with these columns unless it exists (one per kind, by a unique index). */
+export function ensureStandingCampaign(db: Db, campaign: typeof campaigns.$inferInsert & { kind: 'personal' }): Campaign {
+  db.insert(campaigns).values(campaign).onConflictDoNothing().run()
+  return findCampaignByKind(db, campaign.kind)!
+}
+
 export function findCampaignByKind(db: Db, kind: Campaign['kind']): Campaign | undefined {
   return db.select().from(campaigns).where(eq(campaigns.kind, kind)).limit(1).get()
 }
@@ -77,4 +83,40 @@ export function memberForMail(db: Db, memberId: number) {
 /** The state of a campaign, read fresh for every message (a pause takes effect at once). */
 export function campaignStatus(db: Db, id: number): Campaign['status'] | undefined {
   return (cachedStatement(db, 'SELECT status FROM campaigns WHERE id = ?').get(id) as { status: Campaign['status'] } | undefined)?.status
+}
+
+/** A new member of a starting campaign (or of the demo's finished one); returns its id. */
+export function insertMember(
+  db: Db,
+  m: { campaignId: number; customerId: number; arm: number; holdout: boolean; expiresAt: string; openedAt?: string | null; mailsSent?: number; lastMailedAt?: string | null },
+): number {
+  return (
+    cachedStatement(
+      db,
+      `INSERT INTO campaign_members (campaign_id, customer_id, arm, holdout, expires_at, opened_at, mails_sent, last_mailed_at)
+       VALUES (@campaignId, @customerId, @arm, @holdout, @expiresAt, @openedAt, @mailsSent, @lastMailedAt) RETURNING id`,
+    ).get({ openedAt: null, mailsSent: 0, lastMailedAt: null, ...m, holdout: m.holdout ? 1 : 0 }) as { id: number }
+  ).id
+}
+
+/** Members whose step-th mail went out before `due` and who have not answered: the next reminder's recipients. */
+export function membersDueForReminder(db: Db, campaignId: number, step: number, due: string) {
+  return cachedStatement(
+    db,
+    `SELECT m.id, m.customer_id AS customerId, c.email, c.locale FROM campaign_members m JOIN customers c ON c.id = m.customer_id
+     WHERE m.campaign_id = ? AND m.holdout = 0 AND m.mails_sent = ? AND m.last_mailed_at <= ? AND c.email IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM responses r WHERE r.member_id = m.id AND r.status = 'complete')`,
+  ).all(campaignId, step, due) as { id: number; customerId: number; email: string; locale: 'de' | 'en' }[]
+}
+
+/** Whether a sending campaign still has work: queued mail, or members waiting for a reminder. */
+export function campaignHasPendingWork(db: Db, campaignId: number, reminders: number): boolean {
+  const row = cachedStatement(
+    db,
+    `SELECT EXISTS (SELECT 1 FROM messages WHERE campaign_id = @id AND status IN ('queued', 'sending'))
+         OR EXISTS (SELECT 1 FROM campaign_members m JOIN customers cu ON cu.id = m.customer_id
+              WHERE m.campaign_id = @id AND m.holdout = 0 AND m.mails_sent BETWEEN 1 AND @reminders AND cu.email IS NOT NULL
+                AND NOT EXISTS (SELECT 1 FROM responses r WHERE r.member_id = m.id AND r.status = 'complete')) AS pending`,
+  ).get({ id: campaignId, reminders }) as { pending: number }
+  return row.pending === 1
 }

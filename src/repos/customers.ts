@@ -1,5 +1,5 @@
 import { asc, count, desc, eq } from 'drizzle-orm'
-import type { Db } from '../db/client.ts'
+import { cachedStatement, type Db } from '../db/client.ts'
 import { consentEvents, customers, orders, type Customer } from '../db/schema.ts'
 import type { LapseStatus } from '../domain/lapse.ts'
 
@@ -145,4 +145,25 @@ export function listConsentEvents(db: Db, customerId: number) {
 
 export function getCustomerByExternalId(db: Db, externalId: string): Customer | undefined {
   return db.select().from(customers).where(eq(customers.externalId, externalId)).get()
+}
+
+/** A customer of that language with a first name and favourite items: the sample of a mail preview. */
+export function sampleCustomerForMail(db: Db, locale: 'de' | 'en'): { firstName: string; favouriteItems: string } | undefined {
+  return cachedStatement(
+    db,
+    `SELECT c.first_name AS firstName, a.favourite_items AS favouriteItems FROM customers c JOIN customer_analysis a ON a.customer_id = c.id
+     WHERE c.locale = ? AND c.first_name IS NOT NULL AND a.favourite_items IS NOT NULL ORDER BY a.priority_cents DESC LIMIT 1`,
+  ).get(locale) as { firstName: string; favouriteItems: string } | undefined
+}
+
+/** Customers with an address and a basis to mail them whose last completed order is older than `before` (the demo's campaign). */
+export function contactableCustomersLastOrderBefore(db: Db, before: string): { id: number; email: string; locale: 'de' | 'en' }[] {
+  return db.$client
+    .prepare(
+      `SELECT c.id, c.email, c.locale FROM customers c
+       WHERE c.email IS NOT NULL AND c.email_consent IN ('granted', 'existing_customer')
+         AND (SELECT max(ordered_at) FROM orders o WHERE o.customer_id = c.id AND o.status = 'completed') < ?
+       ORDER BY c.id`,
+    )
+    .all(before) as { id: number; email: string; locale: 'de' | 'en' }[]
 }

@@ -11,16 +11,36 @@ export function getMessageByDedupeKey(db: Db, dedupeKey: string): Message | unde
   return db.select().from(messages).where(eq(messages.dedupeKey, dedupeKey)).get()
 }
 
-/** Messages due now, oldest first. */
-export function dueMessages(db: Db, now: string, limit: number): Message[] {
-  return cachedStatement(
-    db,
-    `SELECT * FROM messages WHERE status = 'queued' AND not_before <= ?
-       AND (campaign_id IS NULL OR kind IN ('reward', 'opt_in') OR campaign_id IN (SELECT id FROM campaigns WHERE status = 'sending'))
-     ORDER BY id LIMIT ?`,
-  )
-    .all(now, limit)
-    .map((r) => toMessage(r as Record<string, unknown>))
+/** Messages due now, oldest first; with `campaignId`, only that campaign's. */
+export function dueMessages(db: Db, now: string, limit: number, campaignId?: number): Message[] {
+  const rows =
+    campaignId === undefined
+      ? cachedStatement(
+          db,
+          `SELECT * FROM messages WHERE status = 'queued' AND not_before <= ?
+             AND (campaign_id IS NULL OR kind IN ('reward', 'opt_in') OR campaign_id IN (SELECT id FROM campaigns WHERE status = 'sending'))
+           ORDER BY id LIMIT ?`,
+        ).all(now, limit)
+      : cachedStatement(
+          db,
+          `SELECT * FROM messages WHERE campaign_id = ? AND status = 'queued' AND not_before <= ?
+             AND (kind IN ('reward', 'opt_in') OR EXISTS (SELECT 1 FROM campaigns WHERE id = messages.campaign_id AND status = 'sending'))
+           ORDER BY id LIMIT ?`,
+        ).all(campaignId, now, limit)
+  return rows.map((r) => toMessage(r as Record<string, unknown>))
+}
+
+/** A cancelled campaign's queued mail is never sent. */
+export function skipQueuedMessages(db: Db, campaignId: number, reason: string): number {
+  return cachedStatement(db, "UPDATE messages SET status = 'skipped', last_error = ? WHERE campaign_id = ? AND status = 'queued'").run(reason, campaignId).changes
+}
+
+/** How many of a campaign's mails were tried, and how many of them failed or bounced. */
+export function campaignFailureCounts(db: Db, campaignId: number): { bad: number; tried: number } {
+  const row = cachedStatement(db, "SELECT sum(status IN ('failed', 'bounced')) AS bad, sum(status IN ('sent', 'failed', 'bounced')) AS tried FROM messages WHERE campaign_id = ?").get(
+    campaignId,
+  ) as { bad: number | null; tried: number | null }
+  return { bad: row.bad ?? 0, tried: row.tried ?? 0 }
 }
 
 /** Claim a queued message for sending; false when another sender got it first. */

@@ -2,8 +2,9 @@ import { and, desc, eq, isNull, max } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { surveys, surveyVersions, type SurveyVersion } from '../db/schema.ts'
 
-export function insertSurvey(db: Db, name: string): number {
-  return db.insert(surveys).values({ name }).returning({ id: surveys.id }).get().id
+/** A new survey's id, or undefined when one of that name exists. */
+export function insertSurvey(db: Db, name: string): number | undefined {
+  return db.insert(surveys).values({ name }).onConflictDoNothing().returning({ id: surveys.id }).get()?.id
 }
 
 export function insertSurveyVersion(db: Db, surveyId: number, definition: string, createdBy: string): SurveyVersion {

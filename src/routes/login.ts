@@ -1,22 +1,37 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { z } from 'zod'
+import { AppError } from '../domain/errors.ts'
+import { FailureLimiter } from '../domain/failure-limiter.ts'
 import { SESSION_COOKIE, sessionCookieOptions } from '../plugins/auth.ts'
+import { CSRF_COOKIE } from '../plugins/security.ts'
 import { endSession, startSession } from '../services/sessions.ts'
 import { verifyLogin } from '../services/users.ts'
 
 export interface LoginOptions {
-  /** Attempts per client and window: the same limit for unknown users and wrong passwords. */
-  rateLimit: { max: number; timeWindow: number }
+  /** Failed sign-ins per client: the same count for unknown users and wrong passwords. */
+  failures: FailureLimiter
 }
+
+/** 10 failed sign-ins in 5 minutes, then the client waits. */
+export const loginFailureLimiter = () => new FailureLimiter(10, 5 * 60_000)
 
 const loginForm = z.object({
   email: z.string().max(320).default(''),
   password: z.string().max(1024).default(''),
-  next: z.string().max(2000).optional(),
+  // A line break here would end up in the Location header: refused before anything is done.
+  next: z.string().max(2000).regex(/^[^\x00-\x1f\x7f]*$/, 'the return address holds control characters').optional(),
 })
 
-/** Only paths inside the admin area: never an open redirect. */
-const safeNext = (next: string | undefined) => (next && /^\/admin(\/|$|\?)/.test(next) ? next : '/admin')
+/**
+ * Only paths inside the admin area, resolved as a browser would: never an open redirect (no
+ * `/admin/../\\host`), never a header split.
+ */
+function safeNext(next: string | undefined): string {
+  if (!next || /[\\\x00-\x20\x7f]/.test(next)) return '/admin'
+  const base = 'http://comeback.invalid'
+  const url = URL.canParse(next, base) ? new URL(next, base) : null
+  return url && url.origin === base && /^\/admin(?:\/|$)/.test(url.pathname) ? url.pathname + url.search : '/admin'
+}
 
 const loginRoutes: FastifyPluginAsync<LoginOptions> = async (app, options) => {
   app.get('/login', async (req, reply) => {
@@ -25,24 +40,17 @@ const loginRoutes: FastifyPluginAsync<LoginOptions> = async (app, options) => {
     return reply.view('login', { title: 'Sign in', csrfToken: reply.generateCsrf(), next })
   })
 
-  app.post(
-    '/login',
-    {
-      config: {
-        rateLimit: {
-          ...options.rateLimit,
-          errorResponseBuilder: (_req, ctx) => ({
-            statusCode: 429,
-            code: 'rate_limited',
-            message: `Too many sign-in attempts. Try again in ${Math.ceil(ctx.ttl / 1000)} seconds.`,
-          }),
-        },
-      },
-    },
-    async (req, reply) => {
+  app.post('/login', async (req, reply) => {
       const form = loginForm.parse(req.body)
+      const failures = options.failures
+      if (failures.blocked(req.ip)) {
+        const seconds = failures.retryAfter(req.ip)
+        reply.header('Retry-After', String(seconds))
+        throw new AppError(`Too many sign-in attempts. Try again in ${seconds} seconds.`, 429, 'rate_limited')
+      }
       const user = await verifyLogin(app.db, form.email, form.password)
       if (!user) {
+        failures.fail(req.ip)
         return reply.code(401).view('login', {
           title: 'Sign in',
           csrfToken: reply.generateCsrf(),
@@ -51,16 +59,19 @@ const loginRoutes: FastifyPluginAsync<LoginOptions> = async (app, options) => {
           error: 'Email or password is wrong.',
         })
       }
+      failures.clear(req.ip)
       const token = startSession(app.db, user)
       reply.setCookie(SESSION_COOKIE, token, sessionCookieOptions(app.config.secureCookies))
+      // A new CSRF secret with the new session: a token learnt before sign-in is worth nothing after it.
+      reply.clearCookie(CSRF_COOKIE, { path: '/' })
       return reply.redirect(safeNext(form.next), 303)
-    },
-  )
+  })
 
   app.post('/logout', async (req, reply) => {
     const token = req.cookies[SESSION_COOKIE]
     if (token) endSession(app.db, token, req.user?.email ?? 'unknown')
     reply.clearCookie(SESSION_COOKIE, { path: '/' })
+    reply.clearCookie(CSRF_COOKIE, { path: '/' })
     return reply.redirect('/login', 303)
   })
 }

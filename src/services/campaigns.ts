@@ -4,6 +4,7 @@ import type { Campaign } from '../db/schema.ts'
 import {
   campaignOptionsSchema,
   nextStatus,
+  zonedTime,
   type CampaignAction,
   type CampaignOptions,
   type CampaignStatus,
@@ -13,9 +14,9 @@ import { AppError, notFound } from '../domain/errors.ts'
 import { SeededRandom } from '../domain/random.ts'
 import { incentiveSchema } from '../domain/rewards.ts'
 import { addAuditEntry } from '../repos/audit.ts'
-import { eligibleCustomerIds, previewTarget, type EligibilityRules, type TargetPreview } from '../repos/campaign-targets.ts'
-import { campaignsWithStatus, getCampaign, insertCampaign, updateCampaign } from '../repos/campaigns.ts'
-import { enqueueMessage } from '../repos/messages.ts'
+import { eligibleCustomers, previewTarget, type EligibilityRules, type TargetPreview } from '../repos/campaign-targets.ts'
+import { campaignHasPendingWork, campaignsWithStatus, getCampaign, insertCampaign, insertMember, membersDueForReminder, updateCampaign } from '../repos/campaigns.ts'
+import { campaignFailureCounts, enqueueMessage, skipQueuedMessages } from '../repos/messages.ts'
 import { getMailSettings } from './settings.ts'
 
 
@@ -109,8 +110,10 @@ export function changeCampaignState(db: Db, id: number, action: CampaignAction, 
     const at = now.toISOString()
     switch (action) {
       case 'schedule': {
-        const when = options.scheduledAt ? new Date(options.scheduledAt) : null
-        if (!when || Number.isNaN(when.getTime())) throw new AppError('Give the date and time to start sending.')
+        // An instant (ISO with zone) from the CLI, or the builder's wall-clock time in the campaign's zone.
+        const given = options.scheduledAt?.trim() ?? ''
+        const when = zonedTime(given, campaign.timeZone) ?? (/(?:[zZ]|[+-]\d{2}:\d{2})$/.test(given) && !Number.isNaN(Date.parse(given)) ? new Date(given) : null)
+        if (!when) throw new AppError('Give the date and time to start sending, for example 2026-12-01 09:30.')
         if (when.getTime() < now.getTime() - 60_000) throw new AppError('The start lies in the past; start the campaign now instead.')
         updateCampaign(db, id, { status: to, scheduledAt: when.toISOString() })
         break
@@ -128,7 +131,7 @@ export function changeCampaignState(db: Db, id: number, action: CampaignAction, 
         updateCampaign(db, id, { status: to, pauseReason: null, startedAt: campaign.startedAt ?? at })
         break
       case 'cancel':
-        db.$client.prepare("UPDATE messages SET status = 'skipped', last_error = 'campaign cancelled' WHERE campaign_id = ? AND status = 'queued'").run(id)
+        skipQueuedMessages(db, id, 'campaign cancelled')
         updateCampaign(db, id, { status: to, finishedAt: at })
         break
       case 'complete':
@@ -145,38 +148,35 @@ function materialise(db: Db, campaign: Campaign, now: Date): void {
   const options = campaignOptions(campaign)
   const rules = eligibilityRules(db, options.quietDays, campaign.id, now)
   const preview = previewTarget(db, options.target, rules)
-  const ids = eligibleCustomerIds(db, options.target, rules)
+  const eligible = eligibleCustomers(db, options.target, rules)
   // A draw that the campaign's id repeats: the same start gives the same holdout and arms.
   const rnd = new SeededRandom(`campaign:${campaign.id}`)
-  const shuffled = [...ids]
+  const shuffled = [...eligible]
   for (let i = shuffled.length - 1; i > 0; i--) {
     const j = Math.floor(rnd.next() * (i + 1))
     ;[shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!]
   }
   const holdout = Math.round((shuffled.length * options.holdoutPercent) / 100)
   const expiresAt = new Date(now.getTime() + options.linkExpiryDays * DAY_MS).toISOString()
-  const insert = db.$client.prepare('INSERT INTO campaign_members (campaign_id, customer_id, arm, holdout, expires_at) VALUES (?, ?, ?, ?, ?) RETURNING id')
-  const customer = db.$client.prepare('SELECT email, locale FROM customers WHERE id = ?')
-  shuffled.forEach((customerId, i) => {
+  shuffled.forEach((c, i) => {
     const isHoldout = i < holdout
     // Arms in turn over the shuffled order: as many customers in each, at random.
     const arm = isHoldout ? 0 : (i - holdout) % options.incentives.length
-    const member = insert.get(campaign.id, customerId, arm, isHoldout ? 1 : 0, expiresAt) as { id: number }
+    const memberId = insertMember(db, { campaignId: campaign.id, customerId: c.customerId, arm, holdout: isHoldout, expiresAt })
     if (isHoldout) return
-    const c = customer.get(customerId) as { email: string; locale: 'de' | 'en' }
     enqueueMessage(db, {
-      customerId,
+      customerId: c.customerId,
       campaignId: campaign.id,
-      memberId: member.id,
+      memberId,
       kind: 'invitation',
-      dedupeKey: `campaign:${campaign.id}:member:${member.id}:mail:1`,
+      dedupeKey: `campaign:${campaign.id}:member:${memberId}:mail:1`,
       toAddress: c.email,
       locale: c.locale,
       payload: JSON.stringify({ step: 1 }),
       notBefore: now.toISOString(),
     })
   })
-  db.$client.prepare('UPDATE campaigns SET exclusions = ? WHERE id = ?').run(JSON.stringify({ ...preview.excluded, holdout, mailed: shuffled.length - holdout }), campaign.id)
+  updateCampaign(db, campaign.id, { exclusions: JSON.stringify({ ...preview.excluded, holdout, mailed: shuffled.length - holdout }) })
 }
 
 /** Reminders to members who have not answered, each after its delay since the previous mail. */
@@ -187,14 +187,7 @@ export function scheduleReminders(db: Db, now = new Date()): number {
     const days = JSON.parse(campaign.reminderDays) as number[]
     for (let step = 1; step <= campaign.reminders; step++) {
       const due = new Date(now.getTime() - (days[step - 1] ?? 7) * DAY_MS).toISOString()
-      const members = db.$client
-        .prepare(
-          `SELECT m.id, m.customer_id AS customerId, c.email, c.locale FROM campaign_members m JOIN customers c ON c.id = m.customer_id
-           WHERE m.campaign_id = ? AND m.holdout = 0 AND m.mails_sent = ? AND m.last_mailed_at <= ? AND c.email IS NOT NULL
-             AND NOT EXISTS (SELECT 1 FROM responses r WHERE r.member_id = m.id AND r.status = 'complete')`,
-        )
-        .all(campaign.id, step, due) as { id: number; customerId: number; email: string; locale: 'de' | 'en' }[]
-      for (const m of members) {
+      for (const m of membersDueForReminder(db, campaign.id, step, due)) {
         const added = enqueueMessage(db, {
           customerId: m.customerId,
           campaignId: campaign.id,
@@ -230,26 +223,15 @@ export function startDueCampaigns(db: Db, now = new Date()): void {
 export function completeFinishedCampaigns(db: Db, now = new Date()): void {
   for (const c of campaignsWithStatus(db, 'sending')) {
     if (c.kind !== 'campaign') continue
-    const pending = db.$client
-      .prepare(
-        `SELECT
-           (SELECT count(*) FROM messages WHERE campaign_id = @id AND status IN ('queued', 'sending')) +
-           (SELECT count(*) FROM campaign_members m JOIN customers cu ON cu.id = m.customer_id
-              WHERE m.campaign_id = @id AND m.holdout = 0 AND m.mails_sent BETWEEN 1 AND @reminders AND cu.email IS NOT NULL
-                AND NOT EXISTS (SELECT 1 FROM responses r WHERE r.member_id = m.id AND r.status = 'complete')) AS n`,
-      )
-      .get({ id: c.id, reminders: c.reminders }) as { n: number }
-    if (pending.n === 0) changeCampaignState(db, c.id, 'complete', 'scheduler', { now })
+    if (!campaignHasPendingWork(db, c.id, c.reminders)) changeCampaignState(db, c.id, 'complete', 'scheduler', { now })
   }
 }
 
 /** Pause a campaign whose mails fail too often: at least 20 attempts and more than a fifth failed or bounced. */
 export function pauseOnErrors(db: Db, campaignId: number, now = new Date()): boolean {
-  const row = db.$client
-    .prepare("SELECT sum(status IN ('failed', 'bounced')) AS bad, sum(status IN ('sent', 'failed', 'bounced')) AS tried FROM messages WHERE campaign_id = ?")
-    .get(campaignId) as { bad: number | null; tried: number | null }
+  const row = campaignFailureCounts(db, campaignId)
   const c = getCampaign(db, campaignId)
-  if (!c || c.status !== 'sending' || (row.tried ?? 0) < 20 || (row.bad ?? 0) / row.tried! <= 0.2) return false
+  if (!c || c.status !== 'sending' || row.tried < 20 || row.bad / row.tried <= 0.2) return false
   changeCampaignState(db, campaignId, 'pause', 'sender', { now, reason: `Paused automatically: ${row.bad} of ${row.tried} mails failed or bounced. Check the Outbox, then resume.` })
   return true
 }

@@ -1,11 +1,11 @@
 import { DAY_MS as DAY } from '../domain/time.ts'
 import type { Db } from '../db/client.ts'
 import { demoAnswers } from '../domain/demo-answers.ts'
-import type { Locale } from '../domain/import-records.ts'
 import { SeededRandom } from '../domain/random.ts'
 import { defaultIncentive } from '../domain/rewards.ts'
 import { contactOptions, mainReason, scores, text } from '../domain/survey.ts'
-import { insertCampaign } from '../repos/campaigns.ts'
+import { insertCampaign, insertMember } from '../repos/campaigns.ts'
+import { contactableCustomersLastOrderBefore } from '../repos/customers.ts'
 import { enqueueMessage } from '../repos/messages.ts'
 import { insertResponse } from '../repos/responses.ts'
 import { changeConsent, recordConsentRequest } from './consent.ts'
@@ -28,14 +28,7 @@ export function loadDemoAnswers(db: Db, options: { seed: number | string; asOf: 
   const company = getBrand(db).name
   const started = new Date(options.asOf.getTime() - 60 * DAY)
   const lapsedBefore = new Date(options.asOf.getTime() - 150 * DAY).toISOString()
-  const candidates = db.$client
-    .prepare(
-      `SELECT c.id, c.email, c.locale FROM customers c
-       WHERE c.email IS NOT NULL AND c.email_consent IN ('granted', 'existing_customer')
-         AND (SELECT max(ordered_at) FROM orders o WHERE o.customer_id = c.id AND o.status = 'completed') < ?
-       ORDER BY c.id`,
-    )
-    .all(lapsedBefore) as { id: number; email: string; locale: Locale }[]
+  const candidates = contactableCustomersLastOrderBefore(db, lapsedBefore)
   const chosen = candidates.filter(() => rnd.chance(options.share ?? 0.45))
   const code = (prefix: string) => `${prefix}-${Array.from({ length: 8 }, (_, i) => (i === 4 ? '-' : '') + rnd.pick([...CODE_ALPHABET])).join('')}`
   let responses = 0
@@ -51,15 +44,23 @@ export function loadDemoAnswers(db: Db, options: { seed: number | string; asOf: 
       finishedAt: new Date(started.getTime() + 12 * DAY).toISOString(),
       createdBy: 'demo',
     })
-    const addMember = db.$client.prepare(
-      'INSERT INTO campaign_members (campaign_id, customer_id, arm, holdout, expires_at, opened_at, mails_sent, last_mailed_at) VALUES (?, ?, 0, ?, ?, ?, ?, ?) RETURNING id',
-    )
     for (const c of chosen) {
       const holdout = rnd.chance(0.1)
       const answers = rnd.chance(0.38) && !holdout
       const opened = !holdout && (answers || rnd.chance(0.3))
       const mailedAt = new Date(started.getTime() + rnd.int(0, 2) * DAY + rnd.int(9, 17) * 3600_000)
-      const member = addMember.get(campaign.id, c.id, holdout ? 1 : 0, new Date(mailedAt.getTime() + 30 * DAY).toISOString(), opened ? new Date(mailedAt.getTime() + rnd.int(1, 48) * 3600_000).toISOString() : null, holdout ? 0 : 1, holdout ? null : mailedAt.toISOString()) as { id: number }
+      const member = {
+        id: insertMember(db, {
+          campaignId: campaign.id,
+          customerId: c.id,
+          arm: 0,
+          holdout,
+          expiresAt: new Date(mailedAt.getTime() + 30 * DAY).toISOString(),
+          openedAt: opened ? new Date(mailedAt.getTime() + rnd.int(1, 48) * 3600_000).toISOString() : null,
+          mailsSent: holdout ? 0 : 1,
+          lastMailedAt: holdout ? null : mailedAt.toISOString(),
+        }),
+      }
       if (holdout) continue
       enqueueMessage(db, { customerId: c.id, campaignId: campaign.id, memberId: member.id, kind: 'invitation', dedupeKey: `demo:${campaign.id}:${member.id}`, toAddress: c.email, locale: c.locale, payload: '{"step":1}', status: 'sent', attempts: 1, subject: c.locale === 'de' ? 'Wir vermissen Sie' : 'We miss you', sentAt: mailedAt.toISOString(), notBefore: mailedAt.toISOString() })
       if (!answers) continue

@@ -198,7 +198,9 @@ export async function importCsv(
         width = record.length
         continue
       }
-      const line = info.lines
+      // The line where the row starts: a quoted field with line breaks ends it further down
+      // (csv-parse counts a quoted CR and LF one line each).
+      const line = info.lines - record.reduce((n, field) => n + (field.match(/[\r\n]/g)?.length ?? 0), 0)
       if (record.length !== width) {
         batch.addInvalidRow({ line, column: null, reason: `has ${record.length} fields, the header has ${width}` })
       } else {

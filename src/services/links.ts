@@ -4,7 +4,7 @@ import type { Campaign } from '../db/schema.ts'
 import { notFound } from '../domain/errors.ts'
 import { hashToken, newToken } from '../domain/tokens.ts'
 import { addAuditEntry } from '../repos/audit.ts'
-import { addMemberToken, deleteMemberTokens, findCampaignByKind, getCampaign, insertCampaign, upsertMember } from '../repos/campaigns.ts'
+import { addMemberToken, deleteMemberTokens, ensureStandingCampaign, findCampaignByKind, getCampaign, upsertMember } from '../repos/campaigns.ts'
 import { getCustomer } from '../repos/customers.ts'
 import { getDefaultIncentive } from './settings.ts'
 import { ensureDefaultSurvey } from './surveys.ts'
@@ -14,7 +14,7 @@ import { ensureDefaultSurvey } from './surveys.ts'
 export function personalLinksCampaign(db: Db): Campaign {
   const existing = findCampaignByKind(db, 'personal')
   if (existing) return existing
-  return insertCampaign(db, {
+  return ensureStandingCampaign(db, {
     name: 'Personal links',
     kind: 'personal',
     status: 'sending',

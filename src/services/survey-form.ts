@@ -1,4 +1,5 @@
-import type { Localized, Question, SurveyDefinition } from '../domain/survey.ts'
+import { AppError } from '../domain/errors.ts'
+import { MAX_QUESTIONS, type Localized, type Question, type SurveyDefinition } from '../domain/survey.ts'
 
 /**
  * The survey editor's form ⇄ a survey definition. Each question's fields carry its index
@@ -14,8 +15,14 @@ const optionalLoc = (f: SurveyForm, name: string): Localized | undefined => {
   return l.de === '' && l.en === '' ? undefined : l
 }
 
+/** How many question slots the form has: the posted count, never more than a survey may have. */
+export function questionCount(f: SurveyForm): number {
+  const n = Number(f.count ?? 0)
+  return Number.isInteger(n) && n > 0 ? Math.min(n, MAX_QUESTIONS) : 0
+}
+
 export function definitionFromForm(f: SurveyForm): SurveyDefinition {
-  const count = Math.min(Number(f.count ?? 0) || 0, 60)
+  const count = questionCount(f)
   const rows: { pos: number; q: Question }[] = []
   for (let i = 0; i < count; i++) {
     if (f[`remove_${i}`] === 'on') continue
@@ -89,8 +96,9 @@ export function formFromDefinition(def: SurveyDefinition): SurveyForm {
   return f
 }
 
-/** The form with one more, empty question at the end. */
+/** The form with one more, empty question at the end; refused when the survey is full. */
 export function withBlankQuestion(f: SurveyForm): SurveyForm {
-  const i = Number(f.count ?? 0) || 0
+  const i = questionCount(f)
+  if (i >= MAX_QUESTIONS) throw new AppError(`A survey has at most ${MAX_QUESTIONS} questions.`)
   return { ...f, count: String(i + 1), [`pos_${i}`]: String(i + 1), [`type_${i}`]: 'text', [`key_${i}`]: `question_${i + 1}` }
 }

@@ -1,6 +1,7 @@
+import { formatNumber } from '../domain/format.ts'
 import { translator } from '../domain/i18n.ts'
 import type { Locale } from '../domain/import-records.ts'
-import { isVisible, progress, scaleOf, text, type AnswerError, type Answers, type Question, type SurveyDefinition } from '../domain/survey.ts'
+import { ANSWER_LIMITS, isVisible, progress, scaleOf, text, type AnswerError, type Answers, type Question, type SurveyDefinition } from '../domain/survey.ts'
 
 /**
  * What the survey step template shows for one question: texts in the respondent's language,
@@ -74,11 +75,18 @@ export function stepView(input: {
     },
     chosen,
     otherText,
-    error: error ? t(error) : null,
+    error: error ? t(error, { max: formatNumber(ANSWER_LIMITS.text, 0, locale), length: formatNumber(postedLength(posted), 0, locale) }) : null,
+    maxText: ANSWER_LIMITS.text,
     index,
     total,
     isLast: index === total,
     backHref: previous && path ? `${path}?lang=${locale}&q=${previous.key}` : null,
     switchHref: path ? `${path}?lang=${locale === 'de' ? 'en' : 'de'}&q=${question.key}` : null,
   }
+}
+
+/** The length of the longest free text posted, as the "too long" message counts it. */
+function postedLength(posted: { q?: string | string[]; other?: string } | undefined): number {
+  const texts = [posted?.other ?? '', ...(posted?.q === undefined ? [] : [posted.q].flat())]
+  return Math.max(0, ...texts.map((x) => x.replace(/\r\n?/g, '\n').trim().length))
 }

@@ -3,19 +3,25 @@ import type { SurveyVersion } from '../db/schema.ts'
 import { AppError } from '../domain/errors.ts'
 import { defaultSurvey, surveyDefinitionSchema, type SurveyDefinition } from '../domain/survey.ts'
 import { addAuditEntry } from '../repos/audit.ts'
-import { findSurveyByName, insertSurvey, insertSurveyVersion, latestSurveyVersion } from '../repos/surveys.ts'
+import { findSurveyByName, getSurvey, insertSurvey, insertSurveyVersion, latestSurveyVersion, renameSurvey } from '../repos/surveys.ts'
 
 export const DEFAULT_SURVEY_NAME = 'Default survey'
+export const SURVEY_NAME_MAX = 100
 
 /** The default survey of SPEC §6, created on first use. */
 export function ensureDefaultSurvey(db: Db): number {
   const existing = findSurveyByName(db, DEFAULT_SURVEY_NAME)
   if (existing) return existing.id
-  return db.transaction(() => {
-    const id = insertSurvey(db, DEFAULT_SURVEY_NAME)
-    insertSurveyVersion(db, id, JSON.stringify(defaultSurvey), 'system')
-    return id
-  })
+  // Another process (the CLI beside the server) may be creating it too: the unique name decides.
+  return db.transaction(
+    () => {
+      const id = insertSurvey(db, DEFAULT_SURVEY_NAME)
+      if (id === undefined) return findSurveyByName(db, DEFAULT_SURVEY_NAME)!.id
+      insertSurveyVersion(db, id, JSON.stringify(defaultSurvey), 'system')
+      return id
+    },
+    { behavior: 'immediate' },
+  )
 }
 
 export function definitionOf(version: SurveyVersion): SurveyDefinition {
@@ -32,23 +38,35 @@ export function currentVersion(db: Db, surveyId: number): SurveyVersion {
  * Save a survey's questions as a new version: responses already given stay tied to the version
  * their respondents saw; new respondents get this one.
  */
-export function saveSurveyVersion(db: Db, surveyId: number, input: unknown, actor: string): SurveyVersion {
+export function saveSurveyVersion(db: Db, surveyId: number, input: unknown, actor: string, rename?: string): SurveyVersion {
   const parsed = surveyDefinitionSchema.safeParse(input)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     const where = issue.path.length ? `${issue.path.join('.')}: ` : ''
     throw new AppError(`${where}${issue.message}`)
   }
-  const version = insertSurveyVersion(db, surveyId, JSON.stringify(parsed.data), actor)
-  addAuditEntry(db, { actor, action: 'survey.version', subject: String(surveyId), detail: { version: version.version } })
-  return version
+  const name = rename?.trim()
+  if (name !== undefined && name !== '' && name.length > SURVEY_NAME_MAX) throw new AppError(`A survey needs a name of 1 to ${SURVEY_NAME_MAX} characters.`)
+  // Checked first, then the name and the version together: a refused save changes nothing.
+  return db.transaction(() => {
+    const before = getSurvey(db, surveyId)
+    if (name && before && before.name !== name) {
+      if (findSurveyByName(db, name)) throw new AppError(`There is a survey called “${name}” already; choose another name.`, 409, 'duplicate_name')
+      renameSurvey(db, surveyId, name)
+      addAuditEntry(db, { actor, action: 'survey.rename', subject: String(surveyId), detail: { from: before.name, to: name } })
+    }
+    const version = insertSurveyVersion(db, surveyId, JSON.stringify(parsed.data), actor)
+    addAuditEntry(db, { actor, action: 'survey.version', subject: String(surveyId), detail: { version: version.version } })
+    return version
+  })
 }
 
 export function createSurvey(db: Db, name: string, actor: string): number {
   const clean = name.trim()
-  if (clean.length < 1 || clean.length > 100) throw new AppError('A survey needs a name of 1 to 100 characters.')
+  if (clean.length < 1 || clean.length > SURVEY_NAME_MAX) throw new AppError(`A survey needs a name of 1 to ${SURVEY_NAME_MAX} characters.`)
   return db.transaction(() => {
     const id = insertSurvey(db, clean)
+    if (id === undefined) throw new AppError(`There is a survey called “${clean}” already; choose another name.`, 409, 'duplicate_name')
     insertSurveyVersion(db, id, JSON.stringify(defaultSurvey), actor)
     addAuditEntry(db, { actor, action: 'survey.create', subject: clean })
     return id

@@ -1,5 +1,5 @@
 import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { analyze } from '../../src/services/analyze.ts'
 import { changeCampaignState } from '../../src/services/campaigns.ts'
 import { loadDemoShop } from '../../src/services/demo.ts'
@@ -60,7 +60,8 @@ describe.skipIf(!hasChromium)('every manager page passes axe (Chromium)', () => 
         '/admin/users',
         '/admin/settings',
       ]) {
-        await page.goto(server.url + path)
+        const res = await page.goto(server.url + path)
+        expect(res?.status(), path).toBe(200)
         await expectAccessible(page)
       }
       await context.close()

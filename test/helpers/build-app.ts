@@ -35,7 +35,7 @@ export interface TestApp {
 }
 
 /** A new app on a new database file before each test, closed and deleted after. */
-export function useTestApp(options: Partial<AppOptions> = {}): TestApp {
+export function useTestApp(options: Partial<AppOptions> & { configEnv?: Record<string, string> } = {}): TestApp {
   const ctx = {} as TestApp
   let cleanup: () => void = () => {}
   beforeEach(async () => {
@@ -43,7 +43,8 @@ export function useTestApp(options: Partial<AppOptions> = {}): TestApp {
     cleanup = t.cleanup
     ctx.db = t.db
     ctx.dir = t.dir
-    ctx.app = await buildApp({ config: testConfig(t.file), db: t.db, ...options })
+    const { configEnv, ...appOptions } = options
+    ctx.app = await buildApp({ config: testConfig(t.file, configEnv), db: t.db, ...appOptions })
     await ctx.app.ready()
   })
   afterEach(async () => {

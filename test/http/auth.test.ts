@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { FailureLimiter } from '../../src/domain/failure-limiter.ts'
 import { addUser, cookieJar, csrfFrom, formToken, login, PASSWORD } from '../helpers/factories.ts'
 import { useTestApp } from '../helpers/build-app.ts'
 
@@ -121,7 +122,7 @@ describe('CSRF', () => {
 })
 
 describe('login rate limit', () => {
-  const t = useTestApp({ loginRateLimit: { max: 3, timeWindow: 60_000 } })
+  const t = useTestApp({ loginFailures: new FailureLimiter(3, 60_000) })
 
   it('stops a client after too many attempts, even with the right password', async () => {
     await addUser(t.db, 'admin')

@@ -16,10 +16,11 @@ describe('import upload', () => {
 
   async function upload(jar: Awaited<ReturnType<typeof login>>['jar'], fields: Record<string, string>, name: string, content: string) {
     const token = await formToken(t.app, jar, '/admin/imports')
-    const body = multipart(fields, { name, content })
+    // The token is the form's first field, as the page sends it.
+    const body = multipart({ _csrf: token, ...fields }, { name, content })
     return t.app.inject({
       method: 'POST',
-      url: `/admin/imports?_csrf=${encodeURIComponent(token)}`,
+      url: '/admin/imports',
       headers: { cookie: jar.header(), 'content-type': body.contentType },
       payload: body.payload,
     })

@@ -14,11 +14,15 @@ describe('config', () => {
 
   it('names every bad variable', () => {
     expect(() => loadConfig({ PORT: 'eighty', DEFAULT_LOCALE: 'fr', SMTP_URL: 'http://x' })).toThrow(ConfigError)
-    try {
-      loadConfig({ PORT: 'eighty', DEFAULT_LOCALE: 'fr' })
-    } catch (e) {
-      expect((e as Error).message).toMatch(/PORT/)
-      expect((e as Error).message).toMatch(/DEFAULT_LOCALE/)
-    }
+    // Fails if nothing is thrown: the message must name both variables.
+    expect(() => loadConfig({ PORT: 'eighty', DEFAULT_LOCALE: 'fr' })).toThrow(/PORT[\s\S]*DEFAULT_LOCALE|DEFAULT_LOCALE[\s\S]*PORT/)
+    expect(() => loadConfig({ UPLOAD_LIMIT_MB: '0' })).toThrow(/UPLOAD_LIMIT_MB/)
+    expect(() => loadConfig({ TRUST_PROXY: 'everyone' })).toThrow(/TRUST_PROXY/)
+  })
+
+  it('reads the upload limit and which proxies to trust', () => {
+    expect(loadConfig({})).toMatchObject({ uploadLimitMb: 256, trustProxy: false })
+    expect(loadConfig({ UPLOAD_LIMIT_MB: '10', TRUST_PROXY: 'true' })).toMatchObject({ uploadLimitMb: 10, trustProxy: true })
+    expect(loadConfig({ TRUST_PROXY: '127.0.0.1, 10.0.0.0/8' }).trustProxy).toBe('127.0.0.1,10.0.0.0/8')
   })
 })

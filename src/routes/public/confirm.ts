@@ -7,7 +7,8 @@ import { getOptInRequestByTokenHash } from '../../repos/messages.ts'
 import { confirmOptIn } from '../../services/consent.ts'
 import { TOKEN_PATTERN } from '../../services/respond.ts'
 import { getBrand } from '../../services/settings.ts'
-import { BadTokenLimiter, personalPageHeaders, resolveToken } from './token-guard.ts'
+import type { FailureLimiter } from '../../domain/failure-limiter.ts'
+import { badTokenLimiter, personalPageHeaders, resolveToken } from './token-guard.ts'
 
 const params = z.object({ token: z.string().max(100) })
 
@@ -15,8 +16,8 @@ const params = z.object({ token: z.string().max(100) })
  * /c/:token — the double opt-in link. GET asks (a mail scanner following the link confirms
  * nothing), POST confirms. The POST needs no form token: the link itself is the secret.
  */
-const confirmRoutes: FastifyPluginAsync<{ badTokens?: BadTokenLimiter }> = async (app, options) => {
-  const badTokens = options.badTokens ?? new BadTokenLimiter()
+const confirmRoutes: FastifyPluginAsync<{ badTokens?: FailureLimiter }> = async (app, options) => {
+  const badTokens = options.badTokens ?? badTokenLimiter()
   app.addHook('onRequest', personalPageHeaders)
 
   function find(token: string) {

@@ -3,30 +3,36 @@ import { z } from 'zod'
 import { formatLongDate, formatMoney } from '../../domain/format.ts'
 import { translator } from '../../domain/i18n.ts'
 import type { Locale } from '../../domain/import-records.ts'
-import { isVisible, nextQuestion } from '../../domain/survey.ts'
+import { ANSWER_LIMITS, isVisible, nextQuestion } from '../../domain/survey.ts'
 import { answerQuestion, openSurveyLink, type SurveySession } from '../../services/respond.ts'
 import { getMessageByDedupeKey } from '../../repos/messages.ts'
 import { rewardView } from '../../services/rewards.ts'
 import { stepView } from '../../services/survey-page.ts'
-import { BadTokenLimiter, personalPageHeaders, resolveToken } from './token-guard.ts'
+import type { FailureLimiter } from '../../domain/failure-limiter.ts'
+import { badTokenLimiter, personalPageHeaders, resolveToken } from './token-guard.ts'
 
 const params = z.object({ token: z.string().max(100) })
 const lang = z.enum(['de', 'en']).optional().catch(undefined)
 const pageQuery = z.object({ lang, q: z.string().max(40).optional(), done: z.string().optional() })
+// Text longer than its limit still parses (the body limit bounds it): the step shows it again with
+// the "too long" message instead of losing it.
 const answerBody = z.object({
-  question: z.string().max(40).default(''),
-  q: z.union([z.string().max(100), z.array(z.string().max(100)).max(40)]).optional(),
-  other: z.string().max(5000).optional(),
+  question: z.string().max(ANSWER_LIMITS.value).default(''),
+  q: z.union([z.string(), z.array(z.string().max(ANSWER_LIMITS.value)).max(ANSWER_LIMITS.choices)]).optional(),
+  other: z.string().optional(),
   lang,
 })
 
+/** A step's form: a few answers of at most ANSWER_LIMITS.text characters, in UTF-8 and URL-encoded. */
+const SURVEY_BODY_LIMIT = 64 * 1024
+
 export interface SurveyRouteOptions {
-  badTokens?: BadTokenLimiter
+  badTokens?: FailureLimiter
 }
 
 /** /s/:token — the survey behind a personal link, one question at a time, with or without JavaScript. */
 const surveyRoutes: FastifyPluginAsync<SurveyRouteOptions> = async (app, options) => {
-  const badTokens = options.badTokens ?? new BadTokenLimiter()
+  const badTokens = options.badTokens ?? badTokenLimiter()
   app.addHook('onRequest', personalPageHeaders)
 
   const sessionOr = (req: FastifyRequest, reply: FastifyReply, token: string, locale: Locale | undefined) =>
@@ -49,7 +55,7 @@ const surveyRoutes: FastifyPluginAsync<SurveyRouteOptions> = async (app, options
     return reply.view('public/survey', data)
   })
 
-  app.post('/s/:token', async (req, reply) => {
+  app.post('/s/:token', { bodyLimit: SURVEY_BODY_LIMIT }, async (req, reply) => {
     const { token } = params.parse(req.params)
     const body = answerBody.parse(req.body ?? {})
     const session = sessionOr(req, reply, token, body.lang)

@@ -7,7 +7,8 @@ import { getCustomer } from '../../repos/customers.ts'
 import { unsubscribe } from '../../services/consent.ts'
 import { getBrand } from '../../services/settings.ts'
 import { TOKEN_PATTERN } from '../../services/respond.ts'
-import { BadTokenLimiter, personalPageHeaders, resolveToken } from './token-guard.ts'
+import type { FailureLimiter } from '../../domain/failure-limiter.ts'
+import { badTokenLimiter, personalPageHeaders, resolveToken } from './token-guard.ts'
 
 const params = z.object({ token: z.string().max(100) })
 const lang = z.object({ lang: z.enum(['de', 'en']).optional().catch(undefined) })
@@ -20,8 +21,8 @@ const mask = (email: string | null) => (email ? email.replace(/^(.)[^@]*/, '$1**
  * unsubscribes at once. The POST needs no form token: RFC 8058 one-click comes from the mail client.
  * Unsubscribing works for as long as the link exists, expired survey or not.
  */
-const unsubscribeRoutes: FastifyPluginAsync<{ badTokens?: BadTokenLimiter }> = async (app, options) => {
-  const badTokens = options.badTokens ?? new BadTokenLimiter()
+const unsubscribeRoutes: FastifyPluginAsync<{ badTokens?: FailureLimiter }> = async (app, options) => {
+  const badTokens = options.badTokens ?? badTokenLimiter()
   app.addHook('onRequest', personalPageHeaders)
 
   function find(token: string) {

@@ -89,7 +89,7 @@ const campaignRoutes: FastifyPluginAsync = async (app) => {
   app.post('/:id/action', managers, async (req, reply) => {
     const { id } = idParams.parse(req.params)
     const body = actionBody.parse(req.body)
-    changeCampaignState(app.db, id, body.action, req.user!.email, { scheduledAt: body.scheduled_at ? new Date(body.scheduled_at).toISOString() : undefined })
+    changeCampaignState(app.db, id, body.action, req.user!.email, { scheduledAt: body.scheduled_at })
     app.mailSender.kick()
     return reply.redirect(`/admin/campaigns/${id}`, 303)
   })

@@ -10,8 +10,6 @@ import { AppError, notFound } from '../../../domain/errors.ts'
 import { getImportRun, listImportRuns } from '../../../repos/import-runs.ts'
 import { startImportRun, type ImportReport } from '../../../services/import.ts'
 
-const MAX_UPLOAD_BYTES = 2 * 1024 * 1024 * 1024
-
 const uploadFields = z.object({
   kind: z.enum(['customers', 'orders'], { error: 'Choose whether the file holds customers or orders.' }),
   dry_run: z.literal('on').optional(),
@@ -22,12 +20,13 @@ const idParams = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/) })
 
 /** /admin/imports: upload customers.csv or orders.csv, watch its progress, read the report. Admins only. */
 const importRoutes: FastifyPluginAsync = async (app) => {
-  await app.register(multipart, { limits: { files: 1, fileSize: MAX_UPLOAD_BYTES, fields: 10 } })
+  const maxBytes = app.config.uploadLimitMb * 1024 * 1024
+  await app.register(multipart, { limits: { files: 1, fileSize: maxBytes, fields: 10, fieldSize: 1024, parts: 12 } })
   const uploadDir = app.config.dbFile === ':memory:' ? join(tmpdir(), 'comeback-uploads') : join(dirname(resolve(app.config.dbFile)), 'uploads')
   const admin = { preHandler: app.requireUser('admin') }
 
   app.get('/', admin, async (_req, reply) => {
-    return reply.view('admin/imports/index', { title: 'Import', runs: listImportRuns(app.db).map(withReport) })
+    return reply.view('admin/imports/index', { title: 'Import', runs: listImportRuns(app.db).map(withReport), uploadLimitMb: app.config.uploadLimitMb })
   })
 
   app.post('/', admin, async (req, reply) => {
@@ -38,6 +37,12 @@ const importRoutes: FastifyPluginAsync = async (app) => {
     const raw = Object.fromEntries(
       Object.entries(file.fields).flatMap(([k, v]) => (v && !Array.isArray(v) && v.type === 'field' ? [[k, String(v.value)]] : [])),
     )
+    try {
+      app.verifyUploadCsrf(req, reply, raw._csrf)
+    } catch (e) {
+      file.file.resume()
+      throw e
+    }
     const fields = uploadFields.safeParse(raw)
     if (!fields.success) {
       file.file.resume()
@@ -53,7 +58,7 @@ const importRoutes: FastifyPluginAsync = async (app) => {
     await pipeline(file.file, createWriteStream(path))
     if (file.file.truncated) {
       rmSync(path, { force: true })
-      throw new AppError('The file is larger than the 2 GiB upload limit; import it with `comeback import` instead.', 413, 'too_large')
+      throw new AppError(`The file is larger than the upload limit of ${app.config.uploadLimitMb} MiB (UPLOAD_LIMIT_MB); import it with \`comeback import\` instead.`, 413, 'too_large')
     }
     const { done } = startImportRun(app.db, path, {
       runId,

@@ -2,11 +2,11 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { z } from 'zod'
 import { AppError, notFound } from '../../../domain/errors.ts'
 import { questionTypes, type Answers, type SurveyDefinition } from '../../../domain/survey.ts'
-import { getSurvey, listSurveys, renameSurvey } from '../../../repos/surveys.ts'
+import { getSurvey, listSurveys } from '../../../repos/surveys.ts'
 import { getBrand } from '../../../services/settings.ts'
-import { definitionFromForm, formFromDefinition, withBlankQuestion, type SurveyForm } from '../../../services/survey-form.ts'
+import { definitionFromForm, formFromDefinition, questionCount, withBlankQuestion, type SurveyForm } from '../../../services/survey-form.ts'
 import { stepView } from '../../../services/survey-page.ts'
-import { createSurvey, currentVersion, definitionOf, ensureDefaultSurvey, saveSurveyVersion } from '../../../services/surveys.ts'
+import { createSurvey, currentVersion, definitionOf, ensureDefaultSurvey, saveSurveyVersion, SURVEY_NAME_MAX } from '../../../services/surveys.ts'
 
 const idParams = z.object({ id: z.coerce.number().int().positive() })
 const formBody = z.record(z.string(), z.string().max(20_000))
@@ -17,7 +17,7 @@ const surveyRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/', managers, async (_req, reply) => {
     ensureDefaultSurvey(app.db)
-    return reply.view('admin/surveys/index', { title: 'Surveys', surveys: listSurveys(app.db) })
+    return reply.view('admin/surveys/index', { title: 'Surveys', surveys: listSurveys(app.db), nameMax: SURVEY_NAME_MAX })
   })
 
   app.post('/', managers, async (req, reply) => {
@@ -27,7 +27,7 @@ const surveyRoutes: FastifyPluginAsync = async (app) => {
       return reply.redirect(`/admin/surveys/${id}`, 303)
     } catch (e) {
       if (!(e instanceof AppError)) throw e
-      return reply.code(400).view('admin/surveys/index', { title: 'Surveys', surveys: listSurveys(app.db), error: e.message, name })
+      return reply.code(400).view('admin/surveys/index', { title: 'Surveys', surveys: listSurveys(app.db), error: e.message, name, nameMax: SURVEY_NAME_MAX })
     }
   })
 
@@ -35,8 +35,8 @@ const surveyRoutes: FastifyPluginAsync = async (app) => {
     const survey = getSurvey(app.db, surveyId)
     if (!survey) throw notFound('Survey')
     const version = currentVersion(app.db, surveyId)
-    const count = Number(form.count ?? 0)
-    return reply.view('admin/surveys/edit', { title: `Survey: ${survey.name}`, survey, version, form, count, types: questionTypes, ...extra })
+    const count = questionCount(form)
+    return reply.view('admin/surveys/edit', { title: `Survey: ${survey.name}`, survey, version, form, count, types: questionTypes, nameMax: SURVEY_NAME_MAX, ...extra })
   }
 
   app.get('/:id', managers, async (req, reply) => {
@@ -50,10 +50,9 @@ const surveyRoutes: FastifyPluginAsync = async (app) => {
     if (!getSurvey(app.db, id)) throw notFound('Survey')
     const form = formBody.parse(req.body)
     // "Add a question" re-shows the form with a blank question; nothing is saved yet.
-    if (form.action === 'add') return editor(reply, id, withBlankQuestion(form))
     try {
-      if (form.name?.trim()) renameSurvey(app.db, id, form.name.trim().slice(0, 100))
-      const version = saveSurveyVersion(app.db, id, definitionFromForm(form), req.user!.email)
+      if (form.action === 'add') return editor(reply, id, withBlankQuestion(form))
+      const version = saveSurveyVersion(app.db, id, definitionFromForm(form), req.user!.email, form.name)
       return reply.redirect(`/admin/surveys/${id}?saved=${version.version}`, 303)
     } catch (e) {
       if (!(e instanceof AppError)) throw e
