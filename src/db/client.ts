@@ -47,6 +47,15 @@ function expectedMigrationCount(): number {
   return expected
 }
 
+/**
+ * A transaction that takes the write lock at BEGIN (IMMEDIATE). A deferred one that reads first
+ * and then writes fails at once with "database is locked" when another process (the CLI beside the
+ * server) wrote in between; an immediate one waits its turn under busy_timeout instead.
+ */
+export function writeTransaction<T>(db: Db, fn: () => T): T {
+  return db.transaction(() => fn(), { behavior: 'immediate' })
+}
+
 const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>()
 
 /** A prepared statement, compiled once per connection: for the hot paths (the mail sender). */

@@ -1,11 +1,7 @@
-import { Worker } from 'node:worker_threads'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Db } from '../db/client.ts'
 import { analyze, type AnalysisTrigger } from '../services/analyze.ts'
-
-const workerUrl = new URL('./analysis-worker.ts', import.meta.url).href
-// The worker runs TypeScript like the rest of the app: through tsx, registered inside the thread.
-const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(workerUrl)}) })`
+import { runTask } from './tasks.ts'
 
 /**
  * Runs `analyze` after imports, nightly and on request: one at a time, in a worker thread (the
@@ -50,13 +46,7 @@ export class AnalysisJobs {
         this.log.info({ trigger, customers: r.customers, seconds: r.seconds }, 'analysis done')
         return
       }
-      const result = await new Promise<{ ok: boolean; error?: string; customers?: number; seconds?: number }>((resolve, reject) => {
-        const worker = new Worker(bootstrap, { eval: true, workerData: { dbFile: this.dbFile, trigger } })
-        worker.once('message', resolve)
-        worker.once('error', reject)
-        worker.once('exit', (code) => code !== 0 && reject(new Error(`analysis worker exited with ${code}`)))
-      })
-      if (!result.ok) throw new Error(result.error)
+      const result = await runTask(this.dbFile, 'analyze', { trigger })
       this.log.info({ trigger, customers: result.customers, seconds: result.seconds }, 'analysis done')
     } catch (err) {
       this.log.error({ err, trigger }, 'analysis failed')

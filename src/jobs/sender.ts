@@ -3,16 +3,16 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyBaseLogger } from 'fastify'
 import { nanoid } from 'nanoid'
 import type { Config } from '../config.ts'
-import type { Db } from '../db/client.ts'
+import { type Db, writeTransaction } from '../db/client.ts'
 import type { Campaign, Message } from '../db/schema.ts'
 import { inSendWindow, nextSendTime, type SendWindow } from '../domain/campaign.ts'
 import { RenderContext, renderMessage, type RenderedMail } from '../mail/render.ts'
-import { SMTP_CONNECTIONS, type MailTransport } from '../mail/transport.ts'
+import { SMTP_CONNECTIONS, TransportUnavailableError, type MailTransport } from '../mail/transport.ts'
 import { currentExclusion } from '../repos/campaign-targets.ts'
 import { addMemberToken, campaignStatus, markMemberMailed } from '../repos/campaigns.ts'
 import { addSuppression } from '../repos/consent.ts'
 import { claimMessage, dueMessages, finishMessage, setOptInToken } from '../repos/messages.ts'
-import { completeFinishedCampaigns, pauseOnErrors, scheduleReminders, startDueCampaigns } from '../services/campaigns.ts'
+import { changeCampaignState, completeFinishedCampaigns, pauseOnErrors, scheduleReminders, startDueCampaigns } from '../services/campaigns.ts'
 import { getMailSettings } from '../services/settings.ts'
 
 /** Minutes to wait before the next attempt after a temporary failure; then the message fails. */
@@ -30,6 +30,8 @@ export class MailSender {
   private running: Promise<number> | null = null
   private again = false
   private stopped = false
+  /** Why the transport cannot take mail (set by a round, cleared when a later round sends again). */
+  private unavailable: string | null = null
   /** The next free sending slot per campaign (epoch ms): the rate limit. */
   private readonly nextSlot = new Map<number, number>()
 
@@ -74,13 +76,14 @@ export class MailSender {
     const context = new RenderContext(this.db)
     const existingCustomerBasis = getMailSettings(this.db).existingCustomerBasis
     let sent = 0
+    this.unavailable = null
     for (;;) {
-      if (this.stopped) break
+      if (this.stopped || this.unavailable) break
       const due = dueMessages(this.db, now().toISOString(), 50, onlyCampaign)
       if (due.length === 0) break
       let next = 0
       const worker = async () => {
-        while (next < due.length && !this.stopped) {
+        while (next < due.length && !this.stopped && !this.unavailable) {
           const message = due[next++]!
           if (await this.process(message, now, context, existingCustomerBasis)) sent++
         }
@@ -143,6 +146,10 @@ export class MailSender {
         ...mail,
       })
     } catch (err) {
+      if (err instanceof TransportUnavailableError) {
+        this.transportDown(message, campaign, err, now())
+        return false
+      }
       this.fail(message, rendered.subject, err as Error & { responseCode?: number; code?: string }, now())
       return false
     }
@@ -150,7 +157,7 @@ export class MailSender {
     // as a failed send and mail the customer again; the message stays "sending" and is logged.
     const at = new Date()
     // One transaction: a crash between the two would lose the member's count, and with it a reminder.
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       finishMessage(this.db, message.id, { status: 'sent', subject: rendered.subject, smtpMessageId: info.messageId, sentAt: at.toISOString(), lastError: null, storedFile: info.storedFile ?? null })
       if (campaign && message.memberId !== null) {
         // Links work for the campaign's expiry after the last mail.
@@ -174,6 +181,19 @@ export class MailSender {
     }
     this.log.warn({ err: e, messageId: message.id, attempts }, 'sending failed')
     if (message.campaignId !== null) pauseOnErrors(this.db, message.campaignId)
+  }
+
+  /**
+   * Nothing can go out: the message goes back to the queue as it was (no attempt counted), the
+   * round stops, and a sending campaign pauses with the reason, so that a person sees it.
+   */
+  private transportDown(message: Message, campaign: Campaign | undefined, err: TransportUnavailableError, now: Date): void {
+    finishMessage(this.db, message.id, { status: 'queued', attempts: message.attempts, lastError: err.message })
+    if (!this.unavailable) this.log.error({ err }, 'mail transport unavailable; sending paused')
+    this.unavailable = err.message
+    if (campaign && campaignStatus(this.db, campaign.id) === 'sending') {
+      changeCampaignState(this.db, campaign.id, 'pause', 'sender', { now, reason: `Paused automatically: ${err.message}` })
+    }
   }
 
   /** Reserve the campaign's next slot and wait for it: the rate holds however many connections send. */

@@ -21,6 +21,16 @@ export interface MailTransport {
   readonly description: string
 }
 
+/**
+ * The transport itself cannot take mail at all (the outbox folder is full or read-only): no
+ * message is at fault, so none counts a failed attempt; sending pauses until someone fixes it.
+ */
+export class TransportUnavailableError extends Error {
+  override readonly name = 'TransportUnavailableError'
+}
+
+const UNWRITABLE = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'ENOTDIR', 'EEXIST'])
+
 /** The outbox folder beside the database: `./data/outbox` by default. */
 export function outboxFolder(config: Config): string {
   return config.dbFile === ':memory:' ? resolve('data/outbox') : join(dirname(resolve(config.dbFile)), 'outbox')
@@ -54,9 +64,16 @@ export function createMailTransport(config: Config): MailTransport {
     description: `outbox folder ${folder}`,
     async send(mail) {
       const info = await stream.sendMail(mail)
-      mkdirSync(folder, { recursive: true })
       const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${info.messageId.replace(/[<>@]/g, '').slice(0, 40)}.eml`
-      writeFileSync(join(folder, name), (info as unknown as { message: Buffer }).message)
+      try {
+        mkdirSync(folder, { recursive: true })
+        writeFileSync(join(folder, name), (info as unknown as { message: Buffer }).message)
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code ?? ''
+        if (!UNWRITABLE.has(code)) throw e
+        const why = code === 'ENOSPC' || code === 'EDQUOT' ? 'the disk is full' : 'it is not writable'
+        throw new TransportUnavailableError(`The outbox folder ${folder} cannot take mail: ${why} (${code}). Fix it, then resume.`)
+      }
       return { messageId: info.messageId, storedFile: name }
     },
     close: () => stream.close(),

@@ -1,12 +1,16 @@
 import fp from 'fastify-plugin'
 import { AnalysisJobs } from '../jobs/analysis.ts'
 import { MailSender } from '../jobs/sender.ts'
+import { tasks, type TaskInput, type TaskName, type TaskResult } from '../jobs/task-worker.ts'
+import { runTask } from '../jobs/tasks.ts'
 import { createMailTransport, type MailTransport } from '../mail/transport.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
     analysisJobs: AnalysisJobs
     mailSender: MailSender
+    /** A long task in a worker thread (in-process for an in-memory database): the server keeps answering. */
+    runTask: <N extends TaskName>(task: N, input: TaskInput[N]) => Promise<TaskResult[N]>
   }
 }
 
@@ -20,6 +24,9 @@ export default fp<{ nightly: boolean; transport?: MailTransport }>(
     const sender = new MailSender(app.db, app.config, transport ?? createMailTransport(app.config), app.log)
     sender.start()
     app.decorate('mailSender', sender)
+    app.decorate('runTask', <N extends TaskName>(task: N, input: TaskInput[N]) =>
+      app.config.dbFile === ':memory:' ? Promise.resolve(tasks[task](app.db, input)) : runTask(app.config.dbFile, task, input),
+    )
     app.addHook('onClose', async () => sender.stop())
   },
   { name: 'jobs', dependencies: ['db'] },

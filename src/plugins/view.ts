@@ -21,10 +21,14 @@ declare module 'fastify' {
 /** Eta templates (escaped by default), the static files and htmx, served by the app itself. */
 export default fp(
   async (app) => {
-    const eta = new Eta({ views: viewsDir, cache: process.env.NODE_ENV !== 'development', autoEscape: true, autoTrim: false })
+    // Templates compile once and stay cached, except while developing. @fastify/view reconfigures
+    // Eta's cache from its own `production` flag on every render, so that flag must say the same.
+    const cache = process.env.NODE_ENV !== 'development'
+    const eta = new Eta({ views: viewsDir, cache, autoEscape: true, autoTrim: false })
     await app.register(view, {
       engine: { eta },
       templates: viewsDir,
+      production: cache,
       defaultContext: { fmt },
     })
     await app.register(fastifyStatic, {

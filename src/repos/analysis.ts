@@ -1,8 +1,8 @@
 import { DAY_MS } from '../domain/time.ts'
-import { desc, eq } from 'drizzle-orm'
-import type { Db } from '../db/client.ts'
+import { cachedStatement, type Db } from '../db/client.ts'
 import { analysisRuns, customerAnalysis, type AnalysisRun, type CustomerAnalysisRow } from '../db/schema.ts'
 import type { CustomerAnalysis, OrderRow } from '../domain/analysis.ts'
+import { insertRow, selectRow } from './rows.ts'
 
 /** Completed orders up to the end of a day (ISO date), by customer and time: the analysis's input, streamed. */
 export function iterateCompletedOrders(db: Db, asOfDate: string): IterableIterator<OrderRow> {
@@ -30,7 +30,7 @@ export function saveAnalysisRun(
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   )
   return sqlite.transaction(() => {
-    const runId = db.insert(analysisRuns).values(run).returning({ id: analysisRuns.id }).get().id
+    const runId = insertRow(db, analysisRuns, run)!.id
     sqlite.prepare('DELETE FROM customer_analysis').run()
     for (const c of results) {
       insert.run(
@@ -41,36 +41,35 @@ export function saveAnalysisRun(
       )
     }
     return runId
-  })()
+  }).immediate()
 }
 
 export function latestAnalysisRun(db: Db): AnalysisRun | undefined {
-  return db.select().from(analysisRuns).orderBy(desc(analysisRuns.id)).limit(1).get()
+  return selectRow(db, analysisRuns, 'ORDER BY id DESC LIMIT 1')
 }
 
 export function getCustomerAnalysis(db: Db, customerId: number): CustomerAnalysisRow | undefined {
-  return db.select().from(customerAnalysis).where(eq(customerAnalysis.customerId, customerId)).get()
+  return selectRow(db, customerAnalysis, 'WHERE customer_id = ?', customerId)
 }
 
 /** The date (YYYY-MM-DD) of the latest completed order, or null. */
 export function latestOrderDate(db: Db): string | null {
-  const row = db.$client.prepare("SELECT max(ordered_at) AS at FROM orders WHERE status = 'completed'").get() as { at: string | null }
+  const row = cachedStatement(db, "SELECT max(ordered_at) AS at FROM orders WHERE status = 'completed'").get() as { at: string | null }
   return row.at ? row.at.slice(0, 10) : null
 }
 
 /** Customers ranked by win-back priority, optionally of one lapse status. */
 export function listByPriority(db: Db, status: string | null, limit: number, offset: number) {
   const where = status ? 'WHERE a.lapse_status = @status' : ''
-  const rows = db.$client
-    .prepare(
+  const rows = cachedStatement(
+    db,
       `SELECT c.id, c.external_id AS externalId, c.first_name AS firstName, c.last_name AS lastName, c.email_consent AS emailConsent,
               a.lapse_status AS lapseStatus, a.days_since_last AS daysSinceLast, a.orders, a.spend_cents AS spendCents,
               a.p_alive AS pAlive, a.value_if_won_cents AS valueIfWonCents, a.clv_cents AS clvCents, a.priority_cents AS priorityCents,
               a.favourite_items AS favouriteItems
        FROM customer_analysis a JOIN customers c ON c.id = a.customer_id ${where}
        ORDER BY a.priority_cents DESC NULLS LAST, a.customer_id LIMIT @limit OFFSET @offset`,
-    )
-    .all({ status, limit, offset }) as {
+  ).all({ status, limit, offset }) as {
     id: number
     externalId: string
     firstName: string | null
@@ -86,6 +85,6 @@ export function listByPriority(db: Db, status: string | null, limit: number, off
     priorityCents: number | null
     favouriteItems: string | null
   }[]
-  const total = (db.$client.prepare(`SELECT count(*) AS n FROM customer_analysis a ${where}`).get({ status }) as { n: number }).n
+  const total = (cachedStatement(db, `SELECT count(*) AS n FROM customer_analysis a ${where}`).get({ status }) as { n: number }).n
   return { rows, total }
 }

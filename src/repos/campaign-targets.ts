@@ -51,9 +51,7 @@ export interface TargetPreview {
 /** How many a target reaches, how many are left out and why, and the value at stake. */
 export function previewTarget(db: Db, target: CustomerFilters, rules: EligibilityRules): TargetPreview {
   const q = eligibilityQuery(target, rules)
-  const rows = db.$client
-    .prepare(`SELECT excluded, count(*) AS n, coalesce(sum(valueIfWonCents), 0) AS ifWon, coalesce(sum(clvCents), 0) AS clv FROM (${q.sql}) GROUP BY excluded`)
-    .all(q.params) as { excluded: ExclusionReason | null; n: number; ifWon: number; clv: number }[]
+  const rows = cachedStatement(db, `SELECT excluded, count(*) AS n, coalesce(sum(valueIfWonCents), 0) AS ifWon, coalesce(sum(clvCents), 0) AS clv FROM (${q.sql}) GROUP BY excluded`).all(q.params) as { excluded: ExclusionReason | null; n: number; ifWon: number; clv: number }[]
   const excluded = Object.fromEntries(exclusionReasons.map((r) => [r, 0])) as Record<ExclusionReason, number>
   let eligible = 0
   let valueIfWonCents = 0
@@ -71,7 +69,7 @@ export function previewTarget(db: Db, target: CustomerFilters, rules: Eligibilit
 /** The eligible customers with their address and language, in id order. */
 export function eligibleCustomers(db: Db, target: CustomerFilters, rules: EligibilityRules): { customerId: number; email: string; locale: 'de' | 'en' }[] {
   const q = eligibilityQuery(target, rules)
-  return db.$client.prepare(`SELECT customerId, email, locale FROM (${q.sql}) WHERE excluded IS NULL ORDER BY customerId`).all(q.params) as {
+  return cachedStatement(db, `SELECT customerId, email, locale FROM (${q.sql}) WHERE excluded IS NULL ORDER BY customerId`).all(q.params) as {
     customerId: number
     email: string
     locale: 'de' | 'en'

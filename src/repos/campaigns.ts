@@ -1,55 +1,48 @@
-import { eq } from 'drizzle-orm'
 import { cachedStatement, type Db } from '../db/client.ts'
-import { campaignMembers, campaigns, memberTokens, type Campaign, type CampaignMember } from '../db/schema.ts'
+import { campaignMembers, campaigns, type Campaign, type CampaignMember } from '../db/schema.ts'
+import { columnsOf, insertRow, selectRow, selectRows, toRow, updateRows } from './rows.ts'
 
 export function insertCampaign(db: Db, campaign: typeof campaigns.$inferInsert): Campaign {
-  return db.insert(campaigns).values(campaign).returning().get()
+  return insertRow(db, campaigns, campaign)!
 }
 
 export function getCampaign(db: Db, id: number): Campaign | undefined {
-  return db.select().from(campaigns).where(eq(campaigns.id, id)).get()
+  return selectRow(db, campaigns, 'WHERE id = ?', id)
 }
 
 export function updateCampaign(db: Db, id: number, changes: Partial<typeof campaigns.$inferInsert>): void {
-  db.update(campaigns).set(changes).where(eq(campaigns.id, id)).run()
+  updateRows(db, campaigns, changes, 'WHERE id = @whereId', { whereId: id })
 }
 
 /** The standing campaign of a kind, created with these columns unless it exists (one per kind, by a unique index). */
 export function ensureStandingCampaign(db: Db, campaign: typeof campaigns.$inferInsert & { kind: 'personal' }): Campaign {
-  db.insert(campaigns).values(campaign).onConflictDoNothing().run()
+  insertRow(db, campaigns, campaign, { ignoreConflict: true })
   return findCampaignByKind(db, campaign.kind)!
 }
 
 export function findCampaignByKind(db: Db, kind: Campaign['kind']): Campaign | undefined {
-  return db.select().from(campaigns).where(eq(campaigns.kind, kind)).limit(1).get()
+  return selectRow(db, campaigns, 'WHERE kind = ? LIMIT 1', kind)
 }
 
 export function listCampaigns(db: Db): Campaign[] {
-  return db.select().from(campaigns).where(eq(campaigns.kind, 'campaign')).orderBy(campaigns.id).all().reverse()
+  return selectRows(db, campaigns, "WHERE kind = 'campaign' ORDER BY id DESC")
 }
 
 export function campaignsWithStatus(db: Db, status: Campaign['status']): Campaign[] {
-  return db.select().from(campaigns).where(eq(campaigns.status, status)).all()
+  return selectRows(db, campaigns, 'WHERE status = ?', status)
 }
 
 /** The member a survey token belongs to. */
 export function getMemberByTokenHash(db: Db, tokenHash: string): CampaignMember | undefined {
-  return db
-    .select({ member: campaignMembers })
-    .from(memberTokens)
-    .innerJoin(campaignMembers, eq(campaignMembers.id, memberTokens.memberId))
-    .where(eq(memberTokens.tokenHash, tokenHash))
-    .get()?.member
+  const sql = `SELECT ${columnsOf(campaignMembers)} FROM campaign_members WHERE id = (SELECT member_id FROM member_tokens WHERE token_hash = ?)`
+  return toRow(campaignMembers, cachedStatement(db, sql).get(tokenHash))
 }
 
 /** Add a member, or renew the expiry of an existing one. */
-export function upsertMember(db: Db, member: { campaignId: number; customerId: number; expiresAt: string; arm?: number; holdout?: boolean }): CampaignMember {
-  return db
-    .insert(campaignMembers)
-    .values(member)
-    .onConflictDoUpdate({ target: [campaignMembers.campaignId, campaignMembers.customerId], set: { expiresAt: member.expiresAt } })
-    .returning()
-    .get()
+export function upsertMember(db: Db, member: { campaignId: number; customerId: number; expiresAt: string }): CampaignMember {
+  const sql = `INSERT INTO campaign_members (campaign_id, customer_id, expires_at) VALUES (@campaignId, @customerId, @expiresAt)
+     ON CONFLICT (campaign_id, customer_id) DO UPDATE SET expires_at = @expiresAt RETURNING ${columnsOf(campaignMembers)}`
+  return toRow(campaignMembers, cachedStatement(db, sql).get(member))!
 }
 
 export function addMemberToken(db: Db, memberId: number, tokenHash: string): void {
@@ -57,11 +50,11 @@ export function addMemberToken(db: Db, memberId: number, tokenHash: string): voi
 }
 
 export function deleteMemberTokens(db: Db, memberId: number): void {
-  db.delete(memberTokens).where(eq(memberTokens.memberId, memberId)).run()
+  cachedStatement(db, 'DELETE FROM member_tokens WHERE member_id = ?').run(memberId)
 }
 
 export function markMemberOpened(db: Db, id: number, at: string): void {
-  db.update(campaignMembers).set({ openedAt: at }).where(eq(campaignMembers.id, id)).run()
+  cachedStatement(db, 'UPDATE campaign_members SET opened_at = ? WHERE id = ? AND opened_at IS NULL').run(at, id)
 }
 
 /** One more mail sent to a member; the member's links work until `expiresAt`. */

@@ -1,10 +1,10 @@
-import { asc, count, desc, eq } from 'drizzle-orm'
 import { cachedStatement, type Db } from '../db/client.ts'
 import { consentEvents, customers, orders, type Customer } from '../db/schema.ts'
 import type { LapseStatus } from '../domain/lapse.ts'
+import { selectRow, selectRows } from './rows.ts'
 
 export function countCustomers(db: Db): number {
-  return db.select({ n: count() }).from(customers).get()!.n
+  return (cachedStatement(db, 'SELECT count(*) AS n FROM customers').get() as { n: number }).n
 }
 
 /** Columns the customer list may be sorted by: the only strings that reach ORDER BY. */
@@ -112,39 +112,34 @@ export function listCustomers(db: Db, query: CustomerListQuery): { rows: Custome
     .split(', ')
     .map((col) => `${col} ${query.dir === 'desc' ? 'DESC' : 'ASC'} NULLS LAST`)
     .join(', ')
-  const rows = db.$client
-    .prepare(
-      `SELECT c.id, c.external_id AS externalId, c.first_name AS firstName, c.last_name AS lastName, c.email,
-              c.locale, c.email_consent AS emailConsent, coalesce(a.orders, 0) AS orders, a.last_order_at AS lastOrderAt,
-              a.days_since_last AS daysSinceLast, coalesce(a.spend_cents, 0) AS spendCents, a.lapse_status AS lapseStatus,
-              a.early_warning AS earlyWarning, a.p_alive AS pAlive, a.expected_purchases_365 AS expectedPurchases365,
-              a.clv_cents AS clvCents, a.priority_cents AS priorityCents
-       ${listFrom} ${where} ORDER BY ${order}, c.id LIMIT @limit OFFSET @offset`,
-    )
-    .all({ ...params, limit: query.limit, offset: query.offset }) as CustomerListRow[]
-  const total = (db.$client.prepare(`SELECT count(*) AS n ${listFrom} ${where}`).get(params) as { n: number }).n
+  // The SQL varies only with the allow-listed filters and sort: a bounded set of cached statements.
+  const rows = cachedStatement(
+    db,
+    `SELECT c.id, c.external_id AS externalId, c.first_name AS firstName, c.last_name AS lastName, c.email,
+            c.locale, c.email_consent AS emailConsent, coalesce(a.orders, 0) AS orders, a.last_order_at AS lastOrderAt,
+            a.days_since_last AS daysSinceLast, coalesce(a.spend_cents, 0) AS spendCents, a.lapse_status AS lapseStatus,
+            a.early_warning AS earlyWarning, a.p_alive AS pAlive, a.expected_purchases_365 AS expectedPurchases365,
+            a.clv_cents AS clvCents, a.priority_cents AS priorityCents
+     ${listFrom} ${where} ORDER BY ${order}, c.id LIMIT @limit OFFSET @offset`,
+  ).all({ ...params, limit: query.limit, offset: query.offset }) as CustomerListRow[]
+  const total = (cachedStatement(db, `SELECT count(*) AS n ${listFrom} ${where}`).get(params) as { n: number }).n
   return { rows, total }
 }
 
 export function getCustomer(db: Db, id: number): Customer | undefined {
-  return db.select().from(customers).where(eq(customers.id, id)).get()
+  return selectRow(db, customers, 'WHERE id = ?', id)
 }
 
 export function listCustomerOrders(db: Db, customerId: number) {
-  return db.select().from(orders).where(eq(orders.customerId, customerId)).orderBy(desc(orders.orderedAt)).all()
+  return selectRows(db, orders, 'WHERE customer_id = ? ORDER BY ordered_at DESC', customerId)
 }
 
 export function listConsentEvents(db: Db, customerId: number) {
-  return db
-    .select()
-    .from(consentEvents)
-    .where(eq(consentEvents.customerId, customerId))
-    .orderBy(asc(consentEvents.createdAt), asc(consentEvents.id))
-    .all()
+  return selectRows(db, consentEvents, 'WHERE customer_id = ? ORDER BY created_at, id', customerId)
 }
 
 export function getCustomerByExternalId(db: Db, externalId: string): Customer | undefined {
-  return db.select().from(customers).where(eq(customers.externalId, externalId)).get()
+  return selectRow(db, customers, 'WHERE external_id = ?', externalId)
 }
 
 /** A customer of that language with a first name and favourite items: the sample of a mail preview. */
@@ -158,12 +153,11 @@ export function sampleCustomerForMail(db: Db, locale: 'de' | 'en'): { firstName:
 
 /** Customers with an address and a basis to mail them whose last completed order is older than `before` (the demo's campaign). */
 export function contactableCustomersLastOrderBefore(db: Db, before: string): { id: number; email: string; locale: 'de' | 'en' }[] {
-  return db.$client
-    .prepare(
-      `SELECT c.id, c.email, c.locale FROM customers c
-       WHERE c.email IS NOT NULL AND c.email_consent IN ('granted', 'existing_customer')
-         AND (SELECT max(ordered_at) FROM orders o WHERE o.customer_id = c.id AND o.status = 'completed') < ?
-       ORDER BY c.id`,
-    )
-    .all(before) as { id: number; email: string; locale: 'de' | 'en' }[]
+  return cachedStatement(
+    db,
+    `SELECT c.id, c.email, c.locale FROM customers c
+     WHERE c.email IS NOT NULL AND c.email_consent IN ('granted', 'existing_customer')
+       AND (SELECT max(ordered_at) FROM orders o WHERE o.customer_id = c.id AND o.status = 'completed') < ?
+     ORDER BY c.id`,
+  ).all(before) as { id: number; email: string; locale: 'de' | 'en' }[]
 }

@@ -133,7 +133,7 @@ export class ImportStage {
       problems.sort((a, b) => a.line - b.line)
       return { problems: problems.slice(0, options.maxProblems), invalidRows, counts, applied }
     })
-    return run()
+    return run.immediate()
   }
 
   private compareCustomers(): MergeCounts {

@@ -1,33 +1,38 @@
-import { eq } from 'drizzle-orm'
 import { cachedStatement, type Db } from '../db/client.ts'
 import { messages, optInRequests, type Message, type OptInRequest } from '../db/schema.ts'
+import { insertRow, selectRow, selectRows } from './rows.ts'
 
 /** Queue a message unless one with the same dedupe key exists; true when queued now. */
 export function enqueueMessage(db: Db, message: typeof messages.$inferInsert): boolean {
-  return db.insert(messages).values(message).onConflictDoNothing({ target: messages.dedupeKey }).run().changes === 1
+  return insertRow(db, messages, message, { ignoreConflict: true }) !== undefined
 }
 
 export function getMessageByDedupeKey(db: Db, dedupeKey: string): Message | undefined {
-  return db.select().from(messages).where(eq(messages.dedupeKey, dedupeKey)).get()
+  return selectRow(db, messages, 'WHERE dedupe_key = ?', dedupeKey)
 }
 
 /** Messages due now, oldest first; with `campaignId`, only that campaign's. */
 export function dueMessages(db: Db, now: string, limit: number, campaignId?: number): Message[] {
-  const rows =
-    campaignId === undefined
-      ? cachedStatement(
-          db,
-          `SELECT * FROM messages WHERE status = 'queued' AND not_before <= ?
-             AND (campaign_id IS NULL OR kind IN ('reward', 'opt_in') OR campaign_id IN (SELECT id FROM campaigns WHERE status = 'sending'))
-           ORDER BY id LIMIT ?`,
-        ).all(now, limit)
-      : cachedStatement(
-          db,
-          `SELECT * FROM messages WHERE campaign_id = ? AND status = 'queued' AND not_before <= ?
-             AND (kind IN ('reward', 'opt_in') OR EXISTS (SELECT 1 FROM campaigns WHERE id = messages.campaign_id AND status = 'sending'))
-           ORDER BY id LIMIT ?`,
-        ).all(campaignId, now, limit)
-  return rows.map((r) => toMessage(r as Record<string, unknown>))
+  return campaignId === undefined
+    ? selectRows(
+        db,
+        messages,
+        `WHERE status = 'queued' AND not_before <= ?
+           AND (campaign_id IS NULL OR kind IN ('reward', 'opt_in') OR campaign_id IN (SELECT id FROM campaigns WHERE status = 'sending'))
+         ORDER BY id LIMIT ?`,
+        now,
+        limit,
+      )
+    : selectRows(
+        db,
+        messages,
+        `WHERE campaign_id = ? AND status = 'queued' AND not_before <= ?
+           AND (kind IN ('reward', 'opt_in') OR EXISTS (SELECT 1 FROM campaigns WHERE id = messages.campaign_id AND status = 'sending'))
+         ORDER BY id LIMIT ?`,
+        campaignId,
+        now,
+        limit,
+      )
 }
 
 /** A cancelled campaign's queued mail is never sent. */
@@ -48,7 +53,7 @@ export function claimMessage(db: Db, id: number): boolean {
   return cachedStatement(db, "UPDATE messages SET status = 'sending', attempts = attempts + 1 WHERE id = ? AND status = 'queued'").run(id).changes === 1
 }
 
-const finishColumns = { status: 'status', lastError: 'last_error', notBefore: 'not_before', subject: 'subject', smtpMessageId: 'smtp_message_id', sentAt: 'sent_at', storedFile: 'stored_file' } as const
+const finishColumns = { attempts: 'attempts', status: 'status', lastError: 'last_error', notBefore: 'not_before', subject: 'subject', smtpMessageId: 'smtp_message_id', sentAt: 'sent_at', storedFile: 'stored_file' } as const
 type FinishChanges = Partial<Pick<Message, keyof typeof finishColumns>>
 
 export function finishMessage(db: Db, id: number, changes: FinishChanges): void {
@@ -62,47 +67,42 @@ export function finishMessage(db: Db, id: number, changes: FinishChanges): void 
  * at the crash may be sent twice, no message is lost.
  */
 export function requeueInterruptedMessages(db: Db): { id: number; toAddress: string }[] {
-  return db.$client.prepare("UPDATE messages SET status = 'queued' WHERE status = 'sending' RETURNING id, to_address AS toAddress").all() as { id: number; toAddress: string }[]
+  return cachedStatement(db, "UPDATE messages SET status = 'queued' WHERE status = 'sending' RETURNING id, to_address AS toAddress").all() as { id: number; toAddress: string }[]
 }
 
 export function insertOptInRequest(db: Db, request: typeof optInRequests.$inferInsert): OptInRequest {
-  return db.insert(optInRequests).values(request).returning().get()
+  return insertRow(db, optInRequests, request)!
 }
 
 export function getOptInRequest(db: Db, id: number): OptInRequest | undefined {
-  return db.select().from(optInRequests).where(eq(optInRequests.id, id)).get()
+  return selectRow(db, optInRequests, 'WHERE id = ?', id)
 }
 
 export function getOptInRequestByTokenHash(db: Db, tokenHash: string): OptInRequest | undefined {
-  return db.select().from(optInRequests).where(eq(optInRequests.tokenHash, tokenHash)).get()
+  return selectRow(db, optInRequests, 'WHERE token_hash = ?', tokenHash)
 }
 
 export function setOptInToken(db: Db, id: number, tokenHash: string): void {
-  db.update(optInRequests).set({ tokenHash }).where(eq(optInRequests.id, id)).run()
+  cachedStatement(db, 'UPDATE opt_in_requests SET token_hash = ? WHERE id = ?').run(tokenHash, id)
 }
 
 export function markOptInConfirmed(db: Db, id: number, at: string): boolean {
-  return db.$client.prepare('UPDATE opt_in_requests SET confirmed_at = ? WHERE id = ? AND confirmed_at IS NULL').run(at, id).changes === 1
+  return cachedStatement(db, 'UPDATE opt_in_requests SET confirmed_at = ? WHERE id = ? AND confirmed_at IS NULL').run(at, id).changes === 1
 }
 
-const snake = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
-function toMessage(row: Record<string, unknown>): Message {
-  return Object.fromEntries(Object.entries(row).map(([k, v]) => [snake(k), v])) as Message
-}
 
 export function getMessage(db: Db, id: number): Message | undefined {
-  return db.select().from(messages).where(eq(messages.id, id)).get()
+  return selectRow(db, messages, 'WHERE id = ?', id)
 }
 
 export function listMessages(db: Db, status: Message['status'] | undefined, limit: number, offset: number) {
-  return db.$client
-    .prepare(
+  return cachedStatement(
+    db,
       `SELECT m.id, m.kind, m.status, m.to_address AS toAddress, m.subject, m.attempts, m.last_error AS lastError, m.created_at AS createdAt,
               m.sent_at AS sentAt, m.not_before AS notBefore, c.name AS campaign, m.customer_id AS customerId
        FROM messages m LEFT JOIN campaigns c ON c.id = m.campaign_id
        WHERE (@status IS NULL OR m.status = @status) ORDER BY m.id DESC LIMIT @limit OFFSET @offset`,
-    )
-    .all({ status: status ?? null, limit, offset }) as {
+  ).all({ status: status ?? null, limit, offset }) as {
     id: number
     kind: string
     status: string
@@ -119,5 +119,5 @@ export function listMessages(db: Db, status: Message['status'] | undefined, limi
 }
 
 export function countMessages(db: Db, status?: Message['status']): number {
-  return (db.$client.prepare('SELECT count(*) AS n FROM messages WHERE (@status IS NULL OR status = @status)').get({ status: status ?? null }) as { n: number }).n
+  return (cachedStatement(db, 'SELECT count(*) AS n FROM messages WHERE (@status IS NULL OR status = @status)').get({ status: status ?? null }) as { n: number }).n
 }

@@ -1,18 +1,18 @@
-import { eq } from 'drizzle-orm'
-import type { Db } from '../db/client.ts'
+import { cachedStatement, type Db } from '../db/client.ts'
 import { responses, type ResponseRow } from '../db/schema.ts'
+import { insertRow, selectRow } from './rows.ts'
 
 export function getResponseByMember(db: Db, memberId: number): ResponseRow | undefined {
-  return db.select().from(responses).where(eq(responses.memberId, memberId)).get()
+  return selectRow(db, responses, 'WHERE member_id = ?', memberId)
 }
 
 export function insertResponse(db: Db, row: typeof responses.$inferInsert): ResponseRow {
-  return db.insert(responses).values(row).returning().get()
+  return insertRow(db, responses, row)!
 }
 
 /** Save answers of a partial response; returns false when it was completed meanwhile. */
 export function updatePartialAnswers(db: Db, id: number, answers: string, at: string): boolean {
-  const r = db.$client.prepare("UPDATE responses SET answers = ?, updated_at = ? WHERE id = ? AND status = 'partial'").run(answers, at, id)
+  const r = cachedStatement(db, "UPDATE responses SET answers = ?, updated_at = ? WHERE id = ? AND status = 'partial'").run(answers, at, id)
   return r.changes === 1
 }
 
@@ -22,25 +22,23 @@ export function completeResponseRow(
   id: number,
   values: { answers: string; at: string; mainReason: string | null; nps: number | null; csat: number | null; ces: number | null },
 ): boolean {
-  const r = db.$client
-    .prepare(
-      `UPDATE responses SET status = 'complete', answers = @answers, updated_at = @at, completed_at = @at,
-         main_reason = @mainReason, nps = @nps, csat = @csat, ces = @ces
-       WHERE id = @id AND status = 'partial'`,
-    )
-    .run({ id, ...values })
+  const r = cachedStatement(
+    db,
+    `UPDATE responses SET status = 'complete', answers = @answers, updated_at = @at, completed_at = @at,
+       main_reason = @mainReason, nps = @nps, csat = @csat, ces = @ces
+     WHERE id = @id AND status = 'partial'`,
+  ).run({ id, ...values })
   return r.changes === 1
 }
 
 export function listCustomerResponses(db: Db, customerId: number) {
-  return db.$client
-    .prepare(
-      `SELECT r.id, r.status, r.answers, r.locale, r.main_reason AS mainReason, r.nps, r.csat, r.ces, r.started_at AS startedAt,
-              r.completed_at AS completedAt, r.survey_version_id AS surveyVersionId, c.name AS campaign
-       FROM responses r JOIN campaign_members m ON m.id = r.member_id JOIN campaigns c ON c.id = m.campaign_id
-       WHERE r.customer_id = ? ORDER BY r.started_at DESC`,
-    )
-    .all(customerId) as {
+  return cachedStatement(
+    db,
+    `SELECT r.id, r.status, r.answers, r.locale, r.main_reason AS mainReason, r.nps, r.csat, r.ces, r.started_at AS startedAt,
+            r.completed_at AS completedAt, r.survey_version_id AS surveyVersionId, c.name AS campaign
+     FROM responses r JOIN campaign_members m ON m.id = r.member_id JOIN campaigns c ON c.id = m.campaign_id
+     WHERE r.customer_id = ? ORDER BY r.started_at DESC`,
+  ).all(customerId) as {
     id: number
     status: string
     answers: string

@@ -1,29 +1,27 @@
-import { and, eq, gt, lt } from 'drizzle-orm'
-import type { Db } from '../db/client.ts'
-import { sessions, users } from '../db/schema.ts'
+import { cachedStatement, type Db } from '../db/client.ts'
+import type { Role } from '../db/schema.ts'
 
 export function insertSession(db: Db, session: { idHash: string; userId: number; expiresAt: string }): void {
-  db.insert(sessions).values(session).run()
+  cachedStatement(db, 'INSERT INTO sessions (id_hash, user_id, expires_at) VALUES (@idHash, @userId, @expiresAt)').run(session)
 }
 
 /** The live session's user, or undefined when the session is unknown, expired or the user disabled. */
 export function getSessionUser(db: Db, idHash: string, now: string) {
-  return db
-    .select({ id: users.id, email: users.email, role: users.role, disabledAt: users.disabledAt, lastSeenAt: sessions.lastSeenAt })
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .where(and(eq(sessions.idHash, idHash), gt(sessions.expiresAt, now)))
-    .get()
+  return cachedStatement(
+    db,
+    `SELECT u.id, u.email, u.role, u.disabled_at AS disabledAt, s.last_seen_at AS lastSeenAt
+     FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ? AND s.expires_at > ?`,
+  ).get(idHash, now) as { id: number; email: string; role: Role; disabledAt: string | null; lastSeenAt: string } | undefined
 }
 
 export function touchSession(db: Db, idHash: string, lastSeenAt: string, expiresAt: string): void {
-  db.update(sessions).set({ lastSeenAt, expiresAt }).where(eq(sessions.idHash, idHash)).run()
+  cachedStatement(db, 'UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id_hash = ?').run(lastSeenAt, expiresAt, idHash)
 }
 
 export function deleteSession(db: Db, idHash: string): void {
-  db.delete(sessions).where(eq(sessions.idHash, idHash)).run()
+  cachedStatement(db, 'DELETE FROM sessions WHERE id_hash = ?').run(idHash)
 }
 
 export function deleteExpiredSessions(db: Db, now: string): void {
-  db.delete(sessions).where(lt(sessions.expiresAt, now)).run()
+  cachedStatement(db, 'DELETE FROM sessions WHERE expires_at < ?').run(now)
 }

@@ -1,16 +1,19 @@
-import { eq } from 'drizzle-orm'
-import type { Db } from '../db/client.ts'
-import { settings } from '../db/schema.ts'
+import { cachedStatement, type Db } from '../db/client.ts'
 
 export function getSetting<T>(db: Db, key: string): T | undefined {
-  const row = db.select({ value: settings.value }).from(settings).where(eq(settings.key, key)).get()
-  return row ? (JSON.parse(row.value) as T) : undefined
+  const raw = getRawSetting(db, key)
+  return raw === undefined ? undefined : (JSON.parse(raw) as T)
+}
+
+/** A setting's stored JSON text, or undefined. */
+export function getRawSetting(db: Db, key: string): string | undefined {
+  return (cachedStatement(db, 'SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined)?.value
 }
 
 export function putSetting(db: Db, key: string, value: unknown): void {
-  const json = JSON.stringify(value)
-  db.insert(settings)
-    .values({ key, value: json })
-    .onConflictDoUpdate({ target: settings.key, set: { value: json, updatedAt: new Date().toISOString() } })
-    .run()
+  cachedStatement(db, 'INSERT INTO settings (key, value) VALUES (@key, @value) ON CONFLICT (key) DO UPDATE SET value = @value, updated_at = @at').run({
+    key,
+    value: JSON.stringify(value),
+    at: new Date().toISOString(),
+  })
 }

@@ -1,31 +1,33 @@
-import { asc, count, eq } from 'drizzle-orm'
-import type { Db } from '../db/client.ts'
-import { sessions, users, type Role, type User } from '../db/schema.ts'
+import { cachedStatement, writeTransaction, type Db } from '../db/client.ts'
+import { users, type Role, type User } from '../db/schema.ts'
+import { insertRow, selectRow } from './rows.ts'
 
 export function getUserByEmail(db: Db, email: string): User | undefined {
-  return db.select().from(users).where(eq(users.email, email)).get()
+  return selectRow(db, users, 'WHERE email = ?', email)
 }
 
 export function insertUser(db: Db, user: { email: string; passwordHash: string; role: Role }): User {
-  return db.insert(users).values(user).returning().get()
+  return insertRow(db, users, user)!
 }
 
 export function listUsers(db: Db) {
-  return db
-    .select({ id: users.id, email: users.email, role: users.role, createdAt: users.createdAt, disabledAt: users.disabledAt })
-    .from(users)
-    .orderBy(asc(users.email))
-    .all()
+  return cachedStatement(db, 'SELECT id, email, role, created_at AS createdAt, disabled_at AS disabledAt FROM users ORDER BY email').all() as {
+    id: number
+    email: string
+    role: Role
+    createdAt: string
+    disabledAt: string | null
+  }[]
 }
 
 export function countUsers(db: Db): number {
-  return db.select({ n: count() }).from(users).get()!.n
+  return (cachedStatement(db, 'SELECT count(*) AS n FROM users').get() as { n: number }).n
 }
 
 /** New password hash; the user's sessions end with it. */
 export function updateUserPassword(db: Db, userId: number, passwordHash: string): void {
-  db.transaction((tx) => {
-    tx.update(users).set({ passwordHash }).where(eq(users.id, userId)).run()
-    tx.delete(sessions).where(eq(sessions.userId, userId)).run()
+  writeTransaction(db, () => {
+    cachedStatement(db, 'UPDATE users SET password_hash = ? WHERE id = ?').run(passwordHash, userId)
+    cachedStatement(db, 'DELETE FROM sessions WHERE user_id = ?').run(userId)
   })
 }

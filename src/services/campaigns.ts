@@ -1,5 +1,5 @@
 import { DAY_MS } from '../domain/time.ts'
-import type { Db } from '../db/client.ts'
+import { type Db, writeTransaction } from '../db/client.ts'
 import type { Campaign } from '../db/schema.ts'
 import {
   campaignOptionsSchema,
@@ -103,7 +103,7 @@ export function previewCampaignTarget(
  */
 export function changeCampaignState(db: Db, id: number, action: CampaignAction, actor: string, options: { now?: Date; scheduledAt?: string; reason?: string } = {}): Campaign {
   const now = options.now ?? new Date()
-  db.transaction(() => {
+  writeTransaction(db, () => {
     const campaign = getCampaign(db, id)
     if (!campaign || campaign.kind !== 'campaign') throw notFound('Campaign')
     const to = nextStatus(campaign.status as CampaignStatus, action)

@@ -1,4 +1,4 @@
-import type { Db } from '../db/client.ts'
+import { type Db, writeTransaction } from '../db/client.ts'
 import type { ConsentStatus } from '../db/schema.ts'
 import { addAuditEntry } from '../repos/audit.ts'
 import { addSuppression, insertConsentEvent, removeSuppression, setCustomerConsent } from '../repos/consent.ts'
@@ -58,7 +58,7 @@ export function recordConsentRequest(
 
 /** Unsubscribe: takes effect at once, as an objection to email with the suppression entry that outlives erasure. */
 export function unsubscribe(db: Db, customerId: number, wording: string, detail: string): void {
-  db.transaction(() => changeConsent(db, { customerId, channel: 'email', status: 'objected', source: 'unsubscribe', actor: 'customer', wording, detail }))
+  writeTransaction(db, () => changeConsent(db, { customerId, channel: 'email', status: 'objected', source: 'unsubscribe', actor: 'customer', wording, detail }))
 }
 
 /**
@@ -66,7 +66,7 @@ export function unsubscribe(db: Db, customerId: number, wording: string, detail:
  * customer agreed to in the survey, and a suppression of the address is lifted.
  */
 export function confirmOptIn(db: Db, requestId: number, now = new Date()): boolean {
-  return db.transaction(() => {
+  return writeTransaction(db, () => {
     const request = getOptInRequest(db, requestId)
     if (!request || !markOptInConfirmed(db, requestId, now.toISOString())) return false
     changeConsent(db, { customerId: request.customerId, channel: 'email', status: 'granted', source: 'double_opt_in', actor: 'customer', wording: request.wording, detail: `confirmed from the mail to ${request.email}`, now })

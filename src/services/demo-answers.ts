@@ -1,5 +1,5 @@
 import { DAY_MS as DAY } from '../domain/time.ts'
-import type { Db } from '../db/client.ts'
+import { type Db, writeTransaction } from '../db/client.ts'
 import { demoAnswers } from '../domain/demo-answers.ts'
 import { SeededRandom } from '../domain/random.ts'
 import { defaultIncentive } from '../domain/rewards.ts'
@@ -32,7 +32,7 @@ export function loadDemoAnswers(db: Db, options: { seed: number | string; asOf: 
   const chosen = candidates.filter(() => rnd.chance(options.share ?? 0.45))
   const code = (prefix: string) => `${prefix}-${Array.from({ length: 8 }, (_, i) => (i === 4 ? '-' : '') + rnd.pick([...CODE_ALPHABET])).join('')}`
   let responses = 0
-  db.transaction(() => {
+  writeTransaction(db, () => {
     const campaign = insertCampaign(db, {
       name: 'Demo: winter win-back',
       kind: 'campaign',

@@ -273,21 +273,33 @@ export function startImportRun(
   options: ImportOptions & { fileName?: string; runId?: string },
   onProgress?: (p: ImportProgress) => void,
 ): { runId: string; done: Promise<ImportReport> } {
+  const { runId, fileName } = createImportRun(db, path, options)
+  return { runId, done: runImport(db, runId, path, { ...options, fileName }, onProgress) }
+}
+
+/** The run's row, before its work starts: the upload page can show it at once. */
+export function createImportRun(db: Db, path: string, options: ImportOptions & { fileName?: string; runId?: string }): { runId: string; fileName: string } {
   const runId = options.runId ?? nanoid(12)
   const fileName = options.fileName ?? basename(path)
-  const totalBytes = statSync(path).size
   insertImportRun(db, {
     id: runId,
     kind: options.kind,
     fileName,
-    fileBytes: totalBytes,
+    fileBytes: statSync(path).size,
     status: 'running',
     dryRun: options.dryRun ?? false,
     skipInvalid: options.skipInvalid ?? false,
     actor: options.actor,
   })
+  return { runId, fileName }
+}
+
+/** The work of a created run: read, check, merge, record the report (in a worker thread for the web). */
+export function runImport(db: Db, runId: string, path: string, options: ImportOptions & { fileName: string }, onProgress?: (p: ImportProgress) => void): Promise<ImportReport> {
+  const fileName = options.fileName
+  const totalBytes = statSync(path).size
   let lastWrite = 0
-  const done = importCsv(db, createReadStream(path), fileName, options, (p) => {
+  return importCsv(db, createReadStream(path), fileName, options, (p) => {
     onProgress?.({ ...p, totalBytes })
     const now = Date.now()
     if (now - lastWrite > 500) {
@@ -328,5 +340,4 @@ export function startImportRun(
       throw error
     },
   )
-  return { runId, done }
 }

@@ -1,5 +1,5 @@
 import { DAY_MS } from '../domain/time.ts'
-import type { Db } from '../db/client.ts'
+import { type Db, writeTransaction } from '../db/client.ts'
 import type { Campaign } from '../db/schema.ts'
 import { notFound } from '../domain/errors.ts'
 import { hashToken, newToken } from '../domain/tokens.ts'
@@ -39,7 +39,7 @@ export function createSurveyLink(
   const token = newToken()
   const now = options.now ?? new Date()
   const expiresAt = new Date(now.getTime() + campaign.linkExpiryDays * DAY_MS).toISOString()
-  db.transaction(() => {
+  writeTransaction(db, () => {
     const member = upsertMember(db, { campaignId: campaign.id, customerId, expiresAt })
     deleteMemberTokens(db, member.id)
     addMemberToken(db, member.id, hashToken(token))

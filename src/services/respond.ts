@@ -1,5 +1,5 @@
 import { DAY_MS } from '../domain/time.ts'
-import type { Db } from '../db/client.ts'
+import { type Db, writeTransaction } from '../db/client.ts'
 import type { Campaign, CampaignMember, Customer, ResponseRow, SurveyVersion } from '../db/schema.ts'
 import type { Locale } from '../domain/import-records.ts'
 import { incentiveSchema } from '../domain/rewards.ts'
@@ -91,7 +91,7 @@ export function answerQuestion(
   const answers = pruneHidden(session.definition, { ...session.answers, [key]: read.value })
   const at = now.toISOString()
   const done = nextQuestion(session.definition, answers) === null
-  db.transaction(() => {
+  writeTransaction(db, () => {
     if (!session.response) {
       session.response = insertResponse(db, {
         memberId: session.member.id,

@@ -1,5 +1,5 @@
 import { DAY_MS } from '../domain/time.ts'
-import type { Db } from '../db/client.ts'
+import { type Db, writeTransaction } from '../db/client.ts'
 import type { Coupon, Reward } from '../db/schema.ts'
 import { AppError } from '../domain/errors.ts'
 import { newCouponCode, normalizeCouponCode, tierOf, type Incentive } from '../domain/rewards.ts'
@@ -67,7 +67,7 @@ export function redeemCoupon(
   input: { code: string; orderTotalCents?: number; currency?: string; order?: string; actor: string; now?: Date },
 ): Coupon {
   const now = input.now ?? new Date()
-  return db.transaction(() => {
+  return writeTransaction(db, () => {
     const coupon = getCouponByCode(db, normalizeCouponCode(input.code))
     if (!coupon) throw new AppError(`No coupon ${input.code}`, 404, 'coupon_unknown')
     if (coupon.redeemedAt) throw new AppError(`Coupon ${coupon.code} was already redeemed on ${coupon.redeemedAt.slice(0, 10)}`, 409, 'coupon_redeemed')

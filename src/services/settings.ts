@@ -1,10 +1,10 @@
 import { z } from 'zod'
-import type { Db } from '../db/client.ts'
+import { writeTransaction, type Db } from '../db/client.ts'
 import { defaultAnalysisSettings, type AnalysisSettings } from '../domain/analysis.ts'
 import { AppError } from '../domain/errors.ts'
 import { defaultIncentive, incentiveSchema, type Incentive } from '../domain/rewards.ts'
 import { addAuditEntry } from '../repos/audit.ts'
-import { getSetting, putSetting } from '../repos/settings.ts'
+import { getRawSetting, putSetting } from '../repos/settings.ts'
 
 /** The analysis settings admins edit (SPEC §4): lapse thresholds, CLV horizon, discount, margin, incentive cost. */
 export const analysisSettingsSchema = z
@@ -27,10 +27,26 @@ export const analysisSettingsSchema = z
     path: ['lapse'],
   })
 
+/** The last stored text of each setting and what it parsed to: pages read settings often, and they change only on save. */
+const parsedSettings = new Map<string, { raw: string; value: unknown }>()
+
+/**
+ * A setting, checked by its schema (the default when unset or invalid). The stored text is read
+ * every time, so a change by another process counts at once; it is parsed again only when it changed.
+ */
+function readSetting<T>(db: Db, key: string, schema: z.ZodType<T>, fallback: T): T {
+  const raw = getRawSetting(db, key)
+  if (raw === undefined) return fallback
+  const hit = parsedSettings.get(key)
+  if (hit?.raw === raw) return hit.value as T
+  const parsed = schema.safeParse(JSON.parse(raw))
+  const value = Object.freeze(parsed.success ? parsed.data : fallback)
+  parsedSettings.set(key, { raw, value })
+  return value
+}
+
 export function getAnalysisSettings(db: Db): AnalysisSettings {
-  const stored = getSetting<unknown>(db, 'analysis')
-  const parsed = analysisSettingsSchema.safeParse(stored)
-  return parsed.success ? parsed.data : defaultAnalysisSettings
+  return readSetting(db, 'analysis', analysisSettingsSchema, defaultAnalysisSettings)
 }
 
 /** Check settings with their schema, store them and audit the change; a bad value changes nothing. */
@@ -57,14 +73,12 @@ const brandSchema = z.object({ name: z.string().trim().min(1, 'the shop name is 
 export const defaultBrand: Brand = { name: 'Comeback Demo Shop' }
 
 export function getBrand(db: Db): Brand {
-  const parsed = brandSchema.safeParse(getSetting<unknown>(db, 'brand'))
-  return parsed.success ? parsed.data : defaultBrand
+  return readSetting(db, 'brand', brandSchema, defaultBrand)
 }
 
 /** The incentive of the standing "personal links" campaign: out of the box a 10% coupon. */
 export function getDefaultIncentive(db: Db): Incentive {
-  const parsed = incentiveSchema.safeParse(getSetting<unknown>(db, 'default_incentive'))
-  return parsed.success ? parsed.data : defaultIncentive
+  return readSetting(db, 'default_incentive', incentiveSchema, defaultIncentive)
 }
 
 export interface MailSettings {
@@ -77,8 +91,7 @@ const mailSettingsSchema = z.object({ existingCustomerBasis: z.boolean(), overdu
 export const defaultMailSettings: MailSettings = { existingCustomerBasis: false, overdueMinutes: 60 }
 
 export function getMailSettings(db: Db): MailSettings {
-  const parsed = mailSettingsSchema.safeParse(getSetting<unknown>(db, 'mail'))
-  return parsed.success ? parsed.data : defaultMailSettings
+  return readSetting(db, 'mail', mailSettingsSchema, defaultMailSettings)
 }
 
 export function saveMailSettings(db: Db, input: unknown, actor: string): MailSettings {
@@ -87,4 +100,12 @@ export function saveMailSettings(db: Db, input: unknown, actor: string): MailSet
 
 export function saveBrand(db: Db, input: unknown, actor: string): Brand {
   return saveSetting(db, 'brand', brandSchema, input, actor)
+}
+
+/** The Settings page's mail form: the shop's name and the mail settings, both or neither. */
+export function saveMailAndBrand(db: Db, brand: unknown, mail: unknown, actor: string): void {
+  writeTransaction(db, () => {
+    saveBrand(db, brand, actor)
+    saveMailSettings(db, mail, actor)
+  })
 }

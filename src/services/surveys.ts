@@ -1,4 +1,4 @@
-import type { Db } from '../db/client.ts'
+import { type Db, writeTransaction } from '../db/client.ts'
 import type { SurveyVersion } from '../db/schema.ts'
 import { AppError } from '../domain/errors.ts'
 import { defaultSurvey, surveyDefinitionSchema, type SurveyDefinition } from '../domain/survey.ts'
@@ -13,19 +13,26 @@ export function ensureDefaultSurvey(db: Db): number {
   const existing = findSurveyByName(db, DEFAULT_SURVEY_NAME)
   if (existing) return existing.id
   // Another process (the CLI beside the server) may be creating it too: the unique name decides.
-  return db.transaction(
-    () => {
-      const id = insertSurvey(db, DEFAULT_SURVEY_NAME)
-      if (id === undefined) return findSurveyByName(db, DEFAULT_SURVEY_NAME)!.id
-      insertSurveyVersion(db, id, JSON.stringify(defaultSurvey), 'system')
-      return id
-    },
-    { behavior: 'immediate' },
-  )
+  return writeTransaction(db, () => {
+    const id = insertSurvey(db, DEFAULT_SURVEY_NAME)
+    if (id === undefined) return findSurveyByName(db, DEFAULT_SURVEY_NAME)!.id
+    insertSurveyVersion(db, id, JSON.stringify(defaultSurvey), 'system')
+    return id
+  })
 }
 
+/** Parsed definitions by their stored text: a version never changes, and every survey page needs one. */
+const definitions = new Map<string, SurveyDefinition>()
+
 export function definitionOf(version: SurveyVersion): SurveyDefinition {
-  return JSON.parse(version.definition) as SurveyDefinition
+  let def = definitions.get(version.definition)
+  if (!def) {
+    def = JSON.parse(version.definition) as SurveyDefinition
+    // A handful of versions are in use at a time; a full cache starts over rather than growing.
+    if (definitions.size >= 100) definitions.clear()
+    definitions.set(version.definition, def)
+  }
+  return def
 }
 
 export function currentVersion(db: Db, surveyId: number): SurveyVersion {
@@ -48,7 +55,7 @@ export function saveSurveyVersion(db: Db, surveyId: number, input: unknown, acto
   const name = rename?.trim()
   if (name !== undefined && name !== '' && name.length > SURVEY_NAME_MAX) throw new AppError(`A survey needs a name of 1 to ${SURVEY_NAME_MAX} characters.`)
   // Checked first, then the name and the version together: a refused save changes nothing.
-  return db.transaction(() => {
+  return writeTransaction(db, () => {
     const before = getSurvey(db, surveyId)
     if (name && before && before.name !== name) {
       if (findSurveyByName(db, name)) throw new AppError(`There is a survey called “${name}” already; choose another name.`, 409, 'duplicate_name')
@@ -64,7 +71,7 @@ export function saveSurveyVersion(db: Db, surveyId: number, input: unknown, acto
 export function createSurvey(db: Db, name: string, actor: string): number {
   const clean = name.trim()
   if (clean.length < 1 || clean.length > SURVEY_NAME_MAX) throw new AppError(`A survey needs a name of 1 to ${SURVEY_NAME_MAX} characters.`)
-  return db.transaction(() => {
+  return writeTransaction(db, () => {
     const id = insertSurvey(db, clean)
     if (id === undefined) throw new AppError(`There is a survey called “${clean}” already; choose another name.`, 409, 'duplicate_name')
     insertSurveyVersion(db, id, JSON.stringify(defaultSurvey), actor)

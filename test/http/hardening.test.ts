@@ -273,3 +273,43 @@ describe('caching, CSRF and uploads', () => {
     expect(count(t, 'SELECT count(*) AS n FROM customers')).toBe(0)
   })
 })
+
+describe('response headers on every kind of page', () => {
+  const t = useTestApp({ configEnv: { BASE_URL: 'https://shop.example.com' } })
+
+  it('sends CSP without unsafe-inline, frame-ancestors, nosniff and a referrer policy everywhere; noindex and no-store on personal links; HSTS and Secure cookies behind HTTPS', async () => {
+    await addUser(t.db, 'admin')
+    const { token, customerId } = await customerWithLink(t.db, 'H1')
+    const { jar, res: signedIn } = await login(t.app, 'admin@example.com')
+    const session = signedIn.cookies.find((c) => c.name === 'cb_session')!
+    expect(session).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax' })
+    const loginPage = await t.app.inject('/login')
+    expect(loginPage.cookies.find((c) => c.name === 'cb_csrf')).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict' })
+
+    const pages = {
+      login: loginPage,
+      staff: await t.app.inject({ url: `/admin/customers/${customerId}`, headers: { cookie: jar.header() } }),
+      survey: await t.app.inject(`/s/${token}`),
+      unsubscribe: await t.app.inject(`/u/${token}`),
+      badLink: await t.app.inject(`/s/${'Z'.repeat(32)}`),
+      notFound: await t.app.inject('/nothing-here'),
+      asset: await t.app.inject('/static/app.css'),
+      health: await t.app.inject('/healthz'),
+    }
+    for (const [kind, res] of Object.entries(pages)) {
+      const csp = String(res.headers['content-security-policy'])
+      expect(csp, kind).toContain("script-src 'self'")
+      expect(csp, kind).toContain("frame-ancestors 'none'")
+      expect(csp, kind).not.toContain('unsafe-inline')
+      expect(res.headers['x-content-type-options'], kind).toBe('nosniff')
+      expect(res.headers['referrer-policy'], kind).toMatch(/^(same-origin|no-referrer)$/)
+      expect(String(res.headers['strict-transport-security']), kind).toMatch(/max-age=\d+/)
+    }
+    for (const kind of ['survey', 'unsubscribe', 'badLink'] as const) {
+      expect(pages[kind].headers['x-robots-tag'], kind).toContain('noindex')
+      expect(pages[kind].headers['referrer-policy'], kind).toBe('no-referrer')
+      expect(pages[kind].headers['cache-control'], kind).toBe('no-store')
+    }
+    expect(pages.staff.headers['cache-control']).toBe('no-store')
+  })
+})

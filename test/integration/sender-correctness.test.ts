@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process'
+import { readdirSync, rmSync, writeFileSync } from 'node:fs'
 import type { FastifyBaseLogger } from 'fastify'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { MailSender } from '../../src/jobs/sender.ts'
 import { renderMessage } from '../../src/mail/render.ts'
-import { createMailTransport } from '../../src/mail/transport.ts'
+import { createMailTransport, outboxFolder } from '../../src/mail/transport.ts'
 import { dueMessages } from '../../src/repos/messages.ts'
 import { changeCampaignState } from '../../src/services/campaigns.ts'
 import { tempDatabase, testConfig } from '../helpers/build-app.ts'
@@ -113,6 +114,36 @@ describe('standing records made once, however many processes ask', () => {
       expect(t.db.$client.prepare("SELECT count(*) AS n FROM campaigns WHERE kind = 'personal'").get()).toEqual({ n: 1 })
       expect(t.db.$client.prepare('SELECT count(*) AS n FROM survey_versions').get()).toEqual({ n: 1 })
     } finally {
+      t.cleanup()
+    }
+  })
+})
+
+describe('an outbox folder that cannot take mail', () => {
+  it('pauses sending with a clear message, counts no attempt, and loses nothing once fixed', async () => {
+    const t = tempDatabase()
+    const config = testConfig(t.file)
+    const sender = new MailSender(t.db, config, createMailTransport(config), quiet)
+    try {
+      await importText(t.db, 'customers', ['customer_id,email,locale,email_consent', ...Array.from({ length: 30 }, (_, i) => `O${i},o${i}@example.com,de,granted`)].join('\n'))
+      const campaign = testCampaign(t.db, { name: 'Blocked', target: {}, reminders: 0, reminderDays: [] })
+      changeCampaignState(t.db, campaign.id, 'start', 'test')
+      // A file where the folder should be: nothing can be written there (as on a read-only or full disk).
+      const folder = outboxFolder(config)
+      writeFileSync(folder, 'not a folder')
+      expect(await sender.runOnce()).toBe(0)
+      const paused = t.db.$client.prepare('SELECT status, pause_reason AS reason FROM campaigns WHERE id = ?').get(campaign.id) as { status: string; reason: string }
+      expect(paused.status).toBe('paused')
+      expect(paused.reason).toContain(`The outbox folder ${folder} cannot take mail`)
+      expect(t.db.$client.prepare('SELECT status, attempts, count(*) AS n FROM messages GROUP BY status, attempts').all()).toEqual([{ status: 'queued', attempts: 0, n: 30 }])
+
+      rmSync(folder)
+      changeCampaignState(t.db, campaign.id, 'resume', 'test')
+      expect(await sender.runOnce()).toBe(30)
+      expect(readdirSync(folder).filter((f) => f.endsWith('.eml'))).toHaveLength(30)
+      expect(t.db.$client.prepare('SELECT status, count(*) AS n FROM messages GROUP BY status').all()).toEqual([{ status: 'sent', n: 30 }])
+    } finally {
+      await sender.stop()
       t.cleanup()
     }
   })

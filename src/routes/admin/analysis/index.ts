@@ -3,7 +3,6 @@ import { z } from 'zod'
 import { barChart } from '../../../domain/charts.ts'
 import { AppError } from '../../../domain/errors.ts'
 import { latestAnalysis } from '../../../services/analysis-report.ts'
-import { backtest } from '../../../services/backtest.ts'
 
 const dateField = z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date (YYYY-MM-DD)').optional())
 const backtestQuery = z.object({ calibration_end: dateField, holdout_end: dateField })
@@ -18,7 +17,8 @@ const analysisRoutes: FastifyPluginAsync = async (app) => {
     let error: string | null = null
     if (query.calibration_end) {
       try {
-        result = backtest(app.db, { calibrationEnd: query.calibration_end, holdoutEnd: query.holdout_end })
+        // A fit over every customer: in a worker thread, so that respondents are not kept waiting.
+        result = await app.runTask('backtest', { calibrationEnd: query.calibration_end, holdoutEnd: query.holdout_end })
       } catch (e) {
         if (!(e instanceof AppError)) throw e
         error = e.message

@@ -8,7 +8,7 @@ import { nanoid } from 'nanoid'
 import { z } from 'zod'
 import { AppError, notFound } from '../../../domain/errors.ts'
 import { getImportRun, listImportRuns } from '../../../repos/import-runs.ts'
-import { startImportRun, type ImportReport } from '../../../services/import.ts'
+import { createImportRun, type ImportReport } from '../../../services/import.ts'
 
 const uploadFields = z.object({
   kind: z.enum(['customers', 'orders'], { error: 'Choose whether the file holds customers or orders.' }),
@@ -60,7 +60,7 @@ const importRoutes: FastifyPluginAsync = async (app) => {
       rmSync(path, { force: true })
       throw new AppError(`The file is larger than the upload limit of ${app.config.uploadLimitMb} MiB (UPLOAD_LIMIT_MB); import it with \`comeback import\` instead.`, 413, 'too_large')
     }
-    const { done } = startImportRun(app.db, path, {
+    const options = {
       runId,
       kind: fields.data.kind,
       fileName: file.filename,
@@ -69,9 +69,11 @@ const importRoutes: FastifyPluginAsync = async (app) => {
       actor: req.user!.email,
       defaultLocale: app.config.defaultLocale,
       defaultCurrency: app.config.defaultCurrency,
-    })
-    // The import goes on after this response; the run page shows its progress and report.
-    done
+    }
+    createImportRun(app.db, path, options)
+    // The import goes on after this response, in a worker thread; the run page shows its progress and report.
+    app
+      .runTask('import', { runId, path, options })
       .then((report) => {
         if (report.imported) void app.analysisJobs.request('import')
       })

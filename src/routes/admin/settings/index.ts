@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { z } from 'zod'
 import { AppError } from '../../../domain/errors.ts'
-import { getAnalysisSettings, getBrand, getMailSettings, saveAnalysisSettings, saveBrand, saveMailSettings } from '../../../services/settings.ts'
+import { getAnalysisSettings, getBrand, getMailSettings, saveAnalysisSettings, saveMailAndBrand } from '../../../services/settings.ts'
 import type { AnalysisSettings } from '../../../domain/analysis.ts'
 
 /** Form fields are text; numbers are read here and validated by the settings schema. */
@@ -58,10 +58,7 @@ const settingsRoutes: FastifyPluginAsync = async (app) => {
   app.post('/mail', admin, async (req, reply) => {
     const form = settingsForm.parse(req.body)
     try {
-      app.db.transaction(() => {
-        saveBrand(app.db, { name: form.shop_name ?? '' }, req.user!.email)
-        saveMailSettings(app.db, { existingCustomerBasis: form.existing_customer === 'on', overdueMinutes: number(form.overdue_minutes) }, req.user!.email)
-      })
+      saveMailAndBrand(app.db, { name: form.shop_name ?? '' }, { existingCustomerBasis: form.existing_customer === 'on', overdueMinutes: number(form.overdue_minutes) }, req.user!.email)
     } catch (e) {
       if (!(e instanceof AppError)) throw e
       return reply.code(400).view('admin/settings/index', page({ mailError: e.message.replace('overdueMinutes', 'Overdue after').replace(/^name/, 'Shop name') }))

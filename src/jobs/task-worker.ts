@@ -1,0 +1,43 @@
+// One long task in a worker thread, on its own database connection (see tasks.ts).
+import { parentPort, workerData } from 'node:worker_threads'
+import { openDatabase } from '../db/client.ts'
+import type { BacktestResult } from '../domain/backtest.ts'
+import { analyze, type AnalysisTrigger } from '../services/analyze.ts'
+import { backtest } from '../services/backtest.ts'
+import { runImport, type ImportOptions, type ImportReport } from '../services/import.ts'
+
+export interface TaskInput {
+  analyze: { trigger: AnalysisTrigger }
+  backtest: { calibrationEnd: string; holdoutEnd?: string }
+  import: { runId: string; path: string; options: ImportOptions & { fileName: string } }
+}
+export interface TaskResult {
+  analyze: { runId: number; customers: number; seconds: number }
+  backtest: BacktestResult
+  import: ImportReport
+}
+export type TaskName = keyof TaskInput
+
+export const tasks: { [N in TaskName]: (db: ReturnType<typeof openDatabase>, input: TaskInput[N]) => TaskResult[N] | Promise<TaskResult[N]> } = {
+  analyze: (db, input) => {
+    const r = analyze(db, { trigger: input.trigger })
+    return { runId: r.runId, customers: r.customers, seconds: r.seconds }
+  },
+  backtest: (db, input) => backtest(db, input),
+  import: (db, input) => runImport(db, input.runId, input.path, input.options),
+}
+
+// Only inside a worker thread: importing the module elsewhere (for `tasks`) runs nothing.
+if (parentPort && (workerData as { comebackTask?: string } | null)?.comebackTask) {
+  const { dbFile, comebackTask: task, input } = workerData as { dbFile: string; comebackTask: TaskName; input: never }
+  const db = openDatabase(dbFile)
+  try {
+    const result = await tasks[task](db, input)
+    parentPort.postMessage({ ok: true, result })
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error))
+    parentPort.postMessage({ ok: false, error: { name: e.name, message: e.message, stack: e.stack, statusCode: (e as { statusCode?: number }).statusCode, code: (e as { code?: string }).code } })
+  } finally {
+    db.$client.close()
+  }
+}

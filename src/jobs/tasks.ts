@@ -1,0 +1,36 @@
+import { Worker } from 'node:worker_threads'
+import { AppError } from '../domain/errors.ts'
+import type { TaskInput, TaskName, TaskResult } from './task-worker.ts'
+
+// The worker is a module beside this one: .ts when the sources run through tsx, .js once built.
+const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js'
+const workerUrl = new URL(`./task-worker.${ext}`, import.meta.url).href
+// Under tsx the thread registers the TypeScript loader itself; built JavaScript needs none.
+const source = ext === 'ts' ? `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(workerUrl)}) })` : `import(${JSON.stringify(workerUrl)})`
+
+/**
+ * Run a long task (analysis, back-test, import) in a worker thread on its own database
+ * connection, so that the server keeps answering while it works. A refusal (AppError) comes back
+ * as one; `onEvent` hears what the task reports on the way (an import's run id).
+ */
+export function runTask<N extends TaskName>(dbFile: string, task: N, input: TaskInput[N], onEvent?: (event: unknown) => void): Promise<TaskResult[N]> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(source, { eval: true, workerData: { comebackTask: task, dbFile, input } })
+    let settled = false
+    worker.on('message', (m: { event?: unknown; ok?: boolean; result?: TaskResult[N]; error?: { name: string; message: string; statusCode?: number; code?: string; stack?: string } }) => {
+      if ('event' in m) return onEvent?.(m.event)
+      settled = true
+      if (m.ok) return resolve(m.result as TaskResult[N])
+      const e = m.error!
+      if (e.name === 'AppError') reject(new AppError(e.message, e.statusCode, e.code))
+      else reject(Object.assign(new Error(e.message), { stack: e.stack }))
+    })
+    worker.once('error', (err) => {
+      settled = true
+      reject(err)
+    })
+    worker.once('exit', (code) => {
+      if (!settled) reject(new Error(`${task} worker exited with ${code}`))
+    })
+  })
+}
