@@ -13,11 +13,25 @@ export function insertSurveyVersion(db: Db, surveyId: number, definition: string
 }
 
 export function latestSurveyVersion(db: Db, surveyId: number): SurveyVersion | undefined {
-  return selectRow(db, surveyVersions, 'WHERE survey_id = ? ORDER BY version DESC LIMIT 1', surveyId)
+  const row = cachedStatement(db, 'SELECT id FROM survey_versions WHERE survey_id = ? ORDER BY version DESC LIMIT 1').get(surveyId) as { id: number } | undefined
+  return row ? getSurveyVersion(db, row.id) : undefined
 }
 
+/**
+ * Versions are never changed once written, so each is read once per connection: every survey
+ * page needs one, and its definition is the largest text the page reads.
+ */
+const versions = new WeakMap<Db['$client'], Map<number, SurveyVersion>>()
+
 export function getSurveyVersion(db: Db, id: number): SurveyVersion | undefined {
-  return selectRow(db, surveyVersions, 'WHERE id = ?', id)
+  let cache = versions.get(db.$client)
+  if (!cache) versions.set(db.$client, (cache = new Map()))
+  let version = cache.get(id)
+  if (!version) {
+    version = selectRow(db, surveyVersions, 'WHERE id = ?', id)
+    if (version) cache.set(id, Object.freeze(version))
+  }
+  return version
 }
 
 export function getSurvey(db: Db, id: number) {

@@ -1,16 +1,19 @@
 // `npm run bench`: each figure beside its baseline from the same run, as a ratio. Not part of `npm test`.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import os, { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fitBgNbd, SummaryGroups } from '../../src/domain/clv/bgnbd.ts'
 import { migrateDatabase, openDatabase } from '../../src/db/client.ts'
 import { loadDemoShop } from '../../src/services/demo.ts'
+import { analyze } from '../../src/services/analyze.ts'
 import nodemailer from 'nodemailer'
 import type { FastifyBaseLogger } from 'fastify'
 import { MailSender } from '../../src/jobs/sender.ts'
 import { createMailTransport, SMTP_CONNECTIONS } from '../../src/mail/transport.ts'
 import { changeCampaignState } from '../../src/services/campaigns.ts'
+import { createSurveyLink } from '../../src/services/links.ts'
+import { load, peakMemoryMiB, startBareServer, startBuiltServer } from './http.ts'
 import { testConfig } from '../helpers/build-app.ts'
 import { testCampaign } from '../helpers/campaigns.ts'
 import { importText } from '../helpers/factories.ts'
@@ -22,9 +25,15 @@ const silentLogger = { info() {}, warn() {}, error() {}, debug() {}, trace() {},
 const only = process.argv.slice(2)
 const want = (name: string) => only.length === 0 || only.includes(name)
 const lines: string[] = []
+const figures: Record<string, unknown>[] = []
 const report = (line: string) => {
   console.log(line)
   lines.push(line)
+}
+/** One figure for bench.json (and its line for bench.txt): the result beside its baseline from this run. */
+const figure = (f: { name: string; value: number; unit: string; baseline?: number; baselineLabel?: string; ratio?: number; goal?: string; peakMemoryMiB?: number; note?: string }, line: string) => {
+  figures.push({ ...f, ratio: f.ratio === undefined ? undefined : Number(f.ratio.toFixed(3)) })
+  report(line)
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
 const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(2)} ms`)
@@ -87,6 +96,63 @@ if (want('analyze')) {
   rmSync(work, { recursive: true, force: true })
 }
 
+if (want('survey')) {
+  const work = mkdtempSync(join(tmpdir(), 'comeback-bench-'))
+  const dbFile = join(work, 'survey.db')
+  const db = openDatabase(dbFile)
+  migrateDatabase(db)
+  loadDemoShop(db, { customers: 5000, seed: 3, asOf: new Date(), defaultLocale: 'de', defaultCurrency: 'EUR' })
+  const ids = (db.$client.prepare('SELECT id FROM customers ORDER BY id LIMIT 4000').all() as { id: number }[]).map((r) => r.id)
+  const tokens = ids.map((id) => createSurveyLink(db, id, { baseUrl: 'http://bench', actor: 'bench' }).token)
+  // Analysed beforehand, as a shop's database is: the server starts no analysis of its own.
+  analyze(db, { trigger: 'cli' })
+  const countAnswered = (d: typeof db) => (d.$client.prepare("SELECT count(*) AS n FROM responses WHERE json_extract(answers, '$.reasons') IS NOT NULL").get() as { n: number }).n
+  const answeredBefore = countAnswered(db)
+  db.$client.close()
+  const seconds = Number(process.env.BENCH_SECONDS ?? 10)
+  const connections = 50
+
+  const bare = await startBareServer()
+  const baseline = await load(bare.url, { connections, seconds, request: () => ({ path: '/bare' }) })
+  await bare.stop()
+
+  const server = await startBuiltServer(dbFile)
+  // Half the links for reading, half for answering: a page read is the first look at a survey.
+  const readers = tokens.slice(0, 2000)
+  const writers = tokens.slice(2000)
+  const page = await load(server.url, { connections, seconds, request: (i) => ({ path: `/s/${readers[i % readers.length]}` }) })
+  const form = { 'content-type': 'application/x-www-form-urlencoded' }
+  const answered = new Set<string>()
+  const submit = await load(server.url, {
+    connections,
+    seconds,
+    request: (i) => {
+      const token = writers[i % writers.length]!
+      answered.add(token)
+      return { path: `/s/${token}`, method: 'POST', headers: form, body: `question=reasons&q=price&q=delivery&other=` }
+    },
+  })
+  const memory = peakMemoryMiB(server.child.pid!)
+  await server.stop()
+  // Every acknowledged answer is in the database: each link that was answered has its response.
+  const check = openDatabase(dbFile)
+  const saved = countAnswered(check) - answeredBefore
+  check.$client.close()
+  rmSync(work, { recursive: true, force: true })
+  const pageRatio = page.requestsPerSecond / baseline.requestsPerSecond
+  const submitRatio = submit.requestsPerSecond / baseline.requestsPerSecond
+  figure(
+    { name: 'survey page', value: page.requestsPerSecond, unit: 'req/s', baseline: baseline.requestsPerSecond, baselineLabel: 'bare Fastify route', ratio: pageRatio, goal: '≥ 0.4', peakMemoryMiB: memory },
+    `survey page GET /s/:token, ${connections} connections: ${page.requestsPerSecond.toFixed(0)} req/s, p99 ${page.p99Ms} ms (${page.non2xx3xx + page.errors} failed); bare Fastify route: ${baseline.requestsPerSecond.toFixed(0)} req/s, p99 ${baseline.p99Ms} ms; ratio ${pageRatio.toFixed(2)} (goal ≥ 0.4)`,
+  )
+  figure(
+    { name: 'survey submission', value: submit.requestsPerSecond, unit: 'req/s', baseline: baseline.requestsPerSecond, baselineLabel: 'bare Fastify route', ratio: submitRatio, goal: '≥ 0.2', peakMemoryMiB: memory },
+    `survey answer POST /s/:token, ${connections} connections: ${submit.requestsPerSecond.toFixed(0)} req/s, p99 ${submit.p99Ms} ms (${submit.ok} acknowledged, ${submit.non2xx3xx + submit.errors} failed; ${saved} of ${answered.size} answered links saved); ratio ${submitRatio.toFixed(2)} (goal ≥ 0.2)`,
+  )
+  figure({ name: 'server peak memory under load', value: memory, unit: 'MiB', goal: '< 150 MiB', ratio: memory / 150 }, `server peak memory (built, under the survey load): ${memory} MiB; goal < 150 MiB (ratio ${(memory / 150).toFixed(2)})`)
+  if (saved !== answered.size) throw new Error(`answers lost: ${answered.size - saved}`)
+}
+
 if (want('mail')) {
   const n = 2000
   const smtp = await startSmtpServer()
@@ -128,3 +194,4 @@ if (want('mail')) {
 }
 
 writeFileSync(resolve('test-results', 'bench.txt'), lines.join('\n') + '\n', { flag: 'w' })
+writeFileSync(resolve('test-results', 'bench.json'), JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: os.cpus().length, figures }, null, 2) + '\n')

@@ -1,0 +1,82 @@
+// Load from this process against servers in others (the bench's HTTP figures), and their memory.
+import { fork, spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import autocannon from 'autocannon'
+import { freePort } from '../helpers/server-process.ts'
+
+export interface Load {
+  requestsPerSecond: number
+  p99Ms: number
+  ok: number
+  errors: number
+  non2xx3xx: number
+}
+
+/** autocannon with `connections` for `seconds`, each request from `request(i)`. */
+export async function load(url: string, options: { connections: number; seconds: number; request: (i: number) => { path: string; method?: 'GET' | 'POST'; body?: string; headers?: Record<string, string> } }): Promise<Load> {
+  let i = 0
+  const result = await autocannon({
+    url,
+    connections: options.connections,
+    duration: options.seconds,
+    requests: [
+      {
+        setupRequest: (req: Record<string, unknown>) => {
+          const r = options.request(i++)
+          return { ...req, path: r.path, method: r.method ?? 'GET', body: r.body, headers: { ...(req.headers as object), ...(r.headers ?? {}) } }
+        },
+      },
+    ],
+  } as never)
+  const r = result as unknown as { requests: { average: number }; latency: { p99: number }; '2xx': number; '3xx': number; errors: number; non2xx: number; '4xx': number; '5xx': number }
+  return { requestsPerSecond: r.requests.average, p99Ms: r.latency.p99, ok: r['2xx'] + r['3xx'], errors: r.errors, non2xx3xx: r['4xx'] + r['5xx'] }
+}
+
+/** The peak resident memory of a process so far (VmHWM), in MiB. */
+export function peakMemoryMiB(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return m ? Math.round(Number(m[1]) / 1024) : NaN
+}
+
+/** The built server (`npm start`'s way, no transpiler) on a database file. */
+export async function startBuiltServer(dbFile: string): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
+  const port = await freePort()
+  const child = spawn(process.execPath, [resolve('dist/cli/run.js'), 'serve', '--host', '127.0.0.1', '--port', String(port)], {
+    env: { ...process.env, COMEBACK_DB: dbFile, LOG_LEVEL: 'warn', BASE_URL: '', SMTP_URL: '', NODE_ENV: 'production' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  const url = `http://127.0.0.1:${port}`
+  await waitFor(`${url}/healthz`, child)
+  return { url, child, stop: () => stop(child) }
+}
+
+export async function startBareServer(): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
+  const port = await freePort()
+  const child = fork(resolve(import.meta.dirname, 'bare-server.mjs'), [String(port)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+  const url = `http://127.0.0.1:${port}`
+  await waitFor(`${url}/bare`, child)
+  return { url, child, stop: () => stop(child) }
+}
+
+async function waitFor(url: string, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`)
+    try {
+      if ((await fetch(url)).ok) return
+    } catch {
+      // not yet listening
+    }
+    await sleep(50)
+  }
+  throw new Error(`no answer from ${url}`)
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve()
+    child.once('exit', () => resolve())
+    child.kill('SIGTERM')
+  })
+}
