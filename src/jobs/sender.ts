@@ -77,19 +77,25 @@ export class MailSender {
     const existingCustomerBasis = getMailSettings(this.db).existingCustomerBasis
     let sent = 0
     this.unavailable = null
-    for (;;) {
-      if (this.stopped || this.unavailable) break
-      const due = dueMessages(this.db, now().toISOString(), 50, onlyCampaign)
-      if (due.length === 0) break
-      let next = 0
-      const worker = async () => {
-        while (next < due.length && !this.stopped && !this.unavailable) {
-          const message = due[next++]!
-          if (await this.process(message, now, context, existingCustomerBasis)) sent++
-        }
-      }
-      await Promise.all(Array.from({ length: Math.min(this.concurrency, due.length) }, worker))
+    // One queue for all connections, refilled when it runs dry: no connection waits for the others
+    // at the end of a batch. A message is claimed before the first await after leaving the queue,
+    // so a refill never returns one that a connection holds.
+    // A message left queued on purpose (its campaign changed meanwhile) is not taken twice in a round.
+    let queue: Message[] = []
+    const taken = new Set<number>()
+    const next = (): Message | undefined => {
+      if (this.stopped || this.unavailable) return undefined
+      if (queue.length === 0) queue = dueMessages(this.db, now().toISOString(), 50, onlyCampaign).filter((m) => !taken.has(m.id)).reverse()
+      const message = queue.pop()
+      if (message) taken.add(message.id)
+      return message
     }
+    const worker = async () => {
+      for (let message = next(); message; message = next()) {
+        if (await this.process(message, now, context, existingCustomerBasis)) sent++
+      }
+    }
+    await Promise.all(Array.from({ length: this.concurrency }, worker))
     completeFinishedCampaigns(this.db, now())
     return sent
   }

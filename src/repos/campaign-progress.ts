@@ -1,4 +1,4 @@
-import type { Db } from '../db/client.ts'
+import { cachedStatement, type Db } from '../db/client.ts'
 
 export interface ArmProgress {
   arm: number
@@ -14,26 +14,33 @@ export interface ArmProgress {
   completed: number
 }
 
-/** Live progress of a campaign per incentive arm, and in total: mails by state, links opened, answers. */
+const empty = (arm: number): ArmProgress => ({ arm, members: 0, holdout: 0, queued: 0, sent: 0, failed: 0, bounced: 0, skipped: 0, opened: 0, started: 0, completed: 0 })
+const mailStates = { queued: 'queued', sending: 'queued', sent: 'sent', failed: 'failed', bounced: 'bounced', skipped: 'skipped' } as const
+
+/**
+ * Live progress of a campaign per incentive arm, and in total: mails by state, links opened,
+ * answers. Two grouped scans of the campaign's own rows (its members, its messages by the
+ * campaign index), never one lookup per member.
+ */
 export function campaignProgress(db: Db, campaignId: number): { arms: ArmProgress[]; total: ArmProgress } {
-  const arms = db.$client
-    .prepare(
-      `SELECT m.arm,
-         count(*) AS members,
-         sum(m.holdout) AS holdout,
-         sum(m.opened_at IS NOT NULL) AS opened,
-         sum(r.id IS NOT NULL) AS started,
-         coalesce(sum(r.status = 'complete'), 0) AS completed,
-         coalesce(sum((SELECT count(*) FROM messages x WHERE x.member_id = m.id AND x.status IN ('queued', 'sending'))), 0) AS queued,
-         coalesce(sum((SELECT count(*) FROM messages x WHERE x.member_id = m.id AND x.status = 'sent')), 0) AS sent,
-         coalesce(sum((SELECT count(*) FROM messages x WHERE x.member_id = m.id AND x.status = 'failed')), 0) AS failed,
-         coalesce(sum((SELECT count(*) FROM messages x WHERE x.member_id = m.id AND x.status = 'bounced')), 0) AS bounced,
-         coalesce(sum((SELECT count(*) FROM messages x WHERE x.member_id = m.id AND x.status = 'skipped')), 0) AS skipped
-       FROM campaign_members m LEFT JOIN responses r ON r.member_id = m.id
-       WHERE m.campaign_id = ? GROUP BY m.arm ORDER BY m.arm`,
-    )
-    .all(campaignId) as ArmProgress[]
-  const total: ArmProgress = { arm: -1, members: 0, holdout: 0, queued: 0, sent: 0, failed: 0, bounced: 0, skipped: 0, opened: 0, started: 0, completed: 0 }
-  for (const a of arms) for (const k of Object.keys(total) as (keyof ArmProgress)[]) if (k !== 'arm') total[k] += a[k] ?? 0
+  const byArm = new Map<number, ArmProgress>()
+  const arm = (n: number) => byArm.get(n) ?? byArm.set(n, empty(n)).get(n)!
+  const members = cachedStatement(
+    db,
+    `SELECT m.arm, count(*) AS members, sum(m.holdout) AS holdout, sum(m.opened_at IS NOT NULL) AS opened,
+            sum(r.id IS NOT NULL) AS started, coalesce(sum(r.status = 'complete'), 0) AS completed
+     FROM campaign_members m LEFT JOIN responses r ON r.member_id = m.id
+     WHERE m.campaign_id = ? GROUP BY m.arm`,
+  ).all(campaignId) as Pick<ArmProgress, 'arm' | 'members' | 'holdout' | 'opened' | 'started' | 'completed'>[]
+  for (const m of members) Object.assign(arm(m.arm), m)
+  const mails = cachedStatement(
+    db,
+    `SELECT m.arm, x.status, count(*) AS n FROM messages x JOIN campaign_members m ON m.id = x.member_id
+     WHERE x.campaign_id = ? AND x.kind IN ('invitation', 'reminder') GROUP BY m.arm, x.status`,
+  ).all(campaignId) as { arm: number; status: keyof typeof mailStates; n: number }[]
+  for (const m of mails) arm(m.arm)[mailStates[m.status]] += m.n
+  const arms = [...byArm.values()].sort((a, b) => a.arm - b.arm)
+  const total = empty(-1)
+  for (const a of arms) for (const k of Object.keys(total) as (keyof ArmProgress)[]) if (k !== 'arm') total[k] += a[k]
   return { arms, total }
 }

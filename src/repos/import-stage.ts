@@ -134,11 +134,11 @@ export class ImportStage {
       return { problems: problems.slice(0, options.maxProblems), invalidRows, counts, applied }
     })
     // The merge writes every row into two or three indexes at once: a larger page cache for it
-    // (64 MiB, given back after), and no foreign-key probe per row, as the customer ids were just
+    // (32 MiB, given back after), and no foreign-key probe per row, as the customer ids were just
     // looked up in this transaction. The pragma cannot change inside a transaction, so it is set around it.
     const cacheBefore = this.sqlite.pragma('cache_size', { simple: true }) as number
     const foreignKeys = this.sqlite.pragma('foreign_keys', { simple: true }) as number
-    this.sqlite.pragma('cache_size = -65536')
+    this.sqlite.pragma('cache_size = -32768')
     if (options.apply && !this.sqlite.inTransaction) this.sqlite.pragma('foreign_keys = OFF')
     try {
       return run.immediate()

@@ -13,6 +13,8 @@ import { MailSender } from '../../src/jobs/sender.ts'
 import { createMailTransport, SMTP_CONNECTIONS } from '../../src/mail/transport.ts'
 import { changeCampaignState } from '../../src/services/campaigns.ts'
 import { createSurveyLink } from '../../src/services/links.ts'
+import { createUser } from '../../src/services/users.ts'
+import { buildApp } from '../../src/app.ts'
 import { load, peakMemoryMiB, startBareServer, startBuiltServer } from './http.ts'
 import { testConfig } from '../helpers/build-app.ts'
 import { testCampaign } from '../helpers/campaigns.ts'
@@ -151,6 +153,96 @@ if (want('survey')) {
   )
   figure({ name: 'server peak memory under load', value: memory, unit: 'MiB', goal: '< 150 MiB', ratio: memory / 150 }, `server peak memory (built, under the survey load): ${memory} MiB; goal < 150 MiB (ratio ${(memory / 150).toFixed(2)})`)
   if (saved !== answered.size) throw new Error(`answers lost: ${answered.size - saved}`)
+}
+
+if (want('import')) {
+  const customers = 100_000
+  const orders = Number(process.env.BENCH_ORDERS ?? 1_000_000)
+  const work = mkdtempSync(join(tmpdir(), 'comeback-bench-'))
+  const customersCsv = join(work, 'customers.csv')
+  const ordersCsv = join(work, 'orders.csv')
+  // Deterministic files of the shape a shop exports: ids, e-mail, names, dates, amounts, items.
+  writeFileSync(customersCsv, ['customer_id,email,first_name,last_name,locale,email_consent', ...Array.from({ length: customers }, (_, i) => `C${i},c${i}@example.com,Anna,Muster${i % 997},${i % 3 ? 'de' : 'en'},${['granted', 'unknown', 'existing_customer'][i % 3]}`)].join('\n') + '\n')
+  const out: string[] = ['order_id,customer_id,ordered_at,total,currency,items,status']
+  for (let i = 0; i < orders; i++) {
+    const day = new Date(Date.UTC(2023, 0, 1) + ((i * 37) % 1000) * 86_400_000).toISOString().slice(0, 10)
+    out.push(`O${i},C${(i * 7919) % customers},${day},${(i % 200) + 5}.${String(i % 100).padStart(2, '0')},EUR,Kaffee|Tassen,completed`)
+  }
+  writeFileSync(ordersCsv, out.join('\n') + '\n')
+  out.length = 0
+  const dbFile = join(work, 'import.db')
+  const db = openDatabase(dbFile)
+  migrateDatabase(db)
+  db.$client.close()
+  const once = (kind: string, csv: string) => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'import-once.ts'), dbFile, kind, csv], { encoding: 'utf8' })
+    if (run.status !== 0) throw new Error(run.stderr)
+    return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { seconds: number; rows: number; maxRssMiB: number }
+  }
+  const sqliteImport = (csv: string) => {
+    const target = join(work, `baseline-${Math.random().toString(36).slice(2)}.db`)
+    const t0 = performance.now()
+    const r = spawnSync('sqlite3', [target, `.import --csv ${csv} raw`], { encoding: 'utf8' })
+    if (r.status !== 0) throw new Error(`sqlite3: ${r.stderr || r.error}`)
+    return (performance.now() - t0) / 1000
+  }
+  const c = once('customers', customersCsv)
+  const cBase = sqliteImport(customersCsv)
+  figure(
+    { name: 'customers import', value: c.seconds, unit: 's', baseline: cBase, baselineLabel: 'sqlite3 .import of the same file', ratio: c.seconds / cBase, goal: '≤ 1.5', peakMemoryMiB: c.maxRssMiB },
+    `import of ${customers.toLocaleString('en')} customers: ${c.seconds.toFixed(2)} s, peak ${c.maxRssMiB} MiB; sqlite3 .import of the same file: ${cBase.toFixed(2)} s; ratio ${(c.seconds / cBase).toFixed(1)} (goal ≤ 1.5)`,
+  )
+  const o = once('orders', ordersCsv)
+  const oBase = sqliteImport(ordersCsv)
+  figure(
+    { name: 'orders import', value: o.seconds, unit: 's', baseline: oBase, baselineLabel: 'sqlite3 .import of the same file', ratio: o.seconds / oBase, goal: '≤ 1.5, < 300 MiB', peakMemoryMiB: o.maxRssMiB },
+    `import of ${orders.toLocaleString('en')} orders: ${o.seconds.toFixed(2)} s, peak ${o.maxRssMiB} MiB (goal < 300 MiB); sqlite3 .import of the same file: ${oBase.toFixed(2)} s; ratio ${(o.seconds / oBase).toFixed(1)} (goal ≤ 1.5)`,
+  )
+  rmSync(work, { recursive: true, force: true })
+}
+
+if (want('campaign')) {
+  const members = Number(process.env.BENCH_MEMBERS ?? 100_000)
+  const work = mkdtempSync(join(tmpdir(), 'comeback-bench-'))
+  const dbFile = join(work, 'campaign.db')
+  const db = openDatabase(dbFile)
+  migrateDatabase(db)
+  await importText(db, 'customers', ['customer_id,email,first_name,locale,email_consent', ...Array.from({ length: members }, (_, i) => `K${i},k${i}@example.com,Kim,${i % 2 ? 'de' : 'en'},granted`)].join('\n'))
+  const campaign = testCampaign(db, { reminders: 0, reminderDays: [] })
+  let t0 = performance.now()
+  changeCampaignState(db, campaign.id, 'start', 'bench')
+  const startMs = performance.now() - t0
+  // A third of the mail sent, as in the middle of sending.
+  db.$client.prepare("UPDATE messages SET status = 'sent', sent_at = '2026-01-01T00:00:00.000Z' WHERE id % 3 = 0").run()
+  const app = await buildApp({ config: testConfig(dbFile), db })
+  await createUser(db, { email: 'bench@example.com', role: 'admin', password: 'correct horse battery staple' }, 'bench')
+  const loginPage = await app.inject('/login')
+  const cookie0 = loginPage.cookies.map((k) => `${k.name}=${k.value}`).join('; ')
+  const token = /name="_csrf" value="([^"]+)"/.exec(loginPage.body)![1]!
+  const signedIn = await app.inject({ method: 'POST', url: '/login', headers: { cookie: cookie0, 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ email: 'bench@example.com', password: 'correct horse battery staple', _csrf: token }).toString() })
+  const cookie = signedIn.cookies.filter((k) => k.value).map((k) => `${k.name}=${k.value}`).join('; ')
+  const pageMs = async (url: string) => {
+    const runs: number[] = []
+    for (let i = 0; i < 7; i++) {
+      const t = performance.now()
+      const res = await app.inject({ url, headers: { cookie } })
+      if (res.statusCode !== 200) throw new Error(`${url}: ${res.statusCode}`)
+      runs.push(performance.now() - t)
+    }
+    return median(runs)
+  }
+  for (const [label, url] of [
+    ['campaign page (progress per arm)', `/admin/campaigns/${campaign.id}`],
+    ['campaigns list', '/admin/campaigns'],
+    ['outbox', '/admin/outbox'],
+  ] as const) {
+    const ms = await pageMs(url)
+    figure({ name: label, value: ms, unit: 'ms', goal: '< 200 ms', ratio: ms / 200 }, `${label}, ${members.toLocaleString('en')}-member campaign: ${fmt(ms)} (median of 7); goal < 200 ms (ratio ${(ms / 200).toFixed(2)})`)
+  }
+  figure({ name: 'campaign start', value: startMs, unit: 'ms', note: `${members} members drawn and invitations queued` }, `starting a ${members.toLocaleString('en')}-member campaign (holdout and arms drawn, invitations queued, one transaction): ${fmt(startMs)}`)
+  await app.close()
+  db.$client.close()
+  rmSync(work, { recursive: true, force: true })
 }
 
 if (want('mail')) {

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest'
+import type { Db } from '../../src/db/client.ts'
+import { currentExclusion } from '../../src/repos/campaign-targets.ts'
+import { campaignProgress } from '../../src/repos/campaign-progress.ts'
+import { campaignHasPendingWork, campaignStatus, getCampaign, getMemberByTokenHash, markMemberMailed, memberForMail, membersDueForReminder } from '../../src/repos/campaigns.ts'
+import { getCustomer } from '../../src/repos/customers.ts'
+import { claimMessage, dueMessages, finishMessage, getMessageByDedupeKey } from '../../src/repos/messages.ts'
+import { getResponseByMember } from '../../src/repos/responses.ts'
+import { getRewardByResponse, pointsBalance } from '../../src/repos/rewards.ts'
+import { getSessionUser } from '../../src/repos/sessions.ts'
+import { getRawSetting } from '../../src/repos/settings.ts'
+import { getSurveyVersion, latestSurveyVersion } from '../../src/repos/surveys.ts'
+import { useTestDatabase } from '../helpers/build-app.ts'
+
+/** Every statement the calls prepare, as SQL text (statements are prepared once per connection, on first use). */
+function preparedBy(db: Db, calls: () => void): string[] {
+  const seen: string[] = []
+  const client = db.$client as unknown as { prepare: (sql: string) => unknown }
+  const prepare = client.prepare
+  client.prepare = function (this: unknown, sql: string) {
+    seen.push(sql)
+    return prepare.call(this, sql)
+  }
+  try {
+    calls()
+  } finally {
+    client.prepare = prepare
+  }
+  return seen
+}
+
+/** The plan's steps; parameters bound as NULL (the plan does not depend on their values). */
+function plan(db: Db, sql: string): string[] {
+  const named = [...new Set([...sql.matchAll(/@(\w+)/g)].map((m) => m[1]!))]
+  const stmt = db.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+  const rows = (named.length ? stmt.all(Object.fromEntries(named.map((n) => [n, null]))) : stmt.all(...Array.from({ length: (sql.match(/\?/g) ?? []).length }, () => null))) as { detail: string }[]
+  return rows.map((r) => r.detail)
+}
+
+/** A step that reads a whole table: `SCAN t` without an index (a temp B-tree for sorting is fine). */
+const fullScans = (steps: string[]) => steps.filter((d) => /^SCAN /.test(d) && !/USING (COVERING )?INDEX|CONSTANT ROW/.test(d))
+
+describe('the hot paths use indexes', () => {
+  const { db } = useTestDatabase()
+
+  it('the survey page, the sender, campaign progress and sign-in never scan a table', () => {
+    const statements = preparedBy(db, () => {
+      // A survey page: link, member, campaign, customer, response, survey version, brand, reward.
+      getMemberByTokenHash(db, 'h')
+      getCampaign(db, 1)
+      getCustomer(db, 1)
+      getResponseByMember(db, 1)
+      latestSurveyVersion(db, 1)
+      getSurveyVersion(db, 1)
+      getRawSetting(db, 'brand')
+      getRewardByResponse(db, 1)
+      pointsBalance(db, 1)
+      getMessageByDedupeKey(db, 'reward:1')
+      // The sender's round.
+      dueMessages(db, '2026-01-01', 50)
+      dueMessages(db, '2026-01-01', 50, 1)
+      claimMessage(db, 1)
+      finishMessage(db, 1, { status: 'sent', sentAt: 'x' })
+      currentExclusion(db, 1, { existingCustomerBasis: true, quietSince: '2026-01-01', campaignId: 1 })
+      memberForMail(db, 1)
+      markMemberMailed(db, 1, 'x', 'y')
+      campaignStatus(db, 1)
+      membersDueForReminder(db, 1, 1, 'x')
+      campaignHasPendingWork(db, 1, 2)
+      // The campaign page, polled while it sends.
+      campaignProgress(db, 1)
+      // Every staff request.
+      getSessionUser(db, 'h', 'x')
+    })
+    expect(statements.length).toBeGreaterThan(15)
+    const scans = statements.flatMap((sql) => fullScans(plan(db, sql)).map((step) => `${step}  ←  ${sql.replace(/\s+/g, ' ').slice(0, 120)}`))
+    expect(scans).toEqual([])
+  })
+
+  it('has the indexes of the foreign keys that pages join on', () => {
+    const indexes = (db.$client.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").all() as { name: string }[]).map((r) => r.name)
+    for (const name of ['messages_member', 'responses_customer', 'responses_survey_version', 'opt_in_requests_customer', 'rewards_customer', 'campaigns_status', 'campaigns_one_personal', 'surveys_name']) {
+      expect(indexes).toContain(name)
+    }
+  })
+
+  it('catches a scan when one is there', () => {
+    // The check itself can fail: a query on an unindexed column is reported.
+    expect(fullScans(plan(db, 'SELECT * FROM customers WHERE first_name = ?'))).toEqual(['SCAN customers'])
+  })
+})
