@@ -30,7 +30,7 @@ const quietCheck = `
 function eligibilityQuery(target: CustomerFilters, rules: EligibilityRules) {
   const { where, params } = filterWhere(target)
   const sql = `
-    SELECT c.id AS customerId, c.email, c.locale, a.value_if_won_cents AS valueIfWonCents, a.clv_cents AS clvCents,
+    SELECT c.id AS customerId, a.value_if_won_cents AS valueIfWonCents, a.clv_cents AS clvCents,
       CASE ${basisChecks} ${quietCheck}
       END AS excluded
     FROM customers c
@@ -66,14 +66,10 @@ export function previewTarget(db: Db, target: CustomerFilters, rules: Eligibilit
   return { targeted: rows.reduce((s, r) => s + r.n, 0), eligible, excluded, valueIfWonCents, expectedValueCents }
 }
 
-/** The eligible customers with their address and language, in id order. */
-export function eligibleCustomers(db: Db, target: CustomerFilters, rules: EligibilityRules): { customerId: number; email: string; locale: 'de' | 'en' }[] {
+/** The ids of the eligible customers, in id order. */
+export function eligibleCustomerIds(db: Db, target: CustomerFilters, rules: EligibilityRules): number[] {
   const q = eligibilityQuery(target, rules)
-  return cachedStatement(db, `SELECT customerId, email, locale FROM (${q.sql}) WHERE excluded IS NULL ORDER BY customerId`).all(q.params) as {
-    customerId: number
-    email: string
-    locale: 'de' | 'en'
-  }[]
+  return cachedStatement(db, `SELECT customerId FROM (${q.sql}) WHERE excluded IS NULL ORDER BY customerId`).pluck().all(q.params) as number[]
 }
 
 /**

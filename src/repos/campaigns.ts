@@ -78,7 +78,13 @@ export function campaignStatus(db: Db, id: number): Campaign['status'] | undefin
   return (cachedStatement(db, 'SELECT status FROM campaigns WHERE id = ?').get(id) as { status: Campaign['status'] } | undefined)?.status
 }
 
-/** A new member of a starting campaign (or of the demo's finished one); returns its id. */
+/** The members of a starting campaign, in the order drawn (one prepared insert, no row read back). */
+export function insertMembers(db: Db, campaignId: number, expiresAt: string, members: Iterable<{ customerId: number; arm: number; holdout: boolean }>): void {
+  const insert = cachedStatement(db, 'INSERT INTO campaign_members (campaign_id, customer_id, arm, holdout, expires_at) VALUES (?, ?, ?, ?, ?)')
+  for (const m of members) insert.run(campaignId, m.customerId, m.arm, m.holdout ? 1 : 0, expiresAt)
+}
+
+/** A new member of the demo's finished campaign; returns its id. */
 export function insertMember(
   db: Db,
   m: { campaignId: number; customerId: number; arm: number; holdout: boolean; expiresAt: string; openedAt?: string | null; mailsSent?: number; lastMailedAt?: string | null },

@@ -35,6 +35,22 @@ export function dueMessages(db: Db, now: string, limit: number, campaignId?: num
       )
 }
 
+/**
+ * The invitation of every mailed member of a campaign that starts, in one statement: its
+ * address and language as they stand now, and a dedupe key per member, so that none is queued twice.
+ */
+export function enqueueInvitations(db: Db, campaignId: number, notBefore: string): number {
+  return cachedStatement(
+    db,
+    `INSERT INTO messages (customer_id, campaign_id, member_id, kind, dedupe_key, to_address, locale, payload, not_before)
+     SELECT m.customer_id, m.campaign_id, m.id, 'invitation', 'campaign:' || m.campaign_id || ':member:' || m.id || ':mail:1', c.email, c.locale, '{"step":1}', @notBefore
+     FROM campaign_members m JOIN customers c ON c.id = m.customer_id
+     WHERE m.campaign_id = @campaignId AND m.holdout = 0 AND c.email IS NOT NULL
+     ORDER BY m.id
+     ON CONFLICT (dedupe_key) DO NOTHING`,
+  ).run({ campaignId, notBefore }).changes
+}
+
 /** A cancelled campaign's queued mail is never sent. */
 export function skipQueuedMessages(db: Db, campaignId: number, reason: string): number {
   return cachedStatement(db, "UPDATE messages SET status = 'skipped', last_error = ? WHERE campaign_id = ? AND status = 'queued'").run(reason, campaignId).changes

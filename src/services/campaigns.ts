@@ -14,9 +14,9 @@ import { AppError, notFound } from '../domain/errors.ts'
 import { SeededRandom } from '../domain/random.ts'
 import { incentiveSchema } from '../domain/rewards.ts'
 import { addAuditEntry } from '../repos/audit.ts'
-import { eligibleCustomers, previewTarget, type EligibilityRules, type TargetPreview } from '../repos/campaign-targets.ts'
-import { campaignHasPendingWork, campaignsWithStatus, getCampaign, insertCampaign, insertMember, membersDueForReminder, updateCampaign } from '../repos/campaigns.ts'
-import { campaignFailureCounts, enqueueMessage, skipQueuedMessages } from '../repos/messages.ts'
+import { eligibleCustomerIds, previewTarget, type EligibilityRules, type TargetPreview } from '../repos/campaign-targets.ts'
+import { campaignHasPendingWork, campaignsWithStatus, getCampaign, insertCampaign, insertMembers, membersDueForReminder, updateCampaign } from '../repos/campaigns.ts'
+import { campaignFailureCounts, enqueueInvitations, enqueueMessage, skipQueuedMessages } from '../repos/messages.ts'
 import { getMailSettings } from './settings.ts'
 
 
@@ -148,7 +148,7 @@ function materialise(db: Db, campaign: Campaign, now: Date): void {
   const options = campaignOptions(campaign)
   const rules = eligibilityRules(db, options.quietDays, campaign.id, now)
   const preview = previewTarget(db, options.target, rules)
-  const eligible = eligibleCustomers(db, options.target, rules)
+  const eligible = eligibleCustomerIds(db, options.target, rules)
   // A draw that the campaign's id repeats: the same start gives the same holdout and arms.
   const rnd = new SeededRandom(`campaign:${campaign.id}`)
   const shuffled = [...eligible]
@@ -158,24 +158,14 @@ function materialise(db: Db, campaign: Campaign, now: Date): void {
   }
   const holdout = Math.round((shuffled.length * options.holdoutPercent) / 100)
   const expiresAt = new Date(now.getTime() + options.linkExpiryDays * DAY_MS).toISOString()
-  shuffled.forEach((c, i) => {
-    const isHoldout = i < holdout
+  insertMembers(
+    db,
+    campaign.id,
+    expiresAt,
     // Arms in turn over the shuffled order: as many customers in each, at random.
-    const arm = isHoldout ? 0 : (i - holdout) % options.incentives.length
-    const memberId = insertMember(db, { campaignId: campaign.id, customerId: c.customerId, arm, holdout: isHoldout, expiresAt })
-    if (isHoldout) return
-    enqueueMessage(db, {
-      customerId: c.customerId,
-      campaignId: campaign.id,
-      memberId,
-      kind: 'invitation',
-      dedupeKey: `campaign:${campaign.id}:member:${memberId}:mail:1`,
-      toAddress: c.email,
-      locale: c.locale,
-      payload: JSON.stringify({ step: 1 }),
-      notBefore: now.toISOString(),
-    })
-  })
+    shuffled.map((customerId, i) => ({ customerId, holdout: i < holdout, arm: i < holdout ? 0 : (i - holdout) % options.incentives.length })),
+  )
+  enqueueInvitations(db, campaign.id, now.toISOString())
   updateCampaign(db, campaign.id, { exclusions: JSON.stringify({ ...preview.excluded, holdout, mailed: shuffled.length - holdout }) })
 }
 

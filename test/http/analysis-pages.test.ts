@@ -5,6 +5,7 @@ import { loadDemoShop } from '../../src/services/demo.ts'
 import { getAnalysisSettings } from '../../src/services/settings.ts'
 import { useTestApp } from '../helpers/build-app.ts'
 import { addUser, formToken, login } from '../helpers/factories.ts'
+import { startServer } from '../helpers/server.ts'
 
 const form = (data: Record<string, string>) => new URLSearchParams(data).toString()
 const asOf = '2026-06-30'
@@ -86,5 +87,33 @@ describe('analysis, potential and settings pages', () => {
     expect(getAnalysisSettings(t.db).lapse.lapsed).toBe(2.5)
     const manager = (await login(t.app, 'manager@example.com')).jar
     expect((await get(manager, '/admin/settings')).statusCode).toBe(403)
+  })
+})
+
+describe('a long staff request does not hold up the server', () => {
+  it('answers /healthz while a back-test runs, because the back-test runs in a worker thread', { timeout: 60_000 }, async () => {
+    const server = await startServer()
+    try {
+      loadDemoShop(server.db, { customers: 600, seed: 9, asOf: new Date(asOf), defaultLocale: 'de', defaultCurrency: 'EUR' })
+      analyze(server.db, { asOf, trigger: 'cli' })
+      await addUser(server.db, 'manager')
+      const { jar } = await login(server.app, 'manager@example.com')
+      const order: string[] = []
+      const backtest = fetch(`${server.url}/admin/analysis?calibration_end=2025-12-31`, { headers: { cookie: jar.header() } }).then(async (r) => {
+        expect(r.status).toBe(200)
+        expect(await r.text()).toContain('Predicted by BG/NBD')
+        order.push('backtest')
+      })
+      // Give the back-test's request a head start, then ask whether the server is alive.
+      await sleep(20)
+      const health = fetch(`${server.url}/healthz`).then((r) => {
+        expect(r.status).toBe(200)
+        order.push('healthz')
+      })
+      await Promise.all([backtest, health])
+      expect(order).toEqual(['healthz', 'backtest'])
+    } finally {
+      await server.close()
+    }
   })
 })
