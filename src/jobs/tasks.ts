@@ -15,7 +15,8 @@ const source = ext === 'ts' ? `import('tsx/esm/api').then(({ register }) => { re
  */
 export function runTask<N extends TaskName>(dbFile: string, task: N, input: TaskInput[N], onEvent?: (event: unknown) => void): Promise<TaskResult[N]> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(source, { eval: true, workerData: { comebackTask: task, dbFile, input } })
+    // The server's own heap is kept small (npm start's flags); a task's heap is its own and may grow.
+    const worker = new Worker(source, { eval: true, workerData: { comebackTask: task, dbFile, input }, resourceLimits: { maxOldGenerationSizeMb: 2048 } })
     let settled = false
     worker.on('message', (m: { event?: unknown; ok?: boolean; result?: TaskResult[N]; error?: { name: string; message: string; statusCode?: number; code?: string; stack?: string } }) => {
       if ('event' in m) return onEvent?.(m.event)

@@ -40,10 +40,11 @@ export function peakMemoryMiB(pid: number): number {
   return m ? Math.round(Number(m[1]) / 1024) : NaN
 }
 
-/** The built server (`npm start`'s way, no transpiler) on a database file. */
+/** The built server as `npm start` runs it (its Node flags from package.json, no transpiler) on a database file. */
 export async function startBuiltServer(dbFile: string): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
   const port = await freePort()
-  const child = spawn(process.execPath, [resolve('dist/cli/run.js'), 'serve', '--host', '127.0.0.1', '--port', String(port)], {
+  const pkg = JSON.parse(readFileSync(resolve('package.json'), 'utf8')) as { config: { serverNodeFlags: string } }
+  const child = spawn(process.execPath, [...pkg.config.serverNodeFlags.split(' '), resolve('dist/cli/run.js'), 'serve', '--host', '127.0.0.1', '--port', String(port)], {
     env: { ...process.env, COMEBACK_DB: dbFile, LOG_LEVEL: 'warn', BASE_URL: '', SMTP_URL: '', NODE_ENV: 'production' },
     stdio: ['ignore', 'ignore', 'inherit'],
   })
