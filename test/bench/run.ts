@@ -8,7 +8,6 @@ import { migrateDatabase, openDatabase } from '../../src/db/client.ts'
 import { loadDemoShop } from '../../src/services/demo.ts'
 import { analyze } from '../../src/services/analyze.ts'
 import nodemailer from 'nodemailer'
-import type { FastifyBaseLogger } from 'fastify'
 import { MailSender } from '../../src/jobs/sender.ts'
 import { createMailTransport, SMTP_CONNECTIONS } from '../../src/mail/transport.ts'
 import { changeCampaignState } from '../../src/services/campaigns.ts'
@@ -22,8 +21,8 @@ import { importText } from '../helpers/factories.ts'
 import { startSmtpServer } from '../helpers/smtp.ts'
 import { CDNOW_DIR, hasCdnow, readCdnowSummary } from '../helpers/cdnow.ts'
 import { simulateBgNbd } from '../helpers/simulate.ts'
+import { quietLogger } from '../helpers/logger.ts'
 
-const silentLogger = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, fatal() {}, child() { return silentLogger }, level: 'silent' } as unknown as FastifyBaseLogger
 const only = process.argv.slice(2)
 const want = (name: string) => only.length === 0 || only.includes(name)
 const lines: string[] = []
@@ -258,7 +257,7 @@ if (want('mail')) {
   const campaign = testCampaign(db, { reminders: 0, reminderDays: [] })
   changeCampaignState(db, campaign.id, 'start', 'bench')
   const config = testConfig(dbFile, { SMTP_URL: smtp.url })
-  const sender = new MailSender(db, config, createMailTransport(config), silentLogger)
+  const sender = new MailSender(db, config, createMailTransport(config), quietLogger)
   let t0 = performance.now()
   const sent = await sender.runOnce()
   const oursMs = performance.now() - t0

@@ -11,15 +11,20 @@ import { answer, customerWithLink } from '../helpers/survey.ts'
 const count = (t: TestApp, sql: string, ...args: unknown[]) => (t.db.$client.prepare(sql).get(...args) as { n: number }).n
 const formHeaders = (jar: { header: () => string }) => ({ cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' })
 
+/** The default survey answered up to its free-text question "What could we have done better?". */
+async function answerUpToImprove(t: TestApp, token: string) {
+  await answer(t.app, token, 'reasons', { q: ['price'] })
+  await answer(t.app, token, 'nps', { q: '3' })
+  await answer(t.app, token, 'csat', { q: '2' })
+  await answer(t.app, token, 'ces', { q: '2' })
+}
+
 describe('long answers', () => {
   const t = useTestApp()
 
   it('keeps a 1,500-character answer with markup whole, and shows it escaped to staff', async () => {
     const { token, customerId } = await customerWithLink(t.db, 'L1', { locale: 'en' })
-    await answer(t.app, token, 'reasons', { q: ['price'] })
-    await answer(t.app, token, 'nps', { q: '3' })
-    await answer(t.app, token, 'csat', { q: '2' })
-    await answer(t.app, token, 'ces', { q: '2' })
+    await answerUpToImprove(t, token)
     const hostile = '<script>alert(1)</script><img src=x onerror=alert(2)> "quoted" & more\r\nsecond line: '
     const long = (hostile + 'x'.repeat(1500)).slice(0, 1500)
     const res = await answer(t.app, token, 'improve', { q: long })
@@ -38,10 +43,7 @@ describe('long answers', () => {
 
   it('counts a line break as one character, as the browser did, up to the limit', async () => {
     const { token } = await customerWithLink(t.db, 'L2', { locale: 'en' })
-    await answer(t.app, token, 'reasons', { q: ['price'] })
-    await answer(t.app, token, 'nps', { q: '3' })
-    await answer(t.app, token, 'csat', { q: '2' })
-    await answer(t.app, token, 'ces', { q: '2' })
+    await answerUpToImprove(t, token)
     // 2,000 characters in the textarea, 99 of them line breaks: 2,099 once posted as CRLF.
     const lines = Array.from({ length: 100 }, () => 'y'.repeat(19)).join('\r\n') + 'z'
     expect(lines.replaceAll('\r\n', '\n').length).toBe(ANSWER_LIMITS.text)
@@ -50,10 +52,7 @@ describe('long answers', () => {
 
   it('gives an over-long answer back with a message instead of losing it', async () => {
     const { token } = await customerWithLink(t.db, 'L3', { locale: 'en' })
-    await answer(t.app, token, 'reasons', { q: ['price'] })
-    await answer(t.app, token, 'nps', { q: '3' })
-    await answer(t.app, token, 'csat', { q: '2' })
-    await answer(t.app, token, 'ces', { q: '2' })
+    await answerUpToImprove(t, token)
     const tooLong = 'w'.repeat(ANSWER_LIMITS.text + 500)
     const res = await answer(t.app, token, 'improve', { q: tooLong })
     expect(res.statusCode).toBe(422)

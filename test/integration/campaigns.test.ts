@@ -1,5 +1,4 @@
 import { generateKeyPairSync } from 'node:crypto'
-import type { FastifyBaseLogger } from 'fastify'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { MailSender } from '../../src/jobs/sender.ts'
 import { createMailTransport } from '../../src/mail/transport.ts'
@@ -12,8 +11,8 @@ import { importText } from '../helpers/factories.ts'
 import { startSmtpServer, useSmtpServer } from '../helpers/smtp.ts'
 import { answerAll } from '../helpers/survey.ts'
 import { buildApp } from '../../src/app.ts'
+import { quietLogger } from '../helpers/logger.ts'
 
-const quiet = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, fatal() {}, child() { return quiet }, level: 'silent' } as unknown as FastifyBaseLogger
 const DAY = 86_400_000
 
 describe('campaign mail through a real SMTP server', () => {
@@ -24,7 +23,7 @@ describe('campaign mail through a real SMTP server', () => {
   beforeEach(async () => {
     smtp = mailServer.server
     t = tempDatabase()
-    sender = new MailSender(t.db, testConfig(t.file, { SMTP_URL: smtp.url, BASE_URL: 'https://shop.example.com', UNSUBSCRIBE_MAILTO: 'unsubscribe@shop.example.com' }), createMailTransport(testConfig(t.file, { SMTP_URL: smtp.url })), quiet)
+    sender = new MailSender(t.db, testConfig(t.file, { SMTP_URL: smtp.url, BASE_URL: 'https://shop.example.com', UNSUBSCRIBE_MAILTO: 'unsubscribe@shop.example.com' }), createMailTransport(testConfig(t.file, { SMTP_URL: smtp.url })), quietLogger)
     await importText(
       t.db,
       'customers',
@@ -89,7 +88,7 @@ describe('campaign mail through a real SMTP server', () => {
   it('signs with DKIM, covering both unsubscribe headers, when configured', async () => {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
     const config = testConfig(t.file, { SMTP_URL: smtp.url, DKIM_DOMAIN: 'shop.example.com', DKIM_SELECTOR: 'mail', DKIM_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() })
-    const signing = new MailSender(t.db, config, createMailTransport(config), quiet)
+    const signing = new MailSender(t.db, config, createMailTransport(config), quietLogger)
     try {
       const campaign = testCampaign(t.db)
       changeCampaignState(t.db, campaign.id, 'start', 'test')

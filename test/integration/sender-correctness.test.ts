@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process'
 import { readdirSync, rmSync, writeFileSync } from 'node:fs'
-import type { FastifyBaseLogger } from 'fastify'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { MailSender } from '../../src/jobs/sender.ts'
 import { renderMessage } from '../../src/mail/render.ts'
@@ -11,8 +10,8 @@ import { tempDatabase, testConfig } from '../helpers/build-app.ts'
 import { testCampaign } from '../helpers/campaigns.ts'
 import { importText } from '../helpers/factories.ts'
 import { startSmtpServer, useSmtpServer } from '../helpers/smtp.ts'
+import { quietLogger } from '../helpers/logger.ts'
 
-const quiet = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, fatal() {}, child() { return quiet }, level: 'silent' } as unknown as FastifyBaseLogger
 const DAY = 86_400_000
 
 describe('the sender keeps its promises', () => {
@@ -26,7 +25,7 @@ describe('the sender keeps its promises', () => {
     smtp = mailServer.server
     t = tempDatabase()
     const config = testConfig(t.file, { SMTP_URL: smtp.url })
-    sender = new MailSender(t.db, config, createMailTransport(config), quiet)
+    sender = new MailSender(t.db, config, createMailTransport(config), quietLogger)
     const rows = Array.from({ length: 120 }, (_, i) => `C${i},c${i}@example.com,Cai,de,granted`)
     await importText(t.db, 'customers', ['customer_id,email,first_name,locale,email_consent', ...rows].join('\n'))
   })
@@ -48,7 +47,7 @@ describe('the sender keeps its promises', () => {
     expect(count("SELECT count(*) AS n FROM messages WHERE campaign_id = ? AND status = 'sent'", first.id)).toBe(0)
   })
 
-  it('leaves out at the moment of sending a customer another campaign mailed within the quiet period', async () => {
+  it('leaves out at the moment of sending a customer another campaign mailed within the quietLogger period', async () => {
     const campaign = testCampaign(t.db, { name: 'Later', target: {}, quietDays: 30 })
     changeCampaignState(t.db, campaign.id, 'start', 'test')
     // Meanwhile another campaign mailed C7.
@@ -123,7 +122,7 @@ describe('an outbox folder that cannot take mail', () => {
   it('pauses sending with a clear message, counts no attempt, and loses nothing once fixed', async () => {
     const t = tempDatabase()
     const config = testConfig(t.file)
-    const sender = new MailSender(t.db, config, createMailTransport(config), quiet)
+    const sender = new MailSender(t.db, config, createMailTransport(config), quietLogger)
     try {
       await importText(t.db, 'customers', ['customer_id,email,locale,email_consent', ...Array.from({ length: 30 }, (_, i) => `O${i},o${i}@example.com,de,granted`)].join('\n'))
       const campaign = testCampaign(t.db, { name: 'Blocked', target: {}, reminders: 0, reminderDays: [] })
