@@ -1,7 +1,8 @@
 /**
  * Counts failures (wrong passwords, unknown links) per client in a sliding window; past the limit
  * the client is told to wait. Only failures count, so a busy client that does things right is never
- * blocked. Kept in memory: a restart forgets, which costs a prober little time. The table is
+ * blocked; a success does not forget earlier failures either, or one known password would
+ * let a prober guess on at others. Kept in memory: a restart forgets, which costs a prober little time. The table is
  * bounded: expired entries go when it grows, and past its size the oldest entries make room.
  */
 export class FailureLimiter {
@@ -31,11 +32,6 @@ export class FailureLimiter {
   retryAfter(client: string, now = Date.now()): number {
     const entry = this.failures.get(client)
     return entry ? Math.max(1, Math.ceil((entry.resetAt - now) / 1000)) : 0
-  }
-
-  /** A success forgets the client's earlier failures. */
-  clear(client: string): void {
-    this.failures.delete(client)
   }
 
   private prune(now: number): void {

@@ -80,19 +80,19 @@ export class MailSender {
     // One queue for all connections, refilled when it runs dry: no connection waits for the others
     // at the end of a batch. A message is claimed before the first await after leaving the queue,
     // so a refill never returns one that a connection holds.
-    // A message left queued on purpose (its campaign changed meanwhile) is not taken twice in a round.
+    // A message left queued (its campaign paused meanwhile) is not taken again in this round.
     let queue: Message[] = []
-    const taken = new Set<number>()
+    const left = new Set<number>()
     const next = (): Message | undefined => {
       if (this.stopped || this.unavailable) return undefined
-      if (queue.length === 0) queue = dueMessages(this.db, now().toISOString(), 50, onlyCampaign).filter((m) => !taken.has(m.id)).reverse()
-      const message = queue.pop()
-      if (message) taken.add(message.id)
-      return message
+      if (queue.length === 0) queue = dueMessages(this.db, now().toISOString(), 50, onlyCampaign).filter((m) => !left.has(m.id)).reverse()
+      return queue.pop()
     }
     const worker = async () => {
       for (let message = next(); message; message = next()) {
-        if (await this.process(message, now, context, existingCustomerBasis)) sent++
+        const outcome = await this.process(message, now, context, existingCustomerBasis)
+        if (outcome === 'sent') sent++
+        else if (outcome === 'left') left.add(message.id)
       }
     }
     await Promise.all(Array.from({ length: this.concurrency }, worker))
@@ -100,20 +100,22 @@ export class MailSender {
     return sent
   }
 
-  private async process(message: Message, now: () => Date, context: RenderContext, existingCustomerBasis: boolean): Promise<boolean> {
+  /** Send one message: `sent`, `done` with it otherwise (skipped, failed, rescheduled), or `left` queued as it was. */
+  private async process(message: Message, now: () => Date, context: RenderContext, existingCustomerBasis: boolean): Promise<'sent' | 'done' | 'left'> {
     let campaign: Campaign | undefined
     if (message.campaignId !== null && message.kind !== 'reward' && message.kind !== 'opt_in') {
       // State is read fresh: a pause takes effect at the next message. Paused or ended: leave it.
-      if (campaignStatus(this.db, message.campaignId) !== 'sending') return false
+      if (campaignStatus(this.db, message.campaignId) !== 'sending') return 'left'
       campaign = context.campaign(message.campaignId)?.campaign
-      if (!campaign) return false
+      if (!campaign) return 'left'
       const window: SendWindow = { sendDays: JSON.parse(campaign.sendDays) as number[], sendFrom: campaign.sendFrom, sendTo: campaign.sendTo, timeZone: campaign.timeZone }
       if (!inSendWindow(now(), window)) {
         finishMessage(this.db, message.id, { notBefore: nextSendTime(now(), window).toISOString() })
-        return false
+        return 'done'
       }
     }
-    if (!claimMessage(this.db, message.id)) return false
+    // Another sender (the CLI beside the server) has it.
+    if (!claimMessage(this.db, message.id)) return 'done'
     if (campaign && message.customerId !== null) {
       // Eligibility is checked again at the moment of sending: an unsubscribe since the start counts,
       // and so does another campaign's mail within the quiet period.
@@ -124,7 +126,7 @@ export class MailSender {
       })
       if (excluded) {
         finishMessage(this.db, message.id, { status: 'skipped', lastError: `not sent: ${excluded}` })
-        return false
+        return 'done'
       }
     }
     let rendered
@@ -133,11 +135,11 @@ export class MailSender {
     } catch (err) {
       this.log.error({ err, messageId: message.id }, 'could not render message')
       finishMessage(this.db, message.id, { status: 'failed', lastError: `render: ${(err as Error).message}` })
-      return false
+      return 'done'
     }
     if (!rendered) {
       finishMessage(this.db, message.id, { status: 'skipped', lastError: 'nothing to send any more' })
-      return false
+      return 'done'
     }
     if (campaign) await this.waitForSlot(campaign)
     // The link's token must work by the time the mail arrives.
@@ -154,10 +156,10 @@ export class MailSender {
     } catch (err) {
       if (err instanceof TransportUnavailableError) {
         this.transportDown(message, campaign, err, now())
-        return false
+        return 'done'
       }
       this.fail(message, rendered.subject, err as Error & { responseCode?: number; code?: string }, now())
-      return false
+      return 'done'
     }
     // Accepted by the server. Recording it is outside the try: a database error here must not count
     // as a failed send and mail the customer again; the message stays "sending" and is logged.
@@ -170,7 +172,7 @@ export class MailSender {
         markMemberMailed(this.db, message.memberId, at.toISOString(), new Date(at.getTime() + campaign.linkExpiryDays * DAY_MS).toISOString())
       }
     })
-    return true
+    return 'sent'
   }
 
   private fail(message: Message, subject: string, e: Error & { responseCode?: number; code?: string }, now: Date): void {

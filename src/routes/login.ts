@@ -41,30 +41,29 @@ const loginRoutes: FastifyPluginAsync<LoginOptions> = async (app, options) => {
   })
 
   app.post('/login', async (req, reply) => {
-      const form = loginForm.parse(req.body)
-      const failures = options.failures
-      if (failures.blocked(req.ip)) {
-        const seconds = failures.retryAfter(req.ip)
-        reply.header('Retry-After', String(seconds))
-        throw new AppError(`Too many sign-in attempts. Try again in ${seconds} seconds.`, 429, 'rate_limited')
-      }
-      const user = await verifyLogin(app.db, form.email, form.password)
-      if (!user) {
-        failures.fail(req.ip)
-        return reply.code(401).view('login', {
-          title: 'Sign in',
-          csrfToken: reply.generateCsrf(),
-          email: form.email,
-          next: form.next,
-          error: 'Email or password is wrong.',
-        })
-      }
-      failures.clear(req.ip)
-      const token = startSession(app.db, user)
-      reply.setCookie(SESSION_COOKIE, token, sessionCookieOptions(app.config.secureCookies))
-      // A new CSRF secret with the new session: a token learnt before sign-in is worth nothing after it.
-      reply.clearCookie(CSRF_COOKIE, { path: '/' })
-      return reply.redirect(safeNext(form.next), 303)
+    const form = loginForm.parse(req.body)
+    const failures = options.failures
+    if (failures.blocked(req.ip)) {
+      const seconds = failures.retryAfter(req.ip)
+      reply.header('Retry-After', String(seconds))
+      throw new AppError(`Too many sign-in attempts. Try again in ${seconds} seconds.`, 429, 'rate_limited')
+    }
+    const user = await verifyLogin(app.db, form.email, form.password)
+    if (!user) {
+      failures.fail(req.ip)
+      return reply.code(401).view('login', {
+        title: 'Sign in',
+        csrfToken: reply.generateCsrf(),
+        email: form.email,
+        next: form.next,
+        error: 'Email or password is wrong.',
+      })
+    }
+    const token = startSession(app.db, user)
+    reply.setCookie(SESSION_COOKIE, token, sessionCookieOptions(app.config.secureCookies))
+    // A new CSRF secret with the new session: a token learnt before sign-in is worth nothing after it.
+    reply.clearCookie(CSRF_COOKIE, { path: '/' })
+    return reply.redirect(safeNext(form.next), 303)
   })
 
   app.post('/logout', async (req, reply) => {
