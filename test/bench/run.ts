@@ -1,5 +1,5 @@
 // `npm run bench`: each figure beside its baseline from the same run, as a ratio. Not part of `npm test`.
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync, fork, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os, { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -18,7 +18,7 @@ import { load, peakMemoryMiB, startBareServer, startBuiltServer } from './http.t
 import { testConfig } from '../helpers/build-app.ts'
 import { testCampaign } from '../helpers/campaigns.ts'
 import { importText } from '../helpers/factories.ts'
-import { startSmtpServer } from '../helpers/smtp.ts'
+import { simpleParser } from 'mailparser'
 import { CDNOW_DIR, hasCdnow, readCdnowSummary } from '../helpers/cdnow.ts'
 import { simulateBgNbd } from '../helpers/simulate.ts'
 import { quietLogger } from '../helpers/logger.ts'
@@ -248,7 +248,15 @@ if (want('campaign')) {
 
 if (want('mail')) {
   const n = 2000
-  const smtp = await startSmtpServer()
+  // The SMTP server runs in a process of its own: it costs the sender and the baseline nothing.
+  const sink = fork(resolve(import.meta.dirname, 'smtp-sink.mjs'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+  const ask = <T>(message?: string) =>
+    new Promise<T>((resolveAnswer) => {
+      sink.once('message', (m) => resolveAnswer(m as T))
+      if (message) sink.send(message)
+    })
+  const { port } = await ask<{ port: number }>()
+  const smtpUrl = `smtp://127.0.0.1:${port}`
   const work = mkdtempSync(join(tmpdir(), 'comeback-bench-'))
   const dbFile = join(work, 'mail.db')
   const db = openDatabase(dbFile)
@@ -256,16 +264,18 @@ if (want('mail')) {
   await importText(db, 'customers', ['customer_id,email,first_name,locale,email_consent', ...Array.from({ length: n }, (_, i) => `M${i},m${i}@example.com,Kim,de,granted`)].join('\n'))
   const campaign = testCampaign(db, { reminders: 0, reminderDays: [] })
   changeCampaignState(db, campaign.id, 'start', 'bench')
-  const config = testConfig(dbFile, { SMTP_URL: smtp.url })
+  const config = testConfig(dbFile, { SMTP_URL: smtpUrl })
   const sender = new MailSender(db, config, createMailTransport(config), quietLogger)
   let t0 = performance.now()
   const sent = await sender.runOnce()
   const oursMs = performance.now() - t0
   await sender.stop()
+  const first = await ask<{ count: number; first: string }>('count')
+  if (first.count !== n) throw new Error(`the SMTP server got ${first.count} of ${n}`)
   // Baseline: raw nodemailer, pooled with as many connections, sending the same mail as fast as it can.
-  const sample = smtp.received[0]!
-  const raw = nodemailer.createTransport({ url: smtp.url, pool: true, maxConnections: SMTP_CONNECTIONS, maxMessages: Infinity } as never)
-  smtp.received.length = 0
+  const sample = await simpleParser(first.first)
+  await ask('reset')
+  const raw = nodemailer.createTransport({ url: smtpUrl, pool: true, maxConnections: SMTP_CONNECTIONS, maxMessages: Infinity } as never)
   t0 = performance.now()
   let next = 0
   await Promise.all(
@@ -278,14 +288,14 @@ if (want('mail')) {
   )
   const rawMs = performance.now() - t0
   raw.close()
-  await smtp.close()
+  sink.send('close')
   db.$client.close()
   rmSync(work, { recursive: true, force: true })
   const ours = (sent / oursMs) * 1000
   const baseline = (n / rawMs) * 1000
   figure(
     { name: 'campaign mail', value: ours, unit: 'messages/s', baseline, baselineLabel: 'raw nodemailer, same pool, same server', ratio: ours / baseline, goal: '≥ 0.8' },
-    `mail to a local SMTP server: ${ours.toFixed(0)} messages/s (${sent} sent, rendered, tokens made, states written); raw nodemailer: ${baseline.toFixed(0)} messages/s; ratio ${(ours / baseline).toFixed(2)} (goal ≥ 0.8)`,
+    `mail to a local SMTP server (its own process): ${ours.toFixed(0)} messages/s (${sent} sent, rendered, tokens made, states written); raw nodemailer: ${baseline.toFixed(0)} messages/s; ratio ${(ours / baseline).toFixed(2)} (goal ≥ 0.8)`,
   )
 }
 
