@@ -34,16 +34,25 @@ export function csrfFrom(html: string): string {
   return m[1]!
 }
 
-/** Sign in through the real login form; returns the cookie jar of the session. */
-export async function login(app: FastifyInstance, email: string, password = PASSWORD) {
+/**
+ * Sign in through the real login form; returns the cookie jar of the session. `fields` go with
+ * the form (a `next`), `headers` and `remoteAddress` with both requests (a client behind a proxy).
+ */
+export async function login(
+  app: FastifyInstance,
+  email: string,
+  password = PASSWORD,
+  options: { fields?: Record<string, string>; headers?: Record<string, string>; remoteAddress?: string } = {},
+) {
   const jar = cookieJar()
-  const page = await app.inject({ method: 'GET', url: '/login' })
+  const page = await app.inject({ method: 'GET', url: '/login', headers: options.headers, remoteAddress: options.remoteAddress })
   jar.take(page)
   const res = await app.inject({
     method: 'POST',
     url: '/login',
-    headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
-    payload: new URLSearchParams({ email, password, _csrf: csrfFrom(page.body) }).toString(),
+    remoteAddress: options.remoteAddress,
+    headers: { ...options.headers, cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ email, password, ...options.fields, _csrf: csrfFrom(page.body) }).toString(),
   })
   jar.take(res)
   return { jar, res }

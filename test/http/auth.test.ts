@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { FailureLimiter } from '../../src/domain/failure-limiter.ts'
-import { addUser, cookieJar, csrfFrom, formToken, login, PASSWORD } from '../helpers/factories.ts'
+import { addUser, formToken, login, PASSWORD } from '../helpers/factories.ts'
 import { useTestApp } from '../helpers/build-app.ts'
 
 const form = (data: Record<string, string>) => new URLSearchParams(data).toString()
@@ -46,29 +46,14 @@ describe('login', () => {
     const res = await t.app.inject('/admin/customers?q=anna')
     expect(res.statusCode).toBe(303)
     expect(res.headers.location).toBe('/login?next=%2Fadmin%2Fcustomers%3Fq%3Danna')
-    const jar = cookieJar()
-    const page = await t.app.inject('/login?next=%2Fadmin%2Fcustomers%3Fq%3Danna')
-    jar.take(page)
-    const signedIn = await t.app.inject({
-      method: 'POST',
-      url: '/login',
-      headers: formHeaders(jar.header()),
-      payload: form({ email: 'staff@example.com', password: PASSWORD, next: '/admin/customers?q=anna', _csrf: csrfFrom(page.body) }),
-    })
-    expect(signedIn.headers.location).toBe('/admin/customers?q=anna')
+    expect((await t.app.inject('/login?next=%2Fadmin%2Fcustomers%3Fq%3Danna')).body).toContain('value="/admin/customers?q=anna"')
+    const signedIn = await login(t.app, 'staff@example.com', PASSWORD, { fields: { next: '/admin/customers?q=anna' } })
+    expect(signedIn.res.headers.location).toBe('/admin/customers?q=anna')
   })
 
   it('never redirects off-site after login', async () => {
     await addUser(t.db, 'staff')
-    const jar = cookieJar()
-    const page = await t.app.inject('/login')
-    jar.take(page)
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/login',
-      headers: formHeaders(jar.header()),
-      payload: form({ email: 'staff@example.com', password: PASSWORD, next: '//evil.example/admin', _csrf: csrfFrom(page.body) }),
-    })
+    const { res } = await login(t.app, 'staff@example.com', PASSWORD, { fields: { next: '//evil.example/admin' } })
     expect(res.headers.location).toBe('/admin')
   })
 

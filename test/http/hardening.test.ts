@@ -145,22 +145,12 @@ describe('inputs that got a 500 or unbounded work', () => {
 
   it('refuses a sign-in whose return address holds a line break, before a session exists', async () => {
     await addUser(t.db, 'admin')
-    const jar = cookieJar()
-    const page = await t.app.inject('/login')
-    jar.take(page)
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/login',
-      headers: formHeaders(jar),
-      payload: new URLSearchParams({ email: 'admin@example.com', password: PASSWORD, next: '/admin\r\nSet-Cookie: x=1', _csrf: csrfFrom(page.body) }).toString(),
-    })
+    const { res } = await login(t.app, 'admin@example.com', PASSWORD, { fields: { next: '/admin\r\nSet-Cookie: x=1' } })
     expect(res.statusCode).toBe(400)
     expect(count(t, 'SELECT count(*) AS n FROM sessions')).toBe(0)
     // A return address outside the admin area is ignored, not followed.
-    const page2 = await t.app.inject({ url: '/login', headers: { cookie: jar.header() } })
-    jar.take(page2)
-    const away = await t.app.inject({ method: 'POST', url: '/login', headers: formHeaders(jar), payload: new URLSearchParams({ email: 'admin@example.com', password: PASSWORD, next: '/admin/../\\evil.example', _csrf: csrfFrom(page2.body) }).toString() })
-    expect(away.headers.location).toBe('/admin')
+    const away = await login(t.app, 'admin@example.com', PASSWORD, { fields: { next: '/admin/../\\evil.example' } })
+    expect(away.res.headers.location).toBe('/admin')
   })
 })
 
@@ -181,12 +171,7 @@ describe('limits behind a reverse proxy', () => {
   it('locks out the client that guessed passwords, not the rest of the staff', async () => {
     await addUser(t.db, 'admin')
     await addUser(t.db, 'staff')
-    const attempt = async (ip: string, email: string, password: string) => {
-      const jar = cookieJar()
-      const page = await t.app.inject({ url: '/login', ...from(ip) })
-      jar.take(page)
-      return t.app.inject({ method: 'POST', url: '/login', remoteAddress: '127.0.0.1', headers: { ...formHeaders(jar), 'x-forwarded-for': ip }, payload: new URLSearchParams({ email, password, _csrf: csrfFrom(page.body) }).toString() })
-    }
+    const attempt = async (ip: string, email: string, password: string) => (await login(t.app, email, password, from(ip))).res
     for (let i = 0; i < 10; i++) expect((await attempt('203.0.113.9', 'admin@example.com', `wrong-${i}`)).statusCode).toBe(401)
     const blocked = await attempt('203.0.113.9', 'admin@example.com', PASSWORD)
     expect(blocked.statusCode).toBe(429)
