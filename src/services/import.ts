@@ -280,6 +280,15 @@ export function startImportRun(
   return { runId, done: runImport(db, runId, path, { ...options, fileName }, onProgress) }
 }
 
+/** A run that broke off (an error, or a worker thread that died): it shows as failed, never running forever. */
+export function failImportRun(db: Db, runId: string): void {
+  updateImportRun(db, runId, {
+    status: 'failed',
+    report: JSON.stringify({ fileError: 'The import failed unexpectedly; nothing was imported.' }),
+    finishedAt: new Date().toISOString(),
+  })
+}
+
 /** The run's row, before its work starts: the upload page can show it at once. */
 export function createImportRun(db: Db, path: string, options: ImportOptions & { fileName?: string; runId?: string }): { runId: string; fileName: string } {
   const runId = options.runId ?? nanoid(12)
@@ -335,11 +344,7 @@ export function runImport(db: Db, runId: string, path: string, options: ImportOp
       return report
     },
     (error: unknown) => {
-      updateImportRun(db, runId, {
-        status: 'failed',
-        report: JSON.stringify({ fileError: 'The import failed unexpectedly; nothing was imported.' }),
-        finishedAt: new Date().toISOString(),
-      })
+      failImportRun(db, runId)
       throw error
     },
   )

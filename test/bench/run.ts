@@ -37,6 +37,20 @@ const figure = (f: { name: string; value: number; unit: string; baseline?: numbe
   report(line)
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
+/** A work folder and a migrated database file in it, for one figure. */
+const benchDatabase = (name: string) => {
+  const work = mkdtempSync(join(tmpdir(), 'comeback-bench-'))
+  const dbFile = join(work, name)
+  const db = openDatabase(dbFile)
+  migrateDatabase(db)
+  return { work, dbFile, db }
+}
+/** A script of this folder in a process of its own (its time and memory are its own); its last line, parsed. */
+const childJson = <T>(script: string, ...args: string[]): T => {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, script), ...args], { encoding: 'utf8' })
+  if (run.status !== 0) throw new Error(run.stderr)
+  return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as T
+}
 const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(2)} ms`)
 
 if (want('fit')) {
@@ -76,10 +90,7 @@ if (want('fit')) {
 
 if (want('analyze')) {
   const customers = Number(process.env.BENCH_CUSTOMERS ?? 100_000)
-  const work = mkdtempSync(join(tmpdir(), 'comeback-bench-'))
-  const dbFile = join(work, 'bench.db')
-  const db = openDatabase(dbFile)
-  migrateDatabase(db)
+  const { work, dbFile, db } = benchDatabase('bench.db')
   let t0 = performance.now()
   const loaded = loadDemoShop(db, { customers, seed: 7, asOf: new Date('2026-06-30'), defaultLocale: 'de', defaultCurrency: 'EUR' })
   const loadMs = performance.now() - t0
@@ -88,9 +99,7 @@ if (want('analyze')) {
   db.$client.prepare("SELECT customer_id, count(*), min(ordered_at), max(ordered_at), sum(total_cents) FROM orders WHERE status = 'completed' GROUP BY customer_id").all()
   const scanMs = performance.now() - t0
   db.$client.close()
-  const run = spawnSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'analyze-once.ts'), dbFile], { encoding: 'utf8' })
-  if (run.status !== 0) throw new Error(run.stderr)
-  const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { seconds: number; maxRssMiB: number; customers: number }
+  const result = childJson<{ seconds: number; maxRssMiB: number; customers: number }>('analyze-once.ts', dbFile)
   report(`demo shop: ${loaded.customers.toLocaleString('en')} customers, ${loaded.orders.toLocaleString('en')} orders, loaded in ${fmt(loadMs)}`)
   figure(
     { name: 'analyze', value: result.seconds, unit: 's', baseline: scanMs / 1000, baselineLabel: 'bare GROUP BY scan of the orders', ratio: (result.seconds * 1000) / scanMs, goal: '< 10 s', peakMemoryMiB: result.maxRssMiB },
@@ -100,10 +109,7 @@ if (want('analyze')) {
 }
 
 if (want('survey')) {
-  const work = mkdtempSync(join(tmpdir(), 'comeback-bench-'))
-  const dbFile = join(work, 'survey.db')
-  const db = openDatabase(dbFile)
-  migrateDatabase(db)
+  const { work, dbFile, db } = benchDatabase('survey.db')
   loadDemoShop(db, { customers: 5000, seed: 3, asOf: new Date(), defaultLocale: 'de', defaultCurrency: 'EUR' })
   const ids = (db.$client.prepare('SELECT id FROM customers ORDER BY id LIMIT 4000').all() as { id: number }[]).map((r) => r.id)
   const tokens = ids.map((id) => createSurveyLink(db, id, { baseUrl: 'http://bench', actor: 'bench' }).token)
@@ -159,7 +165,9 @@ if (want('survey')) {
 if (want('import')) {
   const customers = 100_000
   const orders = Number(process.env.BENCH_ORDERS ?? 1_000_000)
-  const work = mkdtempSync(join(tmpdir(), 'comeback-bench-'))
+  const { work, dbFile, db } = benchDatabase('import.db')
+  // The imports run in child processes: this one only made the schema.
+  db.$client.close()
   const customersCsv = join(work, 'customers.csv')
   const ordersCsv = join(work, 'orders.csv')
   // Deterministic files of the shape a shop exports: ids, e-mail, names, dates, amounts, items.
@@ -171,15 +179,7 @@ if (want('import')) {
   }
   writeFileSync(ordersCsv, out.join('\n') + '\n')
   out.length = 0
-  const dbFile = join(work, 'import.db')
-  const db = openDatabase(dbFile)
-  migrateDatabase(db)
-  db.$client.close()
-  const once = (kind: string, csv: string) => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'import-once.ts'), dbFile, kind, csv], { encoding: 'utf8' })
-    if (run.status !== 0) throw new Error(run.stderr)
-    return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { seconds: number; rows: number; maxRssMiB: number }
-  }
+  const once = (kind: string, csv: string) => childJson<{ seconds: number; rows: number; maxRssMiB: number }>('import-once.ts', dbFile, kind, csv)
   const sqliteImport = (csv: string) => {
     const target = join(work, `baseline-${Math.random().toString(36).slice(2)}.db`)
     const t0 = performance.now()
@@ -204,10 +204,7 @@ if (want('import')) {
 
 if (want('campaign')) {
   const members = Number(process.env.BENCH_MEMBERS ?? 100_000)
-  const work = mkdtempSync(join(tmpdir(), 'comeback-bench-'))
-  const dbFile = join(work, 'campaign.db')
-  const db = openDatabase(dbFile)
-  migrateDatabase(db)
+  const { work, dbFile, db } = benchDatabase('campaign.db')
   await importText(db, 'customers', ['customer_id,email,first_name,locale,email_consent', ...Array.from({ length: members }, (_, i) => `K${i},k${i}@example.com,Kim,${i % 2 ? 'de' : 'en'},granted`)].join('\n'))
   const campaign = testCampaign(db, { reminders: 0, reminderDays: [] })
   let t0 = performance.now()
@@ -257,10 +254,7 @@ if (want('mail')) {
     })
   const { port } = await ask<{ port: number }>()
   const smtpUrl = `smtp://127.0.0.1:${port}`
-  const work = mkdtempSync(join(tmpdir(), 'comeback-bench-'))
-  const dbFile = join(work, 'mail.db')
-  const db = openDatabase(dbFile)
-  migrateDatabase(db)
+  const { work, dbFile, db } = benchDatabase('mail.db')
   await importText(db, 'customers', ['customer_id,email,first_name,locale,email_consent', ...Array.from({ length: n }, (_, i) => `M${i},m${i}@example.com,Kim,de,granted`)].join('\n'))
   const campaign = testCampaign(db, { reminders: 0, reminderDays: [] })
   changeCampaignState(db, campaign.id, 'start', 'bench')

@@ -8,7 +8,7 @@ import { nanoid } from 'nanoid'
 import { z } from 'zod'
 import { AppError, notFound } from '../../../domain/errors.ts'
 import { getImportRun, listImportRuns } from '../../../repos/import-runs.ts'
-import { createImportRun, type ImportReport } from '../../../services/import.ts'
+import { createImportRun, failImportRun, type ImportReport } from '../../../services/import.ts'
 
 const uploadFields = z.object({
   kind: z.enum(['customers', 'orders'], { error: 'Choose whether the file holds customers or orders.' }),
@@ -77,7 +77,11 @@ const importRoutes: FastifyPluginAsync = async (app) => {
       .then((report) => {
         if (report.imported) void app.analysisJobs.request('import')
       })
-      .catch((error: unknown) => req.log.error({ err: error, runId }, 'import failed'))
+      .catch((error: unknown) => {
+        req.log.error({ err: error, runId }, 'import failed')
+        // The worker may have died before it could say so itself.
+        failImportRun(app.db, runId)
+      })
       .finally(() => rmSync(path, { force: true }))
     const location = `/admin/imports/${runId}`
     if (req.isHtmx) return reply.header('HX-Redirect', location).code(204).send()
