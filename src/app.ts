@@ -3,12 +3,14 @@ import { ZodError } from 'zod'
 import type { Config } from './config.ts'
 import type { Db } from './db/client.ts'
 import type { MailTransport } from './mail/transport.ts'
-import { AppError } from './domain/errors.ts'
+import { AppError, inEnglish, note, renderNote, type Note } from './domain/errors.ts'
 import authPlugin from './plugins/auth.ts'
+import i18nPlugin, { viewLocals } from './plugins/i18n.ts'
 import dbPlugin from './plugins/db.ts'
 import jobsPlugin from './plugins/jobs.ts'
 import securityPlugin from './plugins/security.ts'
 import viewPlugin from './plugins/view.ts'
+import accountRoutes from './routes/admin/account/index.ts'
 import analysisRoutes from './routes/admin/analysis/index.ts'
 import campaignRoutes from './routes/admin/campaigns/index.ts'
 import customerRoutes from './routes/admin/customers/index.ts'
@@ -57,13 +59,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(securityPlugin)
   await app.register(viewPlugin)
   await app.register(authPlugin)
+  await app.register(i18nPlugin)
   await app.register(jobsPlugin, { nightly: options.nightlyJobs ?? false, transport: options.mailTransport })
 
   // Before the routes: a route keeps the error handler in force when it was added.
   app.setErrorHandler(errorHandler)
-  app.setNotFoundHandler((req, reply) =>
-    sendError(req, reply, 404, 'not_found', 'Page not found', 'There is nothing at this address.'),
-  )
+  app.setNotFoundHandler((req, reply) => sendError(req, reply, 404, 'not_found', note('error.pageNotFound'), note('error.nothingHere')))
 
   await app.register(healthRoutes)
   await app.register(loginRoutes, { failures: options.loginFailures ?? loginFailureLimiter() })
@@ -82,7 +83,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       })
       admin.addHook('preHandler', app.requireUser())
       admin.addHook('preHandler', async (req, reply) => {
-        reply.locals = { user: req.user, csrfToken: reply.generateCsrf(), currentPath: req.url }
+        reply.locals = { user: req.user, csrfToken: reply.generateCsrf(), currentPath: req.url, ...viewLocals(req.t) }
       })
       admin.get('/', async (_req, reply) => reply.redirect('/admin/customers', 303))
       await admin.register(customerRoutes, { prefix: '/customers' })
@@ -94,6 +95,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await admin.register(importRoutes, { prefix: '/imports' })
       await admin.register(userRoutes, { prefix: '/users' })
       await admin.register(settingsRoutes, { prefix: '/settings' })
+      await admin.register(accountRoutes, { prefix: '/account' })
     },
     { prefix: '/admin' },
   )
@@ -103,35 +105,36 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
 function errorHandler(this: FastifyInstance, error: FastifyError | Error, req: FastifyRequest, reply: FastifyReply) {
   if (error instanceof AppError) {
-    return sendError(req, reply, error.statusCode, error.code, headingFor(error.statusCode), error.message)
+    return sendError(req, reply, error.statusCode, error.code, headingFor(error.statusCode), error.note)
   }
   if (error instanceof ZodError) {
+    // Request shapes the forms never send (hand-made requests): the field's name and zod's words.
     const issue = error.issues[0]
-    const where = issue?.path.length ? `${issue.path.join('.')}: ` : ''
-    return sendError(req, reply, 400, 'invalid_input', 'Invalid input', `${where}${issue?.message ?? 'invalid input'}`)
+    return sendError(req, reply, 400, 'invalid_input', note('error.invalidInput'), `${issue?.path.length ? `${issue.path.join('.')}: ` : ''}${issue?.message ?? ''}`)
   }
   const status = (error as FastifyError).statusCode ?? 500
   const code = (error as FastifyError).code ?? 'error'
   if (code === 'FST_CSRF_INVALID_TOKEN' || code === 'FST_CSRF_MISSING_SECRET') {
-    return sendError(req, reply, 403, 'csrf', 'Form expired', 'This form has expired or did not come from this site. Reload the page and try again.')
+    return sendError(req, reply, 403, 'csrf', note('error.formExpired'), note('error.formExpiredText'))
   }
   if (status < 500) return sendError(req, reply, status, code, headingFor(status), error.message)
   req.log.error({ err: error }, 'request failed')
   // 5xx: the user gets no internals.
-  return sendError(req, reply, 500, 'internal', 'Something went wrong', 'The error has been logged. Please try again.')
+  return sendError(req, reply, 500, 'internal', headingFor(500), note('error.internal'))
 }
 
-function headingFor(status: number): string {
-  return (
-    { 400: 'Please check your input', 401: 'Sign in required', 403: 'Not allowed', 404: 'Not found', 409: 'Conflict', 413: 'Too large', 429: 'Too many requests' }[status] ??
-    'Something went wrong'
-  )
+const headings = new Set([400, 401, 403, 404, 409, 413, 429])
+function headingFor(status: number): Note {
+  return note(headings.has(status) ? (`error.heading.${status}` as 'error.heading.400') : 'error.heading.500')
 }
 
-function sendError(req: FastifyRequest, reply: FastifyReply, status: number, code: string, heading: string, message: string) {
+/** The error page (or JSON for API clients) in the reader's language; JSON messages stay English. */
+function sendError(req: FastifyRequest, reply: FastifyReply, status: number, code: string, heading: Note, message: Note | string) {
   reply.code(status)
   const wantsJson = req.url.startsWith('/api/') || (!req.headers.accept?.includes('text/html') && req.headers.accept?.includes('application/json'))
-  if (wantsJson) return reply.send({ error: { code, message } })
+  const t = req.t
+  const text = (m: Note | string) => (typeof m === 'string' ? m : renderNote(m, t))
+  if (wantsJson) return reply.send({ error: { code, message: typeof message === 'string' ? message : inEnglish(message) } })
   const csrfToken = req.user ? reply.generateCsrf() : undefined
-  return reply.view('error', { title: heading, heading, message, statusCode: status, user: req.user, csrfToken })
+  return reply.view('error', { ...viewLocals(t), title: text(heading), heading: text(heading), message: text(message), statusCode: status, user: req.user, csrfToken })
 }

@@ -1,6 +1,8 @@
 import type { Command } from 'commander'
 import { formatMoney, formatNumber } from '../domain/format.ts'
-import { lapseLabels, lapseStatuses } from '../domain/lapse.ts'
+import { inEnglish } from '../domain/errors.ts'
+import { lapseStatuses } from '../domain/lapse.ts'
+import { translator } from '../locales/index.ts'
 import { analyze } from '../services/analyze.ts'
 import type { CliContext } from './context.ts'
 
@@ -16,11 +18,12 @@ export function registerAnalyzeCommands(program: Command, ctx: CliContext): void
         console.log(JSON.stringify(result, null, 2))
         return
       }
+      const en = translator('en')
       const lines = [`Analysis as of ${result.asOf}: ${formatNumber(result.customers)} customers who bought (${result.seconds.toFixed(1)} s).`]
       lines.push('', '  status      customers   value if won back   expected value')
       for (const s of lapseStatuses) {
         const b = result.byStatus[s]
-        lines.push(`  ${lapseLabels[s].padEnd(10)} ${formatNumber(b.customers).padStart(10)}   ${formatMoney(b.valueIfWonCents).padStart(17)}   ${formatMoney(b.expectedValueCents).padStart(14)}`)
+        lines.push(`  ${en(`status.${s}`).padEnd(10)} ${formatNumber(b.customers).padStart(10)}   ${formatMoney(b.valueIfWonCents).padStart(17)}   ${formatMoney(b.expectedValueCents).padStart(14)}`)
       }
       lines.push('', `  Early warnings among active customers: ${formatNumber(result.earlyWarnings)}`)
       const m = result.models
@@ -32,7 +35,7 @@ export function registerAnalyzeCommands(program: Command, ctx: CliContext): void
       if (m.gammaGamma) {
         lines.push(`  Gamma-Gamma: p=${m.gammaGamma.p.toFixed(4)} q=${m.gammaGamma.q.toFixed(4)} gamma=${m.gammaGamma.gamma.toFixed(4)} over ${formatNumber(m.gammaGamma.customers)} repeat buyers`)
       }
-      for (const note of m.notes) lines.push(`  Note: ${note}`)
+      for (const note of m.notes) lines.push(`  Note: ${typeof note === 'string' ? note : inEnglish(note)}`)
       console.log(lines.join('\n'))
     })
 }

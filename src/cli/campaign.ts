@@ -1,6 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander'
 import { defaultCampaignOptions } from '../domain/campaign.ts'
-import { AppError } from '../domain/errors.ts'
 import type { Incentive } from '../domain/rewards.ts'
 import { MailSender } from '../jobs/sender.ts'
 import { createMailTransport } from '../mail/transport.ts'
@@ -9,7 +8,14 @@ import { requeueInterruptedMessages } from '../repos/messages.ts'
 import { campaignProgress } from '../repos/campaign-progress.ts'
 import { changeCampaignState, createCampaign } from '../services/campaigns.ts'
 import { ensureDefaultSurvey } from '../services/surveys.ts'
-import type { CliContext } from './context.ts'
+import { CliFailure, type CliContext } from './context.ts'
+import { inEnglish } from '../domain/errors.ts'
+import { readNote } from '../domain/format.ts'
+
+const storedNoteInEnglish = (stored: string) => {
+  const n = readNote(stored)
+  return typeof n === 'string' ? n : inEnglish(n)
+}
 import { positiveInt } from './demo.ts'
 
 /** `coupon:10%`, `coupon:5EUR`, `points:200`. */
@@ -48,8 +54,8 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
     .option('--reminders <n>', 'number of reminders', (v) => Number(v), defaultCampaignOptions.reminders)
     .option('--start', 'start sending at once')
     .action((opts: { name: string; segment?: string; lapse?: 'active' | 'at_risk' | 'lapsed' | 'lost'; survey?: number; incentive: Incentive[]; holdout: number; reminders: number; start?: boolean }) => {
-      if (opts.segment) throw new AppError('Segments come with a later version; target with --lapse for now.')
-      if (!opts.lapse) throw new AppError('Give a target: --lapse STATUS.')
+      if (opts.segment) throw new CliFailure('Segments come with a later version; target with --lapse for now.')
+      if (!opts.lapse) throw new CliFailure('Give a target: --lapse STATUS.')
       const created = createCampaign(
         ctx.db,
         {
@@ -86,7 +92,7 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
     .action(async (idText: string) => {
       const id = positiveInt(idText)
       const c = getCampaign(ctx.db, id)
-      if (!c || c.kind !== 'campaign') throw new AppError(`No campaign ${id}`, 404)
+      if (!c || c.kind !== 'campaign') throw new CliFailure(`No campaign ${id}`)
       // Messages cut off by a crash of an earlier run go out again; each may have arrived already.
       for (const m of requeueInterruptedMessages(ctx.db)) console.error(`in flight at the last stop, sending again (may arrive twice): message ${m.id} to ${m.toAddress}`)
       if (c.status === 'draft' || c.status === 'scheduled') changeCampaignState(ctx.db, id, 'start', 'cli')
@@ -95,7 +101,7 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
       await sender.stop()
       const after = getCampaign(ctx.db, id)!
       const p = campaignProgress(ctx.db, id).total
-      console.log(`Sent ${sent} now; campaign ${after.status}: ${p.sent} sent, ${p.queued} queued${after.pauseReason ? ` (${after.pauseReason})` : ''}.`)
+      console.log(`Sent ${sent} now; campaign ${after.status}: ${p.sent} sent, ${p.queued} queued${after.pauseReason ? ` (${storedNoteInEnglish(after.pauseReason)})` : ''}.`)
     })
 
   for (const action of ['pause', 'resume', 'cancel'] as const) {

@@ -1,9 +1,8 @@
 import type { Command } from 'commander'
 import { z } from 'zod'
-import { AppError } from '../domain/errors.ts'
 import { getCustomerByExternalId } from '../repos/customers.ts'
 import { createSurveyLink } from '../services/links.ts'
-import type { CliContext } from './context.ts'
+import { CliFailure, type CliContext } from './context.ts'
 
 export function registerLinkCommands(program: Command, ctx: CliContext): void {
   program
@@ -12,7 +11,7 @@ export function registerLinkCommands(program: Command, ctx: CliContext): void {
     .option('--campaign <id>', 'the campaign the link belongs to (default: the standing "personal links" campaign)')
     .action((customerId: string, opts: { campaign?: string }) => {
       const customer = getCustomerByExternalId(ctx.db, customerId)
-      if (!customer) throw new AppError(`No customer ${customerId}`, 404)
+      if (!customer) throw new CliFailure(`No customer ${customerId}`)
       const campaignId = opts.campaign === undefined ? undefined : z.coerce.number().int().positive().parse(opts.campaign)
       const link = createSurveyLink(ctx.db, customer.id, { baseUrl: ctx.config.baseUrl, actor: 'cli', campaignId })
       console.log(link.url)

@@ -91,6 +91,8 @@ export const users = sqliteTable(
     email: text('email').notNull(),
     passwordHash: text('password_hash').notNull(),
     role: text('role', { enum: ['admin', 'manager', 'staff'] }).notNull(),
+    /** The language of the staff pages for this user; null: DEFAULT_LOCALE. */
+    locale: text('locale'),
     createdAt: text('created_at').notNull().default(now),
     disabledAt: text('disabled_at'),
   },

@@ -4,6 +4,7 @@ import { expectedAverageValue, fitGammaGamma, type GammaGammaFit } from './clv/g
 import { defaultLapseThresholds, earlyWarning, lapseStatus, lapseStatuses, typicalGap, type EarlyWarning, type LapseStatus, type LapseThresholds } from './lapse.ts'
 import { median, quintileScorer } from './stats.ts'
 import { DAY_MS } from './time.ts'
+import { note, type Note } from './errors.ts'
 
 /**
  * From completed orders to per-customer facts (SPEC §4): history, lapse status, early warning,
@@ -146,8 +147,8 @@ export interface CustomerAnalysis {
 export interface ModelSummary {
   bgnbd: (BgNbdFit['params'] & { logLikelihood: number; customers: number; converged: boolean; iterations: number; timeUnit: string }) | null
   gammaGamma: (GammaGammaFit['params'] & { logLikelihood: number; customers: number; converged: boolean }) | null
-  /** Why a model could not be fitted, in words for the manager. */
-  notes: string[]
+  /** Why a model could not be fitted, for the manager (notes written before notes were keys are text). */
+  notes: (Note | string)[]
 }
 
 export interface AnalysisSummary {
@@ -164,24 +165,24 @@ export interface AnalysisSummary {
 const MIN_REPEAT_BUYERS = 10
 
 export function fitModels(histories: readonly CustomerHistory[], asOfDay: number) {
-  const notes: string[] = []
+  const notes: Note[] = []
   const summaries = histories.map((h) => purchaseSummary(h, asOfDay))
   const repeatBuyers = summaries.filter((s) => s.x > 0).length
   let bgnbd: BgNbdFit | null = null
   let gammaGamma: GammaGammaFit | null = null
   if (repeatBuyers < MIN_REPEAT_BUYERS) {
-    notes.push(`Only ${repeatBuyers} customers bought more than once; BG/NBD and Gamma-Gamma need at least ${MIN_REPEAT_BUYERS}.`)
+    notes.push(note('note.fewRepeatBuyers', { repeat: repeatBuyers, min: MIN_REPEAT_BUYERS }))
   } else {
     bgnbd = fitBgNbd(new SummaryGroups(summaries.filter((s) => s.T > 0)))
-    if (!bgnbd.converged) notes.push('The BG/NBD fit did not fully converge; treat its predictions with care.')
+    if (!bgnbd.converged) notes.push(note('note.notConverged'))
     const spend = summaries.filter((s) => s.x > 0 && s.zbar > 0)
     if (spend.length >= MIN_REPEAT_BUYERS) {
       gammaGamma = fitGammaGamma(spend)
       if (gammaGamma.params.q <= 1) {
-        notes.push('Gamma-Gamma found q ≤ 1 (no finite population mean spend); order values use each customer’s own average.')
+        notes.push(note('note.ggNoMean'))
       }
     } else {
-      notes.push('Too few repeat purchases with a value for Gamma-Gamma; order values use each customer’s own average.')
+      notes.push(note('note.ggTooFew'))
     }
   }
   return { summaries, bgnbd, gammaGamma, notes }

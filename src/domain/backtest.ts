@@ -1,3 +1,4 @@
+import type { Note } from './errors.ts'
 import { DAY_MS } from './time.ts'
 import { fitModels, type CustomerHistory } from './analysis.ts'
 import { expectedPurchases } from './clv/bgnbd.ts'
@@ -27,7 +28,7 @@ export interface BacktestResult {
   meanAbsoluteError: number
   naiveMeanAbsoluteError: number
   params: { r: number; alpha: number; a: number; b: number } | null
-  notes: string[]
+  notes: Note[]
 }
 
 const GROUPS = 7

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { AppError } from './errors.ts'
+import { AppError, note } from './errors.ts'
 import type { Locale } from './import-records.ts'
 import { incentiveSchema, type Incentive } from './rewards.ts'
 
@@ -21,7 +21,7 @@ const transitions: Record<CampaignStatus, Partial<Record<CampaignAction, Campaig
 
 export function nextStatus(from: CampaignStatus, action: CampaignAction): CampaignStatus {
   const to = transitions[from][action]
-  if (!to) throw new AppError(`A ${from} campaign cannot be ${pastTense[action]}.`, 409, 'campaign_state')
+  if (!to) throw new AppError(note('err.campaignState', undefined, { from: note(`campaignStatus.${from}`), to: note(`campaignVerb.${action}`) }), 409, 'campaign_state')
   return to
 }
 
@@ -29,9 +29,7 @@ export function allowedActions(from: CampaignStatus): CampaignAction[] {
   return Object.keys(transitions[from]) as CampaignAction[]
 }
 
-const pastTense: Record<CampaignAction, string> = { schedule: 'scheduled', start: 'started', pause: 'paused', resume: 'resumed', cancel: 'cancelled', complete: 'completed' }
-
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time like 09:00')
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'v.time')
 const timeZone = z.string().refine((tz) => {
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz })
@@ -39,9 +37,9 @@ const timeZone = z.string().refine((tz) => {
   } catch {
     return false
   }
-}, 'is not a time zone (e.g. Europe/Berlin)')
+}, 'v.timeZone')
 
-export const templateTextSchema = z.object({ subject: z.string().trim().min(1, 'a subject is required').max(200), body: z.string().trim().min(1, 'a text is required').max(5000) })
+export const templateTextSchema = z.object({ subject: z.string().trim().min(1).max(200), body: z.string().trim().min(1).max(5000) })
 export const templatesSchema = z.object({
   invitation: z.object({ de: templateTextSchema, en: templateTextSchema }).optional(),
   reminder: z.object({ de: templateTextSchema, en: templateTextSchema }).optional(),
@@ -62,14 +60,14 @@ export type CampaignTarget = z.infer<typeof targetSchema>
 
 export const campaignOptionsSchema = z
   .object({
-    name: z.string().trim().min(1, 'a name is required').max(100),
+    name: z.string().trim().min(1).max(100),
     target: targetSchema,
     surveyId: z.number().int().positive(),
-    incentives: z.array(incentiveSchema).min(1, 'at least one incentive').max(4, 'at most four incentive arms'),
-    holdoutPercent: z.number().int().min(0).max(50, 'at most 50%'),
-    reminders: z.number().int().min(0).max(5, 'at most 5 reminders'),
+    incentives: z.array(incentiveSchema).min(1).max(4),
+    holdoutPercent: z.number().int().min(0).max(50, 'v.maxPercentOf'),
+    reminders: z.number().int().min(0).max(5),
     reminderDays: z.array(z.number().int().min(1).max(60)).max(5),
-    sendDays: z.array(z.number().int().min(1).max(7)).min(1, 'choose at least one weekday'),
+    sendDays: z.array(z.number().int().min(1).max(7)).min(1, 'v.weekday'),
     sendFrom: hhmm,
     sendTo: hhmm,
     timeZone,
@@ -78,8 +76,8 @@ export const campaignOptionsSchema = z
     linkExpiryDays: z.number().int().min(1).max(365),
     templates: templatesSchema,
   })
-  .refine((o) => o.sendFrom < o.sendTo, { message: 'the send window must end after it starts', path: ['sendTo'] })
-  .refine((o) => o.reminderDays.length >= o.reminders, { message: 'give the days before each reminder', path: ['reminderDays'] })
+  .refine((o) => o.sendFrom < o.sendTo, { message: 'v.windowOrder', path: ['sendTo'] })
+  .refine((o) => o.reminderDays.length >= o.reminders, { message: 'v.reminderDays', path: ['reminderDays'] })
 export type CampaignOptions = z.infer<typeof campaignOptionsSchema>
 
 export const defaultCampaignOptions: Omit<CampaignOptions, 'name' | 'surveyId' | 'incentives'> = {

@@ -1,146 +1,45 @@
-import type { Locale } from './import-records.ts'
+import type en from '../locales/en.ts'
 
-/** The words of the public pages (survey, thanks, link problems, unsubscribe), in German and English. */
-const messages = {
-  de: {
-    questionOf: 'Frage {n} von {total}',
-    next: 'Weiter',
-    back: 'Zurück',
-    finish: 'Absenden',
-    optional: 'optional',
-    otherLabel: 'Anderer Grund',
-    otherPlaceholder: 'Bitte beschreiben',
-    yourAnswer: 'Ihre Antwort',
-    npsLow: '0 = unwahrscheinlich',
-    npsHigh: '10 = sehr wahrscheinlich',
-    csatLow: 'sehr unzufrieden',
-    csatHigh: 'sehr zufrieden',
-    cesLow: 'stimme überhaupt nicht zu',
-    cesHigh: 'stimme voll zu',
-    required: 'Bitte beantworten Sie diese Frage.',
-    invalid: 'Bitte wählen Sie eine der Antworten.',
-    other_missing: 'Bitte beschreiben Sie den anderen Grund.',
-    too_long: 'Die Antwort ist zu lang: {length} Zeichen, höchstens {max} passen. Bitte kürzen Sie sie.',
-    thanksTitle: 'Vielen Dank!',
-    thanksText: 'Ihre Antworten helfen uns, besser zu werden.',
-    alreadyTitle: 'Ihre Antworten sind schon angekommen',
-    alreadyText: 'Vielen Dank, Sie haben die Umfrage bereits ausgefüllt.',
-    couponTitle: 'Ihr Gutschein',
-    couponPercent: '{value} % Rabatt auf Ihre nächste Bestellung',
-    couponAmount: '{value} Rabatt auf Ihre nächste Bestellung',
-    couponMin: 'ab einem Bestellwert von {value}',
-    couponValid: 'gültig bis {date}',
-    pointsTitle: 'Ihre Treuepunkte',
-    pointsGranted: '{points} Punkte gutgeschrieben',
-    pointsBalance: 'Ihr Punktestand: {balance} Punkte ({tier})',
-    pointsNext: 'Noch {missing} Punkte bis {tier}',
-    pointsTop: 'Sie haben die höchste Stufe erreicht.',
-    rewardMailed: 'Wir haben Ihnen die Belohnung auch per E-Mail geschickt.',
-    optInSent: 'Bitte bestätigen Sie Ihre E-Mail-Adresse: Wir haben Ihnen einen Link geschickt.',
-    linkTitle: 'Dieser Link ist nicht (mehr) gültig',
-    linkText: 'Vielleicht ist er abgelaufen oder unvollständig. Wenn Sie uns etwas mitteilen möchten, antworten Sie einfach auf unsere E-Mail.',
-    language: 'Sprache',
-    switchTo: 'English',
-    unsubscribeTitle: 'Keine E-Mails mehr erhalten?',
-    unsubscribeText: 'Wir schicken Ihnen dann keine Werbung und keine Umfragen mehr an {email}.',
-    unsubscribeButton: 'Abmelden',
-    unsubscribedTitle: 'Sie sind abgemeldet',
-    unsubscribedText: 'Sie erhalten von uns keine E-Mails mehr. Es tut uns leid, Sie gehen zu sehen.',
-    confirmedTitle: 'E-Mail-Adresse bestätigt',
-    confirmedText: 'Danke! Wir dürfen Sie nun per E-Mail kontaktieren. Sie können sich jederzeit abmelden.',
-    saved: 'Ihre Antworten werden automatisch gespeichert.',
-    confirmButton: 'E-Mail-Adresse bestätigen',
-    confirmAsk: 'Bitte bestätigen Sie, dass wir Ihnen an {email} schreiben dürfen.',
-    mailHello: 'Hallo {name},',
-    mailHelloNoName: 'Guten Tag,',
-    mailRewardSubjectCoupon: 'Ihr Dankeschön: Gutschein {code}',
-    mailRewardSubjectPoints: 'Ihr Dankeschön: {points} Treuepunkte',
-    mailRewardIntro: 'vielen Dank, dass Sie an unserer Umfrage teilgenommen haben. Hier ist Ihr Dankeschön:',
-    mailRewardFooter: 'Sie erhalten diese E-Mail, weil Sie an unserer Umfrage teilgenommen haben.',
-    mailOptInSubject: 'Bitte bestätigen Sie Ihre E-Mail-Adresse',
-    mailOptInIntro: 'Sie haben uns in unserer Umfrage erlaubt, Sie per E-Mail zu kontaktieren. Bitte bestätigen Sie das mit einem Klick:',
-    mailOptInIgnore: 'Wenn Sie das nicht waren, ignorieren Sie diese E-Mail einfach; wir schreiben Ihnen dann nicht.',
-    mailSignoff: 'Ihr Team von {company}',
-    mailSurveyButton: 'Zur Umfrage (2–3 Minuten)',
-    mailUnsubscribe: 'Abmelden',
-    mailObjection: 'Sie erhalten diese E-Mail als Kundin oder Kunde von {company}. Sie können der Verwendung Ihrer E-Mail-Adresse für solche Nachrichten jederzeit widersprechen, ohne dass Ihnen hierfür andere als die Übermittlungskosten nach den Basistarifen entstehen – mit einem Klick auf „Abmelden“.',
-    mailFavouriteFallback: 'unsere Produkte',
-    mailDearCustomer: 'Liebe Kundin, lieber Kunde',
-    privacy: 'Ihre Antworten werden vertraulich behandelt.',
-  },
-  en: {
-    questionOf: 'Question {n} of {total}',
-    next: 'Next',
-    back: 'Back',
-    finish: 'Submit',
-    optional: 'optional',
-    otherLabel: 'Other reason',
-    otherPlaceholder: 'Please describe',
-    yourAnswer: 'Your answer',
-    npsLow: '0 = not at all likely',
-    npsHigh: '10 = extremely likely',
-    csatLow: 'very dissatisfied',
-    csatHigh: 'very satisfied',
-    cesLow: 'strongly disagree',
-    cesHigh: 'strongly agree',
-    required: 'Please answer this question.',
-    invalid: 'Please choose one of the answers.',
-    other_missing: 'Please describe the other reason.',
-    too_long: 'The answer is too long: {length} characters, {max} at most. Please shorten it.',
-    thanksTitle: 'Thank you!',
-    thanksText: 'Your answers help us get better.',
-    alreadyTitle: 'Your answers are in',
-    alreadyText: 'Thank you, you have already completed the survey.',
-    couponTitle: 'Your coupon',
-    couponPercent: '{value}% off your next order',
-    couponAmount: '{value} off your next order',
-    couponMin: 'on orders of {value} or more',
-    couponValid: 'valid until {date}',
-    pointsTitle: 'Your loyalty points',
-    pointsGranted: '{points} points added',
-    pointsBalance: 'Your balance: {balance} points ({tier})',
-    pointsNext: '{missing} points to go until {tier}',
-    pointsTop: 'You have reached the top tier.',
-    rewardMailed: 'We have also sent you the reward by email.',
-    optInSent: 'Please confirm your email address: we have sent you a link.',
-    linkTitle: 'This link is not valid (any more)',
-    linkText: 'It may have expired or be incomplete. If you would like to tell us something, simply reply to our email.',
-    language: 'Language',
-    switchTo: 'Deutsch',
-    unsubscribeTitle: 'Stop receiving emails?',
-    unsubscribeText: 'We will then send no more offers or surveys to {email}.',
-    unsubscribeButton: 'Unsubscribe',
-    unsubscribedTitle: 'You are unsubscribed',
-    unsubscribedText: 'You will receive no more emails from us. We are sorry to see you go.',
-    confirmedTitle: 'Email address confirmed',
-    confirmedText: 'Thank you! We may now contact you by email. You can unsubscribe at any time.',
-    saved: 'Your answers are saved as you go.',
-    confirmButton: 'Confirm my email address',
-    confirmAsk: 'Please confirm that we may write to you at {email}.',
-    mailHello: 'Hello {name},',
-    mailHelloNoName: 'Hello,',
-    mailRewardSubjectCoupon: 'Your thank-you: coupon {code}',
-    mailRewardSubjectPoints: 'Your thank-you: {points} loyalty points',
-    mailRewardIntro: 'thank you for taking part in our survey. Here is your thank-you:',
-    mailRewardFooter: 'You receive this email because you took part in our survey.',
-    mailOptInSubject: 'Please confirm your email address',
-    mailOptInIntro: 'In our survey you allowed us to contact you by email. Please confirm this with one click:',
-    mailOptInIgnore: 'If this was not you, simply ignore this email; we will then not write to you.',
-    mailSignoff: 'The {company} team',
-    mailSurveyButton: 'Take the survey (2–3 minutes)',
-    mailUnsubscribe: 'Unsubscribe',
-    mailObjection: 'You receive this email as a customer of {company}. You can object to the use of your email address for such messages at any time, at no cost other than the transmission costs at the basic rates – with one click on “Unsubscribe”.',
-    mailFavouriteFallback: 'our products',
-    mailDearCustomer: 'Dear customer',
-    privacy: 'Your answers are treated confidentially.',
-  },
-} as const
+/**
+ * Translation without I/O: a catalogue is a flat table of keys (`customers.title`) to texts with
+ * `{name}` placeholders. A key ending in `.one` / `.other` (and `.zero`, `.two`, `.few`, `.many`
+ * where a language needs them) is a plural, chosen by `Intl.PluralRules`. The English catalogue
+ * defines the keys; every other catalogue must have the same ones (a test checks).
+ *
+ * Written by hand rather than with i18next or FormatJS: the lookup and placeholder filling are
+ * a few lines, and numbers, money, dates and plural rules all come from `Intl`.
+ */
+export type MessageKey = keyof typeof en
+export type Catalog = { readonly [K in MessageKey]: string }
+export type MessageParams = Readonly<Record<string, string | number>>
+/** The keys of plural messages, without their `.one` / `.other` ending. */
+export type PluralKey = MessageKey extends infer K ? (K extends `${infer P}.other` ? P : never) : never
 
-export type MessageKey = keyof (typeof messages)['en']
-
-export function translator(locale: Locale) {
-  const dict = messages[locale]
-  return (key: MessageKey, vars: Record<string, string | number> = {}) =>
-    dict[key].replace(/\{(\w+)\}/g, (_, name: string) => String(vars[name] ?? `{${name}}`))
+export interface Translate {
+  (key: MessageKey, params?: MessageParams): string
+  /** `{n}` in the message is the count, formatted for the language. */
+  plural(key: PluralKey, count: number, params?: MessageParams): string
+  /** The catalogue's language code, e.g. `de`. */
+  readonly locale: string
+  /** The BCP 47 tag for `Intl`, e.g. `de-DE`. */
+  readonly intl: string
 }
-export type Translate = ReturnType<typeof translator>
+
+export function interpolate(text: string, params: MessageParams = {}): string {
+  return text.includes('{') ? text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole)) : text
+}
+
+/** A translator over one catalogue; a key it lacks comes from the fallback (English), so a half-done catalogue still works. */
+export function makeTranslator(locale: string, catalog: Partial<Catalog>, fallback: Catalog): Translate {
+  const intl = catalog['meta.intl'] ?? locale
+  const rules = new Intl.PluralRules(intl)
+  const numbers = new Intl.NumberFormat(intl)
+  const lookup = (key: string) => (catalog as Record<string, string>)[key] ?? (fallback as Record<string, string>)[key] ?? key
+  const t = ((key: MessageKey, params?: MessageParams) => interpolate(lookup(key), params)) as Translate
+  const plural = (key: PluralKey, count: number, params: MessageParams = {}) => {
+    const form = `${key}.${rules.select(count)}`
+    const text = form in catalog || form in fallback ? lookup(form) : lookup(`${key}.other`)
+    return interpolate(text, { ...params, n: numbers.format(count) })
+  }
+  return Object.assign(t, { plural, locale, intl })
+}

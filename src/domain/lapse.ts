@@ -1,3 +1,4 @@
+import type { Translate } from './i18n.ts'
 import { median } from './stats.ts'
 
 /**
@@ -60,25 +61,13 @@ export function earlyWarning(purchaseDays: readonly number[], dayValues: readonl
   return null
 }
 
-export const lapseLabels: Record<LapseStatus, string> = {
-  active: 'Active',
-  at_risk: 'At risk',
-  lapsed: 'Lapsed',
-  lost: 'Lost',
-}
-
 /** "Usually buys every 41 days; last order 130 days ago: lapsed." */
-export function describeRhythm(a: {
-  typicalGapDays: number | null
-  gapBasis: 'own' | 'population'
-  daysSinceLast: number
-  lapseStatus: LapseStatus
-}): string {
-  const gap = a.typicalGapDays === null ? null : Math.round(a.typicalGapDays)
-  const rhythm =
-    a.gapBasis === 'own'
-      ? `Usually buys every ${gap} day${gap === 1 ? '' : 's'}`
-      : `Bought once; customers typically buy again within ${gap} days`
-  const since = a.daysSinceLast === 0 ? 'last order today' : `last order ${a.daysSinceLast} day${a.daysSinceLast === 1 ? '' : 's'} ago`
-  return `${rhythm}; ${since}: ${lapseLabels[a.lapseStatus].toLowerCase()}.`
+export function describeRhythm(
+  a: { typicalGapDays: number | null; gapBasis: 'own' | 'population'; daysSinceLast: number; lapseStatus: LapseStatus },
+  t: Translate,
+): string {
+  const gap = a.typicalGapDays === null ? 0 : Math.round(a.typicalGapDays)
+  const rhythm = a.gapBasis === 'own' ? t.plural('rhythm.own', gap) : t('rhythm.population', { days: gap })
+  const since = a.daysSinceLast === 0 ? t('rhythm.sinceToday') : t.plural('rhythm.since', a.daysSinceLast)
+  return t('rhythm.sentence', { rhythm, since, status: t(`status.${a.lapseStatus}`).toLowerCase() })
 }

@@ -6,16 +6,16 @@ import type { Locale } from './import-records.ts'
  * rules for reading and checking one answer from a form. The default survey is SPEC §6.
  */
 
-const localized = z.object({ de: z.string().trim().min(1, 'German text is required').max(1000), en: z.string().trim().min(1, 'English text is required').max(1000) })
+const localized = z.object({ de: z.string().trim().min(1).max(1000), en: z.string().trim().min(1).max(1000) })
 export type Localized = z.infer<typeof localized>
 
 export const questionTypes = ['single', 'multi', 'main_of', 'nps', 'csat', 'ces', 'rating', 'text', 'consent'] as const
 export type QuestionType = (typeof questionTypes)[number]
 
-const option = z.object({ value: z.string().regex(/^[a-z0-9_]{1,40}$/, 'option ids are lower-case letters, digits and _'), label: localized })
+const option = z.object({ value: z.string().regex(/^[a-z0-9_]{1,40}$/, 'v.optionId'), label: localized })
 
 export const questionSchema = z.object({
-  key: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'question ids are lower-case letters, digits and _, starting with a letter'),
+  key: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'v.questionId'),
   type: z.enum(questionTypes),
   label: localized,
   help: localized.optional(),
@@ -41,20 +41,20 @@ export const surveyDefinitionSchema = z
   .object({
     title: localized,
     intro: localized,
-    questions: z.array(questionSchema).min(1, 'a survey needs at least one question').max(MAX_QUESTIONS, `a survey has at most ${MAX_QUESTIONS} questions`),
+    questions: z.array(questionSchema).min(1).max(MAX_QUESTIONS),
   })
   .superRefine((def, ctx) => {
     const seen = new Set<string>()
     def.questions.forEach((q, i) => {
-      if (seen.has(q.key)) ctx.addIssue({ code: 'custom', path: ['questions', i, 'key'], message: `question id "${q.key}" is used twice` })
+      if (seen.has(q.key)) ctx.addIssue({ code: 'custom', path: ['questions', i, 'key'], message: 'v.keyTwice', params: { key: q.key } })
       if (q.showIf && !seen.has(q.showIf.question)) {
-        ctx.addIssue({ code: 'custom', path: ['questions', i, 'showIf'], message: `"${q.key}" can only depend on an earlier question` })
+        ctx.addIssue({ code: 'custom', path: ['questions', i, 'showIf'], message: 'v.earlierOnly', params: { key: q.key } })
       }
       if (q.type === 'main_of' && (!q.of || !seen.has(q.of))) {
-        ctx.addIssue({ code: 'custom', path: ['questions', i, 'of'], message: `"${q.key}" must name an earlier multiple-choice question` })
+        ctx.addIssue({ code: 'custom', path: ['questions', i, 'of'], message: 'v.mainOfEarlier', params: { key: q.key } })
       }
       if ((q.type === 'single' || q.type === 'multi') && !(q.options && q.options.length >= 2)) {
-        ctx.addIssue({ code: 'custom', path: ['questions', i, 'options'], message: `"${q.key}" needs at least two options` })
+        ctx.addIssue({ code: 'custom', path: ['questions', i, 'options'], message: 'v.twoOptions', params: { key: q.key } })
       }
       seen.add(q.key)
     })

@@ -6,6 +6,7 @@ import type { Config } from '../config.ts'
 import { type Db, writeTransaction } from '../db/client.ts'
 import type { Campaign, Message } from '../db/schema.ts'
 import { inSendWindow, nextSendTime, type SendWindow } from '../domain/campaign.ts'
+import { note } from '../domain/errors.ts'
 import { RenderContext, renderMessage, type RenderedMail } from '../mail/render.ts'
 import { SMTP_CONNECTIONS, TransportUnavailableError, type MailTransport } from '../mail/transport.ts'
 import { currentExclusion } from '../repos/campaign-targets.ts'
@@ -200,7 +201,7 @@ export class MailSender {
     if (!this.unavailable) this.log.error({ err }, 'mail transport unavailable; sending paused')
     this.unavailable = err.message
     if (campaign && campaignStatus(this.db, campaign.id) === 'sending') {
-      changeCampaignState(this.db, campaign.id, 'pause', 'sender', { now, reason: `Paused automatically: ${err.message}` })
+      changeCampaignState(this.db, campaign.id, 'pause', 'sender', { now, reason: note('note.pausedError', { error: err.message }) })
     }
   }
 

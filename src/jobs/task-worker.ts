@@ -36,7 +36,7 @@ if (parentPort && (workerData as { comebackTask?: string } | null)?.comebackTask
     parentPort.postMessage({ ok: true, result })
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error))
-    parentPort.postMessage({ ok: false, error: { name: e.name, message: e.message, stack: e.stack, statusCode: (e as { statusCode?: number }).statusCode, code: (e as { code?: string }).code } })
+    parentPort.postMessage({ ok: false, error: { name: e.name, message: e.message, stack: e.stack, statusCode: (e as { statusCode?: number }).statusCode, note: (e as { note?: unknown }).note, code: (e as { code?: string }).code } })
   } finally {
     db.$client.close()
   }

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads'
-import { AppError } from '../domain/errors.ts'
+import { AppError, type Note } from '../domain/errors.ts'
 import type { TaskInput, TaskName, TaskResult } from './task-worker.ts'
 
 // The worker is a module beside this one: .ts when the sources run through tsx, .js once built.
@@ -18,12 +18,12 @@ export function runTask<N extends TaskName>(dbFile: string, task: N, input: Task
     // The server's own heap is kept small (npm start's flags); a task's heap is its own and may grow.
     const worker = new Worker(source, { eval: true, workerData: { comebackTask: task, dbFile, input }, resourceLimits: { maxOldGenerationSizeMb: 2048 } })
     let settled = false
-    worker.on('message', (m: { event?: unknown; ok?: boolean; result?: TaskResult[N]; error?: { name: string; message: string; statusCode?: number; code?: string; stack?: string } }) => {
+    worker.on('message', (m: { event?: unknown; ok?: boolean; result?: TaskResult[N]; error?: { name: string; message: string; note?: Note; statusCode?: number; code?: string; stack?: string } }) => {
       if ('event' in m) return onEvent?.(m.event)
       settled = true
       if (m.ok) return resolve(m.result as TaskResult[N])
       const e = m.error!
-      if (e.name === 'AppError') reject(new AppError(e.message, e.statusCode, e.code))
+      if (e.name === 'AppError' && e.note) reject(new AppError(e.note, e.statusCode, e.code))
       else reject(Object.assign(new Error(e.message), { stack: e.stack }))
     })
     worker.once('error', (err) => {

@@ -4,7 +4,8 @@ import type { Db } from '../db/client.ts'
 import type { Campaign, Message } from '../db/schema.ts'
 import { formatLongDate, formatMoney } from '../domain/format.ts'
 import { defaultTemplates, describeIncentive, fillTemplate, type CampaignOptions } from '../domain/campaign.ts'
-import { translator, type Translate } from '../domain/i18n.ts'
+import { translator } from '../locales/index.ts'
+import type { Translate } from '../domain/i18n.ts'
 import { hashToken, newToken } from '../domain/tokens.ts'
 import { viewsDir } from '../paths.ts'
 import { getCampaign, memberForMail } from '../repos/campaigns.ts'
@@ -58,7 +59,7 @@ export function renderMessage(db: Db, config: Config, message: Message, context 
   const payload = JSON.parse(message.payload) as Record<string, number>
   if (message.kind === 'invitation' || message.kind === 'reminder') return renderCampaignMail(db, config, message, t, context)
   const customer = message.customerId === null ? undefined : getCustomer(db, message.customerId)
-  const greeting = customer?.firstName ? t('mailHello', { name: customer.firstName }) : t('mailHelloNoName')
+  const greeting = customer?.firstName ? t('public.mailHello', { name: customer.firstName }) : t('public.mailHelloNoName')
   const common = { lang: message.locale, t, company, greeting }
 
   if (message.kind === 'reward') {
@@ -69,19 +70,19 @@ export function renderMessage(db: Db, config: Config, message: Message, context 
     const couponLine =
       reward.kind === 'coupon'
         ? [
-            reward.couponKind === 'percent' ? t('couponPercent', { value: reward.value }) : t('couponAmount', { value: money(reward.value, reward.currency) }),
-            reward.minOrderCents > 0 ? t('couponMin', { value: money(reward.minOrderCents, reward.currency) }) : null,
-            t('couponValid', { date: date(reward.expiresAt) }),
+            reward.couponKind === 'percent' ? t('public.couponPercent', { value: reward.value }) : t('public.couponAmount', { value: money(reward.value, reward.currency) }),
+            reward.minOrderCents > 0 ? t('public.couponMin', { value: money(reward.minOrderCents, reward.currency) }) : null,
+            t('public.couponValid', { date: date(reward.expiresAt) }),
           ]
             .filter(Boolean)
             .join(', ')
         : ''
     const pointsLine =
       reward.kind === 'points'
-        ? `${t('pointsBalance', { balance: reward.balance, tier: reward.tier })}. ${reward.next ? t('pointsNext', { missing: reward.next.missing, tier: reward.next.tier }) : t('pointsTop')}`
+        ? `${t('public.pointsBalance', { balance: reward.balance, tier: reward.tier })}. ${reward.next ? t('public.pointsNext', { missing: reward.next.missing, tier: reward.next.tier }) : t('public.pointsTop')}`
         : ''
-    const subject = reward.kind === 'coupon' ? t('mailRewardSubjectCoupon', { code: reward.code }) : t('mailRewardSubjectPoints', { points: reward.granted })
-    const data = { ...common, subject, reward, couponLine, pointsLine, footer: t('mailRewardFooter') }
+    const subject = reward.kind === 'coupon' ? t('public.mailRewardSubjectCoupon', { code: reward.code }) : t('public.mailRewardSubjectPoints', { points: reward.granted })
+    const data = { ...common, subject, reward, couponLine, pointsLine, footer: t('public.mailRewardFooter') }
     return { subject, html: html.render('/emails/reward', data), text: text.render('/emails/reward-text', data), headers: {} }
   }
 
@@ -89,8 +90,8 @@ export function renderMessage(db: Db, config: Config, message: Message, context 
     const request = getOptInRequest(db, payload.requestId!)
     if (!request || request.confirmedAt || Date.parse(request.expiresAt) < Date.now()) return null
     const token = newToken()
-    const subject = t('mailOptInSubject')
-    const data = { ...common, subject, link: `${config.baseUrl}/c/${token}`, footer: t('mailOptInIgnore') }
+    const subject = t('public.mailOptInSubject')
+    const data = { ...common, subject, link: `${config.baseUrl}/c/${token}`, footer: t('public.mailOptInIgnore') }
     return {
       subject,
       html: html.render('/emails/opt-in', data),
@@ -134,15 +135,15 @@ function composeCampaignMail(
   const texts = { ...defaultTemplates, ...options.templates }[kind][locale]
   const favourites = member.favouriteItems?.split('|').slice(0, 2) ?? []
   const values = {
-    first_name: member.firstName ?? t('mailDearCustomer'),
+    first_name: member.firstName ?? t('public.mailDearCustomer'),
     company,
-    favourite_items: favourites.length ? favourites.join(locale === 'de' ? ' und ' : ' and ') : t('mailFavouriteFallback'),
+    favourite_items: favourites.length ? favourites.join(locale === 'de' ? ' und ' : ' and ') : t('public.mailFavouriteFallback'),
     incentive: describeIncentive(incentive, locale, (cents, currency) => formatMoney(cents, currency, locale)),
   }
   const surveyUrl = `${config.baseUrl}/s/${token}`
   const unsubscribeUrl = `${config.baseUrl}/u/${token}`
   const subject = fillTemplate(texts.subject, values)
-  const greeting = member.firstName ? t('mailHello', { name: member.firstName }) : t('mailHelloNoName')
+  const greeting = member.firstName ? t('public.mailHello', { name: member.firstName }) : t('public.mailHelloNoName')
   const data = {
     lang: locale,
     t,
@@ -152,7 +153,7 @@ function composeCampaignMail(
     paragraphs: fillTemplate(texts.body, values).split(/\n\s*\n/),
     surveyUrl,
     unsubscribeUrl,
-    objection: t('mailObjection', { company }),
+    objection: t('public.mailObjection', { company }),
     footer: company,
   }
   const listUnsubscribe = [`<${unsubscribeUrl}>`, ...(config.unsubscribeMailto ? [`<mailto:${config.unsubscribeMailto}?subject=unsubscribe%20${memberId ?? 0}>`] : [])].join(', ')

@@ -72,7 +72,7 @@ export default fp(
     app.decorate('verifyUploadCsrf', (req: FastifyRequest, reply: FastifyReply, token: unknown) => {
       const secret = reply.unsignCookie(req.cookies[CSRF_COOKIE] ?? '').value
       if (!secret || typeof token !== 'string' || !uploadTokens.verify(secret, token)) {
-        throw new AppError('This form has expired or did not come from this site. Reload the page and try again.', 403, 'csrf')
+        throw new AppError('error.formExpiredText', 403, 'csrf')
       }
     })
   },

@@ -3,7 +3,6 @@ import fastifyStatic from '@fastify/static'
 import view from '@fastify/view'
 import { Eta } from 'eta'
 import fp from 'fastify-plugin'
-import { fmt } from '../domain/format.ts'
 import { rootDir, staticDir, viewsDir } from '../paths.ts'
 
 
@@ -29,7 +28,8 @@ export default fp(
       engine: { eta },
       templates: viewsDir,
       production: cache,
-      defaultContext: { fmt },
+      // `e` escapes a value placed into a catalogue text that holds markup.
+      defaultContext: { e: eta.config.escapeFunction },
     })
     await app.register(fastifyStatic, {
       root: staticDir,

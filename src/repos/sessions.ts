@@ -9,9 +9,9 @@ export function insertSession(db: Db, session: { idHash: string; userId: number;
 export function getSessionUser(db: Db, idHash: string, now: string) {
   return cachedStatement(
     db,
-    `SELECT u.id, u.email, u.role, u.disabled_at AS disabledAt, s.last_seen_at AS lastSeenAt
+    `SELECT u.id, u.email, u.role, u.locale, u.disabled_at AS disabledAt, s.last_seen_at AS lastSeenAt
      FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ? AND s.expires_at > ?`,
-  ).get(idHash, now) as { id: number; email: string; role: Role; disabledAt: string | null; lastSeenAt: string } | undefined
+  ).get(idHash, now) as { id: number; email: string; role: Role; locale: string | null; disabledAt: string | null; lastSeenAt: string } | undefined
 }
 
 export function touchSession(db: Db, idHash: string, lastSeenAt: string, expiresAt: string): void {

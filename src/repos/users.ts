@@ -11,10 +11,11 @@ export function insertUser(db: Db, user: { email: string; passwordHash: string; 
 }
 
 export function listUsers(db: Db) {
-  return cachedStatement(db, 'SELECT id, email, role, created_at AS createdAt, disabled_at AS disabledAt FROM users ORDER BY email').all() as {
+  return cachedStatement(db, 'SELECT id, email, role, locale, created_at AS createdAt, disabled_at AS disabledAt FROM users ORDER BY email').all() as {
     id: number
     email: string
     role: Role
+    locale: string | null
     createdAt: string
     disabledAt: string | null
   }[]
@@ -30,4 +31,8 @@ export function updateUserPassword(db: Db, userId: number, passwordHash: string)
     cachedStatement(db, 'UPDATE users SET password_hash = ? WHERE id = ?').run(passwordHash, userId)
     cachedStatement(db, 'DELETE FROM sessions WHERE user_id = ?').run(userId)
   })
+}
+
+export function updateUserLocale(db: Db, userId: number, locale: string): void {
+  cachedStatement(db, 'UPDATE users SET locale = ? WHERE id = ?').run(locale, userId)
 }

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { z } from 'zod'
-import { AppError } from '../domain/errors.ts'
+import { AppError, note } from '../domain/errors.ts'
 import { FailureLimiter } from '../domain/failure-limiter.ts'
 import { SESSION_COOKIE, sessionCookieOptions } from '../plugins/auth.ts'
+import { viewLocals } from '../plugins/i18n.ts'
 import { CSRF_COOKIE } from '../plugins/security.ts'
 import { endSession, startSession } from '../services/sessions.ts'
 import { verifyLogin } from '../services/users.ts'
@@ -19,6 +20,7 @@ const loginForm = z.object({
   email: z.string().max(320).default(''),
   password: z.string().max(1024).default(''),
   // A line break here would end up in the Location header: refused before anything is done.
+  lang: z.string().max(20).optional(),
   next: z.string().max(2000).regex(/^[^\x00-\x1f\x7f]*$/, 'the return address holds control characters').optional(),
 })
 
@@ -37,7 +39,7 @@ const loginRoutes: FastifyPluginAsync<LoginOptions> = async (app, options) => {
   app.get('/login', async (req, reply) => {
     if (req.user) return reply.redirect('/admin', 303)
     const next = z.object({ next: z.string().max(2000).optional() }).catch({}).parse(req.query).next
-    return reply.view('login', { title: 'Sign in', csrfToken: reply.generateCsrf(), next })
+    return reply.view('login', { ...viewLocals(req.t), title: req.t('login.title'), csrfToken: reply.generateCsrf(), next })
   })
 
   app.post('/login', async (req, reply) => {
@@ -46,17 +48,18 @@ const loginRoutes: FastifyPluginAsync<LoginOptions> = async (app, options) => {
     if (failures.blocked(req.ip)) {
       const seconds = failures.retryAfter(req.ip)
       reply.header('Retry-After', String(seconds))
-      throw new AppError(`Too many sign-in attempts. Try again in ${seconds} seconds.`, 429, 'rate_limited')
+      throw new AppError(note('err.tooManyLogins', { seconds }), 429, 'rate_limited')
     }
     const user = await verifyLogin(app.db, form.email, form.password)
     if (!user) {
       failures.fail(req.ip)
       return reply.code(401).view('login', {
-        title: 'Sign in',
+        ...viewLocals(req.t),
+        title: req.t('login.title'),
         csrfToken: reply.generateCsrf(),
         email: form.email,
         next: form.next,
-        error: 'Email or password is wrong.',
+        error: req.t('login.wrong'),
       })
     }
     const token = startSession(app.db, user)

@@ -2,22 +2,29 @@ import type { Db } from '../db/client.ts'
 import type { AnalysisSummary } from '../domain/analysis.ts'
 import { barChart } from '../domain/charts.ts'
 import { formatMoney } from '../domain/format.ts'
-import { lapseLabels, lapseStatuses } from '../domain/lapse.ts'
+import type { Translate } from '../domain/i18n.ts'
+import { lapseStatuses } from '../domain/lapse.ts'
 import { latestAnalysisRun } from '../repos/analysis.ts'
 
-/** The latest analysis run, parsed, with the value-at-stake chart: what the analysis and potential pages show. */
+/** The latest analysis run, parsed: what the analysis and potential pages show. */
 export function latestAnalysis(db: Db) {
   const run = latestAnalysisRun(db)
   if (!run) return null
   const summary = JSON.parse(run.summary) as AnalysisSummary
-  const statuses = lapseStatuses.map((s) => ({ status: s, label: lapseLabels[s], ...summary.byStatus[s] }))
+  const statuses = lapseStatuses.map((s) => ({ status: s, ...summary.byStatus[s] }))
+  return { run, summary, statuses }
+}
+
+/** The value at stake per lapse status as a bar chart, labelled in the reader's language. */
+export function stakeChart(latest: NonNullable<ReturnType<typeof latestAnalysis>>, t: Translate) {
   const chart = barChart({
-    categories: statuses.map((s) => s.label),
-    series: [{ name: 'Value if won back', values: statuses.map((s) => s.valueIfWonCents / 100) }],
-    formatValue: (v) => formatMoney(v * 100).replace(/\.00$/, ''),
+    categories: latest.statuses.map((s) => t(`status.${s.status}`)),
+    series: [{ name: t('term.valueIfWon'), values: latest.statuses.map((s) => s.valueIfWonCents / 100) }],
+    // Whole amounts on the axis: € 1.000 rather than € 1.000,00.
+    formatValue: (v) => formatMoney(Math.round(v) * 100, 'EUR', t.intl).replace(/[.,]00(?=\D*$)/, ''),
     height: 220,
   })
   // One colour per status, as in the badges.
-  chart.bars.forEach((b, i) => (b.className = `status-${statuses[i]!.status}`))
-  return { run, summary, statuses, chart }
+  chart.bars.forEach((b, i) => (b.className = `status-${latest.statuses[i]!.status}`))
+  return chart
 }

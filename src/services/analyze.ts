@@ -1,7 +1,7 @@
 import { DAY_MS } from '../domain/time.ts'
 import type { Db } from '../db/client.ts'
 import { analyseHistories, HistoryBuilder, type AnalysisSummary } from '../domain/analysis.ts'
-import { AppError } from '../domain/errors.ts'
+import { AppError, note } from '../domain/errors.ts'
 import { iterateCompletedOrders, saveAnalysisRun } from '../repos/analysis.ts'
 import { getAnalysisSettings } from './settings.ts'
 
@@ -12,7 +12,7 @@ export function resolveAsOf(asOf?: string | Date): string {
   if (asOf === undefined) return new Date().toISOString().slice(0, 10)
   const iso = typeof asOf === 'string' ? asOf : asOf.toISOString().slice(0, 10)
   if (!/^\d{4}-\d{2}-\d{2}$/.test(iso) || Number.isNaN(Date.parse(`${iso}T00:00:00Z`))) {
-    throw new AppError(`"${iso}" is not a date (YYYY-MM-DD)`)
+    throw new AppError(note('err.notADate', { value: iso }))
   }
   return iso
 }

@@ -1,7 +1,7 @@
 import { DAY_MS } from '../domain/time.ts'
 import type { Db } from '../db/client.ts'
 import { backtestHistories, type BacktestResult } from '../domain/backtest.ts'
-import { AppError } from '../domain/errors.ts'
+import { AppError, note } from '../domain/errors.ts'
 import { latestOrderDate } from '../repos/analysis.ts'
 import { loadHistories, resolveAsOf } from './analyze.ts'
 
@@ -9,12 +9,12 @@ import { loadHistories, resolveAsOf } from './analyze.ts'
 export function backtest(db: Db, options: { calibrationEnd: string; holdoutEnd?: string }): BacktestResult {
   const calibrationEnd = resolveAsOf(options.calibrationEnd)
   const lastOrder = latestOrderDate(db)
-  if (!lastOrder) throw new AppError('There are no orders to test against yet.')
+  if (!lastOrder) throw new AppError('err.noOrdersToTest')
   const holdoutEnd = resolveAsOf(options.holdoutEnd ?? lastOrder)
   const calibrationDay = Date.parse(`${calibrationEnd}T00:00:00Z`) / DAY_MS
   const holdoutDay = Date.parse(`${holdoutEnd}T00:00:00Z`) / DAY_MS
   if (holdoutDay - calibrationDay < 7) {
-    throw new AppError(`The test period after ${calibrationEnd} must be at least a week; the last order is from ${lastOrder}.`)
+    throw new AppError(note('err.testPeriodShort', { calibrationEnd, lastOrder }))
   }
   return backtestHistories(loadHistories(db, holdoutEnd), calibrationDay, holdoutDay)
 }

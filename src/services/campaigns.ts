@@ -10,7 +10,7 @@ import {
   type CampaignStatus,
   type CampaignTarget,
 } from '../domain/campaign.ts'
-import { AppError, notFound } from '../domain/errors.ts'
+import { AppError, invalidInput, note, notFound, type Note } from '../domain/errors.ts'
 import { SeededRandom } from '../domain/random.ts'
 import { incentiveSchema } from '../domain/rewards.ts'
 import { addAuditEntry } from '../repos/audit.ts'
@@ -44,8 +44,7 @@ export function campaignOptions(c: Campaign): CampaignOptions {
 function validate(input: unknown): CampaignOptions {
   const parsed = campaignOptionsSchema.safeParse(input)
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!
-    throw new AppError(`${issue.path.join('.') || 'campaign'}: ${issue.message}`)
+    throw invalidInput(parsed.error, 'campaign')
   }
   return parsed.data
 }
@@ -101,11 +100,11 @@ export function previewCampaignTarget(
  * members (holdout and incentive arms drawn at random) and queues the invitations, in one
  * transaction: nobody is mailed twice, and a crash leaves either all of it or none.
  */
-export function changeCampaignState(db: Db, id: number, action: CampaignAction, actor: string, options: { now?: Date; scheduledAt?: string; reason?: string } = {}): Campaign {
+export function changeCampaignState(db: Db, id: number, action: CampaignAction, actor: string, options: { now?: Date; scheduledAt?: string; reason?: Note } = {}): Campaign {
   const now = options.now ?? new Date()
   writeTransaction(db, () => {
     const campaign = getCampaign(db, id)
-    if (!campaign || campaign.kind !== 'campaign') throw notFound('Campaign')
+    if (!campaign || campaign.kind !== 'campaign') throw notFound('campaign')
     const to = nextStatus(campaign.status as CampaignStatus, action)
     const at = now.toISOString()
     switch (action) {
@@ -113,8 +112,8 @@ export function changeCampaignState(db: Db, id: number, action: CampaignAction, 
         // An instant (ISO with zone) from the CLI, or the builder's wall-clock time in the campaign's zone.
         const given = options.scheduledAt?.trim() ?? ''
         const when = zonedTime(given, campaign.timeZone) ?? (/(?:[zZ]|[+-]\d{2}:\d{2})$/.test(given) && !Number.isNaN(Date.parse(given)) ? new Date(given) : null)
-        if (!when) throw new AppError('Give the date and time to start sending, for example 2026-12-01 09:30.')
-        if (when.getTime() < now.getTime() - 60_000) throw new AppError('The start lies in the past; start the campaign now instead.')
+        if (!when) throw new AppError('err.scheduleWhen')
+        if (when.getTime() < now.getTime() - 60_000) throw new AppError('err.schedulePast')
         updateCampaign(db, id, { status: to, scheduledAt: when.toISOString() })
         break
       }
@@ -123,7 +122,7 @@ export function changeCampaignState(db: Db, id: number, action: CampaignAction, 
         updateCampaign(db, id, { status: to, startedAt: at, pauseReason: null })
         break
       case 'pause':
-        updateCampaign(db, id, { status: to, pauseReason: options.reason ?? `paused by ${actor}` })
+        updateCampaign(db, id, { status: to, pauseReason: JSON.stringify(options.reason ?? note('note.pausedBy', { actor })) })
         break
       case 'resume':
         // A campaign paused before it started (an overdue schedule) starts now.
@@ -202,7 +201,7 @@ export function startDueCampaigns(db: Db, now = new Date()): void {
   for (const c of campaignsWithStatus(db, 'scheduled')) {
     if (!c.scheduledAt || Date.parse(c.scheduledAt) > now.getTime()) continue
     if (now.getTime() - Date.parse(c.scheduledAt) > overdueMs) {
-      changeCampaignState(db, c.id, 'pause', 'scheduler', { now, reason: `Overdue since ${c.scheduledAt.slice(0, 16).replace('T', ' ')} UTC (the server was down): resume to start sending now.` })
+      changeCampaignState(db, c.id, 'pause', 'scheduler', { now, reason: note('note.pausedOverdue', { when: c.scheduledAt.slice(0, 16).replace('T', ' ') }) })
     } else {
       changeCampaignState(db, c.id, 'start', 'scheduler', { now })
     }
@@ -222,6 +221,6 @@ export function pauseOnErrors(db: Db, campaignId: number, now = new Date()): boo
   const row = campaignFailureCounts(db, campaignId)
   const c = getCampaign(db, campaignId)
   if (!c || c.status !== 'sending' || row.tried < 20 || row.bad / row.tried <= 0.2) return false
-  changeCampaignState(db, campaignId, 'pause', 'sender', { now, reason: `Paused automatically: ${row.bad} of ${row.tried} mails failed or bounced. Check the Outbox, then resume.` })
+  changeCampaignState(db, campaignId, 'pause', 'sender', { now, reason: note('note.pausedFailures', { bad: row.bad, tried: row.tried }) })
   return true
 }

@@ -1,5 +1,6 @@
 import type { Db } from '../db/client.ts'
 import { notFound } from '../domain/errors.ts'
+import type { Translate } from '../domain/i18n.ts'
 import { describeRhythm } from '../domain/lapse.ts'
 import { describeAnswers, type Answers } from '../domain/survey.ts'
 import { getCustomerAnalysis } from '../repos/analysis.ts'
@@ -18,9 +19,9 @@ import {
 export { listCustomers, type CustomerListQuery }
 
 /** Everything staff see about one customer before they call: facts, orders, consent history. */
-export function customerProfile(db: Db, id: number) {
+export function customerProfile(db: Db, id: number, t: Translate) {
   const customer = getCustomer(db, id)
-  if (!customer) throw notFound('Customer')
+  if (!customer) throw notFound('customer')
   const orders = listCustomerOrders(db, id)
   const completed = orders.filter((o) => o.status === 'completed')
   const spendCents = completed.reduce((s, o) => s + o.totalCents, 0)
@@ -36,14 +37,14 @@ export function customerProfile(db: Db, id: number) {
   const company = getBrand(db).name
   const responses = listCustomerResponses(db, id).map((r) => ({
     ...r,
-    // Staff read the answers in English, whatever language the customer answered in.
-    answers: describeAnswers(definitionOf(getSurveyVersion(db, r.surveyVersionId)!), JSON.parse(r.answers) as Answers, 'en', company),
+    // Staff read the answers in their own language where the survey has it (German or English), whatever language the customer answered in.
+    answers: describeAnswers(definitionOf(getSurveyVersion(db, r.surveyVersionId)!), JSON.parse(r.answers) as Answers, t.locale === 'de' ? 'de' : 'en', company),
   }))
   return {
     customer,
     analysis,
     rhythm: analysis
-      ? describeRhythm({ typicalGapDays: analysis.typicalGapDays, gapBasis: analysis.gapBasis, daysSinceLast: analysis.daysSinceLast, lapseStatus: analysis.lapseStatus })
+      ? describeRhythm({ typicalGapDays: analysis.typicalGapDays, gapBasis: analysis.gapBasis, daysSinceLast: analysis.daysSinceLast, lapseStatus: analysis.lapseStatus }, t)
       : null,
     orders,
     responses,

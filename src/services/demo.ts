@@ -12,7 +12,7 @@ export function loadDemoShop(
   options: DemoShopOptions & { defaultLocale: string; defaultCurrency: string },
 ): { customers: number; orders: number; responses: number } {
   if (countCustomers(db) > 0) {
-    throw new AppError('The database already has customers; the demo shop is only loaded into an empty database.', 409, 'not_empty')
+    throw new AppError('err.demoNotEmpty', 409, 'not_empty')
   }
   const common = { actor: 'demo', defaultLocale: options.defaultLocale, defaultCurrency: options.defaultCurrency }
   const customerBatch = new ImportBatch(db, { ...common, kind: 'customers' })

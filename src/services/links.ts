@@ -33,9 +33,9 @@ export function createSurveyLink(
   customerId: number,
   options: { baseUrl: string; actor: string; campaignId?: number; now?: Date },
 ): { url: string; token: string; expiresAt: string; campaign: Campaign } {
-  if (!getCustomer(db, customerId)) throw notFound('Customer')
+  if (!getCustomer(db, customerId)) throw notFound('customer')
   const campaign = options.campaignId === undefined ? personalLinksCampaign(db) : getCampaign(db, options.campaignId)
-  if (!campaign) throw notFound('Campaign')
+  if (!campaign) throw notFound('campaign')
   const token = newToken()
   const now = options.now ?? new Date()
   const expiresAt = new Date(now.getTime() + campaign.linkExpiryDays * DAY_MS).toISOString()

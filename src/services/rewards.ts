@@ -1,7 +1,7 @@
 import { DAY_MS } from '../domain/time.ts'
 import { type Db, writeTransaction } from '../db/client.ts'
 import type { Coupon, Reward } from '../db/schema.ts'
-import { AppError } from '../domain/errors.ts'
+import { AppError, note } from '../domain/errors.ts'
 import { newCouponCode, normalizeCouponCode, tierOf, type Incentive } from '../domain/rewards.ts'
 import { addAuditEntry } from '../repos/audit.ts'
 import { addPoints, getCoupon, getCouponByCode, getRewardByResponse, insertCoupon, insertReward, markCouponRedeemed, pointsBalance } from '../repos/rewards.ts'
@@ -69,17 +69,17 @@ export function redeemCoupon(
   const now = input.now ?? new Date()
   return writeTransaction(db, () => {
     const coupon = getCouponByCode(db, normalizeCouponCode(input.code))
-    if (!coupon) throw new AppError(`No coupon ${input.code}`, 404, 'coupon_unknown')
-    if (coupon.redeemedAt) throw new AppError(`Coupon ${coupon.code} was already redeemed on ${coupon.redeemedAt.slice(0, 10)}`, 409, 'coupon_redeemed')
-    if (Date.parse(coupon.expiresAt) < now.getTime()) throw new AppError(`Coupon ${coupon.code} expired on ${coupon.expiresAt.slice(0, 10)}`, 409, 'coupon_expired')
+    if (!coupon) throw new AppError(note('err.couponUnknown', { code: input.code }), 404, 'coupon_unknown')
+    if (coupon.redeemedAt) throw new AppError(note('err.couponRedeemedOn', { code: coupon.code, date: coupon.redeemedAt.slice(0, 10) }), 409, 'coupon_redeemed')
+    if (Date.parse(coupon.expiresAt) < now.getTime()) throw new AppError(note('err.couponExpired', { code: coupon.code, date: coupon.expiresAt.slice(0, 10) }), 409, 'coupon_expired')
     if (input.orderTotalCents !== undefined && input.orderTotalCents < coupon.minOrderCents) {
-      throw new AppError(`Coupon ${coupon.code} needs an order of at least ${(coupon.minOrderCents / 100).toFixed(2)} ${coupon.currency}`, 409, 'coupon_minimum')
+      throw new AppError(note('err.couponMinimum', { code: coupon.code, amount: (coupon.minOrderCents / 100).toFixed(2), currency: coupon.currency }), 409, 'coupon_minimum')
     }
     if (input.currency && coupon.kind === 'amount' && input.currency !== coupon.currency) {
-      throw new AppError(`Coupon ${coupon.code} is in ${coupon.currency}, the order in ${input.currency}`, 409, 'coupon_currency')
+      throw new AppError(note('err.couponCurrency', { code: coupon.code, currency: coupon.currency, orderCurrency: input.currency }), 409, 'coupon_currency')
     }
     if (!markCouponRedeemed(db, coupon.id, now.toISOString(), input.order ?? null)) {
-      throw new AppError(`Coupon ${coupon.code} was already redeemed`, 409, 'coupon_redeemed')
+      throw new AppError(note('err.couponRedeemed', { code: coupon.code }), 409, 'coupon_redeemed')
     }
     addAuditEntry(db, { actor: input.actor, action: 'coupon.redeem', subject: coupon.code, detail: { order: input.order ?? null } })
     return { ...coupon, redeemedAt: now.toISOString(), redeemedOrder: input.order ?? null }

@@ -12,6 +12,8 @@ export interface SessionUser {
   id: number
   email: string
   role: Role
+  /** The user's language for the staff pages; null: DEFAULT_LOCALE. */
+  locale: string | null
 }
 
 export function startSession(db: Db, user: SessionUser, now = Date.now()): string {
@@ -30,7 +32,7 @@ export function resumeSession(db: Db, token: string, now = Date.now()): SessionU
   if (now - Date.parse(row.lastSeenAt) > TOUCH_EVERY_MS) {
     touchSession(db, idHash, new Date(now).toISOString(), new Date(now + SESSION_IDLE_MS).toISOString())
   }
-  return { id: row.id, email: row.email, role: row.role }
+  return { id: row.id, email: row.email, role: row.role, locale: row.locale }
 }
 
 export function endSession(db: Db, token: string, actor: string): void {

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { writeTransaction, type Db } from '../db/client.ts'
 import { defaultAnalysisSettings, type AnalysisSettings } from '../domain/analysis.ts'
-import { AppError } from '../domain/errors.ts'
+import { AppError, invalidInput } from '../domain/errors.ts'
 import { defaultIncentive, incentiveSchema, type Incentive } from '../domain/rewards.ts'
 import { addAuditEntry } from '../repos/audit.ts'
 import { getRawSetting, putSetting } from '../repos/settings.ts'
@@ -10,20 +10,20 @@ import { getRawSetting, putSetting } from '../repos/settings.ts'
 export const analysisSettingsSchema = z
   .object({
     lapse: z.object({
-      atRisk: z.number({ error: 'must be a number' }).gt(1, 'must be more than 1').max(20, 'must be at most 20'),
-      lapsed: z.number({ error: 'must be a number' }).gt(1, 'must be more than 1').max(50, 'must be at most 50'),
-      lost: z.number({ error: 'must be a number' }).gt(1, 'must be more than 1').max(100, 'must be at most 100'),
-      lostAfterDays: z.number({ error: 'must be a number' }).int('must be a whole number').min(30, 'must be at least 30').max(3650, 'must be at most 3650'),
+      atRisk: z.number().gt(1).max(20),
+      lapsed: z.number().gt(1).max(50),
+      lost: z.number().gt(1).max(100),
+      lostAfterDays: z.number().int().min(30).max(3650),
     }),
     clv: z.object({
-      horizonMonths: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(120, 'must be at most 120'),
-      annualDiscountRate: z.number({ error: 'must be a number' }).min(0, 'must not be negative').max(1, 'must be at most 100%'),
-      margin: z.number({ error: 'must be a number' }).gt(0, 'must be more than 0').max(1, 'must be at most 100%'),
+      horizonMonths: z.number().int().min(1).max(120),
+      annualDiscountRate: z.number().min(0, 'v.notNegative').max(1, 'v.maxPercent'),
+      margin: z.number().gt(0).max(1, 'v.maxPercent'),
     }),
-    incentiveCostCents: z.number({ error: 'must be a number' }).int().min(0, 'must not be negative').max(100_000_00, 'is too large'),
+    incentiveCostCents: z.number().int().min(0, 'v.notNegative').max(100_000_00, 'v.tooLarge'),
   })
   .refine((s) => s.lapse.atRisk < s.lapse.lapsed && s.lapse.lapsed < s.lapse.lost, {
-    message: 'thresholds must rise: at risk < lapsed < lost',
+    message: 'v.thresholdsRise',
     path: ['lapse'],
   })
 
@@ -53,8 +53,7 @@ export function getAnalysisSettings(db: Db): AnalysisSettings {
 function saveSetting<T>(db: Db, key: string, schema: z.ZodType<T>, input: unknown, actor: string): T {
   const parsed = schema.safeParse(input)
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!
-    throw new AppError(`${issue.path.join('.')}: ${issue.message}`)
+    throw invalidInput(parsed.error, key)
   }
   putSetting(db, key, parsed.data)
   addAuditEntry(db, { actor, action: `settings.${key}`, detail: parsed.data as unknown as Record<string, unknown> })
@@ -69,7 +68,7 @@ export interface Brand {
   /** The shop's name as customers know it: in survey texts ({company}) and mails. */
   name: string
 }
-const brandSchema = z.object({ name: z.string().trim().min(1, 'the shop name is required').max(100, 'the shop name is at most 100 characters') })
+const brandSchema = z.object({ name: z.string().trim().min(1).max(100) })
 export const defaultBrand: Brand = { name: 'Comeback Demo Shop' }
 
 export function getBrand(db: Db): Brand {
@@ -87,7 +86,7 @@ export interface MailSettings {
   /** A scheduled campaign found this many minutes overdue (after downtime) waits for confirmation. */
   overdueMinutes: number
 }
-const mailSettingsSchema = z.object({ existingCustomerBasis: z.boolean(), overdueMinutes: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(10_080, 'must be at most 10080 (a week)') })
+const mailSettingsSchema = z.object({ existingCustomerBasis: z.boolean(), overdueMinutes: z.number().int().min(1).max(10_080, 'v.overdueMax') })
 export const defaultMailSettings: MailSettings = { existingCustomerBasis: false, overdueMinutes: 60 }
 
 export function getMailSettings(db: Db): MailSettings {

@@ -1,4 +1,4 @@
-import { AppError } from '../domain/errors.ts'
+import { AppError, note } from '../domain/errors.ts'
 import { MAX_QUESTIONS, type Localized, type Question, type SurveyDefinition } from '../domain/survey.ts'
 
 /**
@@ -99,6 +99,6 @@ export function formFromDefinition(def: SurveyDefinition): SurveyForm {
 /** The form with one more, empty question at the end; refused when the survey is full. */
 export function withBlankQuestion(f: SurveyForm): SurveyForm {
   const i = questionCount(f)
-  if (i >= MAX_QUESTIONS) throw new AppError(`A survey has at most ${MAX_QUESTIONS} questions.`)
+  if (i >= MAX_QUESTIONS) throw new AppError(note('err.surveyMaxQuestions', { max: MAX_QUESTIONS }))
   return { ...f, count: String(i + 1), [`pos_${i}`]: String(i + 1), [`type_${i}`]: 'text', [`key_${i}`]: `question_${i + 1}` }
 }

@@ -1,5 +1,6 @@
 import { formatNumber } from '../domain/format.ts'
-import { translator } from '../domain/i18n.ts'
+import { translator } from '../locales/index.ts'
+import type { Translate } from '../domain/i18n.ts'
 import type { Locale } from '../domain/import-records.ts'
 import { ANSWER_LIMITS, isVisible, progress, scaleOf, text, type AnswerError, type Answers, type Question, type SurveyDefinition } from '../domain/survey.ts'
 
@@ -40,18 +41,18 @@ export function stepView(input: {
   if (question.type === 'main_of') {
     const of = definition.questions.find((q) => q.key === question.of)!
     const picked = (answers[of.key] as { values: string[] } | undefined)?.values ?? of.options?.map((o) => o.value) ?? []
-    options = picked.map((v) => ({ value: v, label: v === 'other' ? t('otherLabel') : tx(of.options!.find((o) => o.value === v)!.label) }))
+    options = picked.map((v) => ({ value: v, label: v === 'other' ? t('public.otherLabel') : tx(of.options!.find((o) => o.value === v)!.label) }))
   } else if (question.options) {
     options = question.options.map((o) => ({ value: o.value, label: tx(o.label) }))
   }
   const scale = ['nps', 'csat', 'ces', 'rating'].includes(question.type) ? scaleOf(question) : null
   const ends =
     question.type === 'nps'
-      ? [t('npsLow'), t('npsHigh')]
+      ? [t('public.npsLow'), t('public.npsHigh')]
       : question.type === 'csat'
-        ? [t('csatLow'), t('csatHigh')]
+        ? [t('public.csatLow'), t('public.csatHigh')]
         : question.type === 'ces'
-          ? [t('cesLow'), t('cesHigh')]
+          ? [t('public.cesLow'), t('public.cesHigh')]
           : question.scale
             ? [tx(question.scale.minLabel), tx(question.scale.maxLabel)]
             : null
@@ -75,7 +76,7 @@ export function stepView(input: {
     },
     chosen,
     otherText,
-    error: error ? t(error, { max: formatNumber(ANSWER_LIMITS.text, 0, locale), length: formatNumber(postedLength(posted), 0, locale) }) : null,
+    error: error ? t(`public.${error}`, { max: formatNumber(ANSWER_LIMITS.text, 0, locale), length: formatNumber(postedLength(posted), 0, locale) }) : null,
     maxText: ANSWER_LIMITS.text,
     index,
     total,

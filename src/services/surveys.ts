@@ -1,6 +1,6 @@
 import { type Db, writeTransaction } from '../db/client.ts'
 import type { SurveyVersion } from '../db/schema.ts'
-import { AppError } from '../domain/errors.ts'
+import { AppError, invalidInput, note } from '../domain/errors.ts'
 import { defaultSurvey, surveyDefinitionSchema, type SurveyDefinition } from '../domain/survey.ts'
 import { addAuditEntry } from '../repos/audit.ts'
 import { findSurveyByName, getSurvey, insertSurvey, insertSurveyVersion, latestSurveyVersion, renameSurvey } from '../repos/surveys.ts'
@@ -37,7 +37,7 @@ export function definitionOf(version: SurveyVersion): SurveyDefinition {
 
 export function currentVersion(db: Db, surveyId: number): SurveyVersion {
   const v = latestSurveyVersion(db, surveyId)
-  if (!v) throw new AppError('This survey has no questions yet', 409, 'empty_survey')
+  if (!v) throw new AppError('err.surveyEmpty', 409, 'empty_survey')
   return v
 }
 
@@ -48,17 +48,15 @@ export function currentVersion(db: Db, surveyId: number): SurveyVersion {
 export function saveSurveyVersion(db: Db, surveyId: number, input: unknown, actor: string, rename?: string): SurveyVersion {
   const parsed = surveyDefinitionSchema.safeParse(input)
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!
-    const where = issue.path.length ? `${issue.path.join('.')}: ` : ''
-    throw new AppError(`${where}${issue.message}`)
+    throw invalidInput(parsed.error, 'survey')
   }
   const name = rename?.trim()
-  if (name !== undefined && name !== '' && name.length > SURVEY_NAME_MAX) throw new AppError(`A survey needs a name of 1 to ${SURVEY_NAME_MAX} characters.`)
+  if (name !== undefined && name !== '' && name.length > SURVEY_NAME_MAX) throw new AppError(note('err.surveyName', { max: SURVEY_NAME_MAX }))
   // Checked first, then the name and the version together: a refused save changes nothing.
   return writeTransaction(db, () => {
     const before = getSurvey(db, surveyId)
     if (name && before && before.name !== name) {
-      if (findSurveyByName(db, name)) throw new AppError(`There is a survey called “${name}” already; choose another name.`, 409, 'duplicate_name')
+      if (findSurveyByName(db, name)) throw new AppError(note('err.surveyNameTaken', { name }), 409, 'duplicate_name')
       renameSurvey(db, surveyId, name)
       addAuditEntry(db, { actor, action: 'survey.rename', subject: String(surveyId), detail: { from: before.name, to: name } })
     }
@@ -70,10 +68,10 @@ export function saveSurveyVersion(db: Db, surveyId: number, input: unknown, acto
 
 export function createSurvey(db: Db, name: string, actor: string): number {
   const clean = name.trim()
-  if (clean.length < 1 || clean.length > SURVEY_NAME_MAX) throw new AppError(`A survey needs a name of 1 to ${SURVEY_NAME_MAX} characters.`)
+  if (clean.length < 1 || clean.length > SURVEY_NAME_MAX) throw new AppError(note('err.surveyName', { max: SURVEY_NAME_MAX }))
   return writeTransaction(db, () => {
     const id = insertSurvey(db, clean)
-    if (id === undefined) throw new AppError(`There is a survey called “${clean}” already; choose another name.`, 409, 'duplicate_name')
+    if (id === undefined) throw new AppError(note('err.surveyNameTaken', { name: clean }), 409, 'duplicate_name')
     insertSurveyVersion(db, id, JSON.stringify(defaultSurvey), actor)
     addAuditEntry(db, { actor, action: 'survey.create', subject: clean })
     return id

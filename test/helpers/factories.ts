@@ -6,11 +6,15 @@ import type { Db } from '../../src/db/client.ts'
 import type { Role } from '../../src/db/schema.ts'
 import { importCsv, type ImportOptions, type ImportReport } from '../../src/services/import.ts'
 import { createUser } from '../../src/services/users.ts'
+import { updateUserLocale } from '../../src/repos/users.ts'
 
 export const PASSWORD = 'correct horse battery staple'
 
-export async function addUser(db: Db, role: Role, email = `${role}@example.com`) {
-  return createUser(db, { email, role, password: PASSWORD }, 'test')
+/** A staff account; it reads the pages in English unless given another language (null: DEFAULT_LOCALE). */
+export async function addUser(db: Db, role: Role, email = `${role}@example.com`, locale: string | null = 'en') {
+  const user = await createUser(db, { email, role, password: PASSWORD }, 'test')
+  if (locale) updateUserLocale(db, user.id, locale)
+  return { ...user, locale }
 }
 
 /** Cookies of a response as a Cookie header value, merged over earlier ones. */

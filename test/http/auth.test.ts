@@ -36,7 +36,8 @@ describe('login', () => {
     expect(wrong.res.statusCode).toBe(401)
     expect(unknown.res.statusCode).toBe(401)
     const message = (body: string) => /role="alert">([^<]*)</.exec(body)?.[1]
-    expect(message(wrong.res.body)).toBe('Email or password is wrong.')
+    // Before sign-in the page follows Accept-Language; without one, DEFAULT_LOCALE (de).
+    expect(message(wrong.res.body)).toBe('E-Mail oder Passwort ist falsch.')
     expect(message(unknown.res.body)).toBe(message(wrong.res.body))
     expect(String(wrong.res.headers['set-cookie'])).not.toContain('cb_session')
   })
@@ -77,7 +78,7 @@ describe('CSRF', () => {
     await addUser(t.db, 'admin')
     const res = await t.app.inject({ method: 'POST', url: '/login', headers: formHeaders(''), payload: form({ email: 'admin@example.com', password: PASSWORD }) })
     expect(res.statusCode).toBe(403)
-    expect(res.body).toContain('This form has expired')
+    expect(res.body).toContain('Dieses Formular ist abgelaufen')
   })
 
   it('refuses a forged form from a signed-in user and changes nothing', async () => {
@@ -114,7 +115,7 @@ describe('login rate limit', () => {
     for (let i = 0; i < 3; i++) expect((await login(t.app, 'admin@example.com', 'wrong-password-' + i)).res.statusCode).toBe(401)
     const blocked = await login(t.app, 'admin@example.com')
     expect(blocked.res.statusCode).toBe(429)
-    expect(blocked.res.body).toMatch(/Too many sign-in attempts/)
+    expect(blocked.res.body).toMatch(/Zu viele Anmeldeversuche/)
   })
 })
 

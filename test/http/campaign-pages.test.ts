@@ -30,7 +30,7 @@ describe('campaign builder, campaign page and outbox', () => {
 
     const bad = await t.app.inject({ method: 'POST', url: '/admin/campaigns', ...form(jar, { ...values, send_from: '18:00', send_to: '09:00' }, await formToken(t.app, jar, '/admin/campaigns/new')) })
     expect(bad.statusCode).toBe(400)
-    expect(bad.body).toContain('the send window must end after it starts')
+    expect(bad.body).toContain('Send until: must end after the window starts')
 
     const created = await t.app.inject({ method: 'POST', url: '/admin/campaigns', ...form(jar, values, await formToken(t.app, jar, '/admin/campaigns/new')) })
     expect(created.statusCode).toBe(303)

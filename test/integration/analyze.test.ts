@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process'
+import { inEnglish, type Note } from '../../src/domain/errors.ts'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -52,7 +53,7 @@ describe('analysis of hand-made histories', () => {
     // Six repeat buyers are too few to fit the models: no predictions rather than noise, and a note saying why.
     expect(a('REGULAR').pAlive).toBeNull()
     expect(summary.models.bgnbd).toBeNull()
-    expect(summary.models.notes[0]).toMatch(/Only 6 customers bought more than once/)
+    expect(inEnglish(summary.models.notes[0] as Note)).toMatch(/Only 6 customers bought more than once/)
     const counts = summary.byStatus
     expect(counts.active.customers + counts.at_risk.customers + counts.lapsed.customers + counts.lost.customers).toBe(7)
   })

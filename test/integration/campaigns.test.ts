@@ -1,4 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto'
+import { inEnglish, type Note } from '../../src/domain/errors.ts'
+import { readNote } from '../../src/domain/format.ts'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { MailSender } from '../../src/jobs/sender.ts'
 import { createMailTransport } from '../../src/mail/transport.ts'
@@ -211,7 +213,7 @@ describe('campaign mail through a real SMTP server', () => {
     await sender.runOnce()
     const c = t.db.$client.prepare('SELECT status, pause_reason AS reason FROM campaigns WHERE id = ?').get(campaign.id) as { status: string; reason: string }
     expect(c.status).toBe('paused')
-    expect(c.reason).toMatch(/Paused automatically: \d+ of \d+ mails failed or bounced/)
+    expect(inEnglish(readNote(c.reason) as Note)).toMatch(/Paused automatically: \d+ of \d+ mails failed or bounced/)
     expect((t.db.$client.prepare("SELECT count(*) AS n FROM suppressions WHERE reason = 'bounced'").get() as { n: number }).n).toBeGreaterThanOrEqual(20)
   })
 
@@ -222,7 +224,7 @@ describe('campaign mail through a real SMTP server', () => {
     startDueCampaigns(t.db, new Date(now.getTime() + 3 * 3600_000))
     const c = t.db.$client.prepare('SELECT status, pause_reason AS reason FROM campaigns WHERE id = ?').get(campaign.id) as { status: string; reason: string }
     expect(c.status).toBe('paused')
-    expect(c.reason).toMatch(/Overdue since .* resume to start sending now/)
+    expect(inEnglish(readNote(c.reason) as Note)).toMatch(/Overdue since .* resume to start sending now/)
     expect(t.db.$client.prepare('SELECT count(*) AS n FROM campaign_members WHERE campaign_id = ?').get(campaign.id)).toEqual({ n: 0 })
     changeCampaignState(t.db, campaign.id, 'resume', 'test')
     expect(t.db.$client.prepare("SELECT count(*) AS n FROM messages WHERE campaign_id = ? AND status = 'queued'").get(campaign.id)).toEqual({ n: 2 })

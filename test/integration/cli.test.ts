@@ -73,7 +73,7 @@ describe('comeback CLI', () => {
       expect(dup.code).toBe(1)
       expect(dup.err).toContain('already exists')
       const short = comeback(t.file, ['user', 'add', 'y@example.com', '--role', 'staff', '--password-stdin'], 'short')
-      expect(short.err).toContain('password must be at least 12 characters')
+      expect(short.err).toContain('Password: needs at least 12 characters')
     } finally {
       t.cleanup()
     }

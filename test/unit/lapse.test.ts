@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { translator } from '../../src/locales/index.ts'
 import { describeRhythm, earlyWarning, lapseStatus, typicalGap } from '../../src/domain/lapse.ts'
 import { quintileScorer } from '../../src/domain/stats.ts'
 
@@ -33,9 +34,12 @@ describe('lapse rules', () => {
   })
 
   it('explains the status in plain language', () => {
-    expect(describeRhythm({ typicalGapDays: 41, gapBasis: 'own', daysSinceLast: 130, lapseStatus: 'lost' })).toBe('Usually buys every 41 days; last order 130 days ago: lost.')
-    expect(describeRhythm({ typicalGapDays: 60, gapBasis: 'population', daysSinceLast: 1, lapseStatus: 'active' })).toBe(
+    expect(describeRhythm({ typicalGapDays: 41, gapBasis: 'own', daysSinceLast: 130, lapseStatus: 'lost' }, translator('en'))).toBe('Usually buys every 41 days; last order 130 days ago: lost.')
+    expect(describeRhythm({ typicalGapDays: 60, gapBasis: 'population', daysSinceLast: 1, lapseStatus: 'active' }, translator('en'))).toBe(
       'Bought once; customers typically buy again within 60 days; last order 1 day ago: active.',
+    )
+    expect(describeRhythm({ typicalGapDays: 41, gapBasis: 'own', daysSinceLast: 130, lapseStatus: 'lost' }, translator('de'))).toBe(
+      'Kauft meist alle 41 Tage; letzte Bestellung vor 130 Tagen: verloren.',
     )
   })
 })

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { z } from 'zod'
-import { translator } from '../../domain/i18n.ts'
+import { translator } from '../../locales/index.ts'
+import type { Translate } from '../../domain/i18n.ts'
 import { hashToken } from '../../domain/tokens.ts'
 import { getCustomer } from '../../repos/customers.ts'
 import { getOptInRequestByTokenHash } from '../../repos/messages.ts'
@@ -39,7 +40,7 @@ const confirmRoutes: FastifyPluginAsync<{ badTokens?: FailureLimiter }> = async 
         const locale = found.customer.locale
         const t = translator(locale)
         const done = found.request.confirmedAt !== null || (method === 'POST' && confirmOptIn(app.db, found.request.id))
-        return reply.view('public/confirm', { lang: locale, t, title: t(done ? 'confirmedTitle' : 'mailOptInSubject'), company: getBrand(app.db).name, token, email: found.request.email, done })
+        return reply.view('public/confirm', { lang: locale, t, title: t(done ? 'public.confirmedTitle' : 'public.mailOptInSubject'), company: getBrand(app.db).name, token, email: found.request.email, done })
       },
     })
   }

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { formatLongDate, formatMoney } from '../../domain/format.ts'
-import { translator } from '../../domain/i18n.ts'
+import { translator } from '../../locales/index.ts'
+import type { Translate } from '../../domain/i18n.ts'
 import type { Locale } from '../../domain/import-records.ts'
 import { ANSWER_LIMITS, isVisible, nextQuestion } from '../../domain/survey.ts'
 import { answerQuestion, openSurveyLink, type SurveySession } from '../../services/respond.ts'
@@ -90,7 +91,7 @@ const surveyRoutes: FastifyPluginAsync<SurveyRouteOptions> = async (app, options
       optInRequested: optInAsked(session),
       lang: locale,
       t,
-      title: t(justDone ? 'thanksTitle' : 'alreadyTitle'),
+      title: t(justDone ? 'public.thanksTitle' : 'public.alreadyTitle'),
       justDone,
       company: session.company,
       reward,

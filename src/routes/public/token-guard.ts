@@ -1,5 +1,6 @@
 import { FailureLimiter } from '../../domain/failure-limiter.ts'
-import { translator } from '../../domain/i18n.ts'
+import { translator } from '../../locales/index.ts'
+import type { Translate } from '../../domain/i18n.ts'
 import type { Locale } from '../../domain/import-records.ts'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 
@@ -29,10 +30,10 @@ export function resolveToken<T>(
   if (found) return found
   const t = translator(locale)
   if (badTokens.blocked(req.ip)) {
-    void reply.code(429).header('Retry-After', String(badTokens.retryAfter(req.ip))).view('public/link-problem', { lang: locale, t, title: t('linkTitle'), limited: true })
+    void reply.code(429).header('Retry-After', String(badTokens.retryAfter(req.ip))).view('public/link-problem', { lang: locale, t, title: t('public.linkTitle'), limited: true })
     return null
   }
   badTokens.fail(req.ip)
-  void reply.code(404).view('public/link-problem', { lang: locale, t, title: t('linkTitle'), limited: false })
+  void reply.code(404).view('public/link-problem', { lang: locale, t, title: t('public.linkTitle'), limited: false })
   return null
 }

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { z } from 'zod'
-import { translator } from '../../domain/i18n.ts'
+import { translator } from '../../locales/index.ts'
+import type { Translate } from '../../domain/i18n.ts'
 import { hashToken } from '../../domain/tokens.ts'
 import { getMemberByTokenHash } from '../../repos/campaigns.ts'
 import { getCustomer } from '../../repos/customers.ts'
@@ -42,7 +43,7 @@ const unsubscribeRoutes: FastifyPluginAsync<{ badTokens?: FailureLimiter }> = as
     return reply.view('public/unsubscribe', {
       lang: locale,
       t,
-      title: t('unsubscribeTitle'),
+      title: t('public.unsubscribeTitle'),
       company: getBrand(app.db).name,
       token,
       email: mask(found.customer.email),
@@ -57,9 +58,9 @@ const unsubscribeRoutes: FastifyPluginAsync<{ badTokens?: FailureLimiter }> = as
     const locale = found.customer.locale
     const t = translator(locale)
     const oneClick = (req.body as Record<string, string> | undefined)?.['List-Unsubscribe'] === 'One-Click'
-    const wording = oneClick ? 'List-Unsubscribe=One-Click (RFC 8058)' : `${t('unsubscribeTitle')} ${t('unsubscribeText', { email: mask(found.customer.email) })} [${t('unsubscribeButton')}]`
+    const wording = oneClick ? 'List-Unsubscribe=One-Click (RFC 8058)' : `${t('public.unsubscribeTitle')} ${t('public.unsubscribeText', { email: mask(found.customer.email) })} [${t('public.unsubscribeButton')}]`
     unsubscribe(app.db, found.customer.id, wording, `campaign ${found.member.campaignId}`)
-    return reply.view('public/unsubscribe', { lang: locale, t, title: t('unsubscribedTitle'), company: getBrand(app.db).name, token, done: true })
+    return reply.view('public/unsubscribe', { lang: locale, t, title: t('public.unsubscribedTitle'), company: getBrand(app.db).name, token, done: true })
   })
 }
 

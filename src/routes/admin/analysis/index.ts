@@ -1,8 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { z } from 'zod'
 import { barChart } from '../../../domain/charts.ts'
-import { AppError } from '../../../domain/errors.ts'
-import { latestAnalysis } from '../../../services/analysis-report.ts'
+import { AppError, type Note } from '../../../domain/errors.ts'
+import { latestAnalysis, stakeChart } from '../../../services/analysis-report.ts'
+import { formatNumber } from '../../../domain/format.ts'
 
 const dateField = z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date (YYYY-MM-DD)').optional())
 const backtestQuery = z.object({ calibration_end: dateField, holdout_end: dateField })
@@ -14,14 +15,14 @@ const analysisRoutes: FastifyPluginAsync = async (app) => {
   app.get('/', managers, async (req, reply) => {
     const query = backtestQuery.parse(req.query)
     let result = null
-    let error: string | null = null
+    let error: Note | null = null
     if (query.calibration_end) {
       try {
         // A fit over every customer: in a worker thread, so that respondents are not kept waiting.
         result = await app.runTask('backtest', { calibrationEnd: query.calibration_end, holdoutEnd: query.holdout_end })
       } catch (e) {
         if (!(e instanceof AppError)) throw e
-        error = e.message
+        error = e.note
         reply.code(400)
       }
     }
@@ -30,14 +31,16 @@ const analysisRoutes: FastifyPluginAsync = async (app) => {
       barChart({
         categories: result.rows.map((r) => r.group),
         series: [
-          { name: 'Actual', values: result.rows.map((r) => r.actual) },
-          { name: 'Predicted by BG/NBD', values: result.rows.map((r) => r.predicted) },
+          { name: req.t('backtest.actual'), values: result.rows.map((r) => r.actual) },
+          { name: req.t('backtest.predictedBy'), values: result.rows.map((r) => r.predicted) },
         ],
-        formatValue: (v) => v.toFixed(1),
+        formatValue: (v) => formatNumber(v, 1, req.t.intl),
       })
+    const latest = latestAnalysis(app.db)
     return reply.view('admin/analysis/index', {
-      title: 'Analysis',
-      latest: latestAnalysis(app.db),
+      title: req.t('analysis.title'),
+      latest,
+      stakeChart: latest && stakeChart(latest, req.t),
       running: app.analysisJobs.busy,
       query,
       backtest: result,

@@ -1,10 +1,9 @@
-import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { allowedActions, type CampaignStatus } from '../../../domain/campaign.ts'
-import { AppError, notFound } from '../../../domain/errors.ts'
+import { AppError, notFound, type Note } from '../../../domain/errors.ts'
 import { previewCampaignMail } from '../../../mail/render.ts'
 import { campaignProgress } from '../../../repos/campaign-progress.ts'
-import { exclusionReasons } from '../../../repos/campaign-targets.ts'
 import { rewardReport } from '../../../repos/reward-report.ts'
 import { getCampaign, listCampaigns } from '../../../repos/campaigns.ts'
 import { listSurveys } from '../../../repos/surveys.ts'
@@ -17,22 +16,13 @@ const formBody = z.record(z.string(), z.union([z.string().max(10_000), z.array(z
 const actionBody = z.object({ action: z.enum(['start', 'schedule', 'pause', 'resume', 'cancel']), scheduled_at: z.string().max(40).optional() })
 const mailQuery = z.object({ kind: z.enum(['invitation', 'reminder']).catch('invitation'), lang: z.enum(['de', 'en']).catch('de') })
 
-export const exclusionLabels: Record<(typeof exclusionReasons)[number], string> = {
-  no_email: 'No email address',
-  objected: 'Objected to contact',
-  bounced: 'Address bounced',
-  unsubscribed: 'Unsubscribed',
-  no_consent: 'No consent (unknown, or existing-customer basis not enabled)',
-  quiet_period: 'Mailed by another campaign recently',
-}
-
 /** /admin/campaigns: the builder with a live count, each campaign's progress and controls. Managers and admins. */
 const campaignRoutes: FastifyPluginAsync = async (app) => {
   const managers = { preHandler: app.requireUser('admin', 'manager') }
 
-  app.get('/', managers, async (_req, reply) => {
+  app.get('/', managers, async (req, reply) => {
     const campaigns = listCampaigns(app.db).map((c) => ({ ...c, progress: campaignProgress(app.db, c.id).total }))
-    return reply.view('admin/campaigns/index', { title: 'Campaigns', campaigns, rewards: rewardReport(app.db, new Date().toISOString()) })
+    return reply.view('admin/campaigns/index', { title: req.t('campaigns.title'), campaigns, rewards: rewardReport(app.db, new Date().toISOString()) })
   })
 
   /** The live count for the builder's current form (htmx, on every change), or null while the form is incomplete. */
@@ -45,16 +35,16 @@ const campaignRoutes: FastifyPluginAsync = async (app) => {
     }
   }
 
-  function builder(reply: FastifyReply, form: CampaignForm, error?: string) {
+  function builder(req: FastifyRequest, reply: FastifyReply, form: CampaignForm, error?: Note) {
     ensureDefaultSurvey(app.db)
-    return reply.view('admin/campaigns/new', { title: 'New campaign', form, error, surveys: listSurveys(app.db), preview: preview(form), exclusionLabels, armSlots: ARM_SLOTS })
+    return reply.view('admin/campaigns/new', { title: req.t('campaigns.new'), form, error, surveys: listSurveys(app.db), preview: preview(form), armSlots: ARM_SLOTS })
   }
 
-  app.get('/new', managers, async (_req, reply) => builder(reply, defaultForm()))
+  app.get('/new', managers, async (req, reply) => builder(req, reply, defaultForm()))
 
   app.get('/preview', managers, async (req, reply) => {
     const form = formBody.parse(req.query)
-    return reply.view('admin/campaigns/_preview', { preview: preview(form), exclusionLabels })
+    return reply.view('admin/campaigns/_preview', { preview: preview(form) })
   })
 
   app.post('/', managers, async (req, reply) => {
@@ -64,14 +54,14 @@ const campaignRoutes: FastifyPluginAsync = async (app) => {
       return reply.redirect(`/admin/campaigns/${campaign.id}`, 303)
     } catch (e) {
       if (!(e instanceof AppError)) throw e
-      return builder(reply.code(400), form, e.message)
+      return builder(req, reply.code(400), form, e.note)
     }
   })
 
   app.get('/:id', managers, async (req, reply) => {
     const { id } = idParams.parse(req.params)
     const campaign = getCampaign(app.db, id)
-    if (!campaign || campaign.kind !== 'campaign') throw notFound('Campaign')
+    if (!campaign || campaign.kind !== 'campaign') throw notFound('campaign')
     const data = {
       title: campaign.name,
       campaign,
@@ -80,7 +70,6 @@ const campaignRoutes: FastifyPluginAsync = async (app) => {
       exclusions: campaign.exclusions ? (JSON.parse(campaign.exclusions) as Record<string, number>) : null,
       preview: campaign.status === 'draft' ? previewCampaignTarget(app.db, campaignOptions(campaign), id) : null,
       actions: allowedActions(campaign.status as CampaignStatus).filter((a) => a !== 'complete'),
-      exclusionLabels,
     }
     if (req.isHtmx && req.headers['hx-target'] === 'campaign-progress') return reply.view('admin/campaigns/_progress', data)
     return reply.view('admin/campaigns/show', data)
@@ -99,15 +88,15 @@ const campaignRoutes: FastifyPluginAsync = async (app) => {
     const { id } = idParams.parse(req.params)
     const q = mailQuery.parse(req.query)
     const mail = previewCampaignMail(app.db, app.config, id, q.kind, q.lang)
-    if (!mail) throw notFound('Campaign')
-    return reply.view('admin/campaigns/mail', { title: `Preview: ${mail.subject}`, campaign: getCampaign(app.db, id), mail, query: q })
+    if (!mail) throw notFound('campaign')
+    return reply.view('admin/campaigns/mail', { title: req.t('mailPreview.title', { subject: mail.subject }), campaign: getCampaign(app.db, id), mail, query: q })
   })
 
   app.get('/:id/mail.html', managers, async (req, reply) => {
     const { id } = idParams.parse(req.params)
     const q = mailQuery.parse(req.query)
     const mail = previewCampaignMail(app.db, app.config, id, q.kind, q.lang)
-    if (!mail) throw notFound('Campaign')
+    if (!mail) throw notFound('campaign')
     return sendMailHtml(reply, mail.html)
   })
 }

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { lapseStatuses } from '../../../domain/lapse.ts'
 import { customerSortColumns, type CustomerSort } from '../../../repos/customers.ts'
@@ -54,25 +54,25 @@ const customerRoutes: FastifyPluginAsync = async (app) => {
       limit: PAGE_SIZE,
       offset: (query.page - 1) * PAGE_SIZE,
     })
-    const data = { title: 'Customers', query, rows, total, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)) }
+    const data = { title: req.t('customers.title'), query, rows, total, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)) }
     // The search box asks htmx for the rows only (contact.app's pattern); everything else gets the page.
     if (req.isHtmx && req.headers['hx-target'] === 'customer-results') return reply.view('admin/customers/_results', data)
     return reply.view('admin/customers/index', data)
   })
 
-  function showCustomer(reply: FastifyReply, id: number, extra: Record<string, unknown> = {}) {
-    const profile = customerProfile(app.db, id)
+  function showCustomer(req: FastifyRequest, reply: FastifyReply, id: number, extra: Record<string, unknown> = {}) {
+    const profile = customerProfile(app.db, id, req.t)
     const name = [profile.customer.firstName, profile.customer.lastName].filter(Boolean).join(' ') || profile.customer.externalId
     return reply.view('admin/customers/show', { title: name, name, ...profile, ...extra })
   }
 
-  app.get('/:id', async (req, reply) => showCustomer(reply, idParams.parse(req.params).id))
+  app.get('/:id', async (req, reply) => showCustomer(req, reply, idParams.parse(req.params).id))
 
   // A personal survey link, to try the flow or to send by hand; it is shown once, only its hash is kept.
   app.post('/:id/link', { preHandler: app.requireUser('admin', 'manager', 'staff') }, async (req, reply) => {
     const { id } = idParams.parse(req.params)
     const link = createSurveyLink(app.db, id, { baseUrl: app.config.baseUrl, actor: req.user!.email })
-    return showCustomer(reply, id, { link })
+    return showCustomer(req, reply, id, { link })
   })
 }
 

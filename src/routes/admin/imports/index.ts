@@ -6,12 +6,12 @@ import multipart from '@fastify/multipart'
 import type { FastifyPluginAsync } from 'fastify'
 import { nanoid } from 'nanoid'
 import { z } from 'zod'
-import { AppError, notFound } from '../../../domain/errors.ts'
+import { AppError, notFound, note } from '../../../domain/errors.ts'
 import { getImportRun, listImportRuns } from '../../../repos/import-runs.ts'
 import { createImportRun, failImportRun, type ImportReport } from '../../../services/import.ts'
 
 const uploadFields = z.object({
-  kind: z.enum(['customers', 'orders'], { error: 'Choose whether the file holds customers or orders.' }),
+  kind: z.enum(['customers', 'orders'], { error: 'err.chooseKind' }),
   dry_run: z.literal('on').optional(),
   skip_invalid: z.literal('on').optional(),
 })
@@ -25,14 +25,14 @@ const importRoutes: FastifyPluginAsync = async (app) => {
   const uploadDir = app.config.dbFile === ':memory:' ? join(tmpdir(), 'comeback-uploads') : join(dirname(resolve(app.config.dbFile)), 'uploads')
   const admin = { preHandler: app.requireUser('admin') }
 
-  app.get('/', admin, async (_req, reply) => {
-    return reply.view('admin/imports/index', { title: 'Import', runs: listImportRuns(app.db).map(withReport), uploadLimitMb: app.config.uploadLimitMb })
+  app.get('/', admin, async (req, reply) => {
+    return reply.view('admin/imports/index', { title: req.t('imports.title'), runs: listImportRuns(app.db).map(withReport), uploadLimitMb: app.config.uploadLimitMb })
   })
 
   app.post('/', admin, async (req, reply) => {
-    if (!req.isMultipart()) throw new AppError('Choose a CSV file to upload.')
+    if (!req.isMultipart()) throw new AppError('err.chooseFile')
     const file = await req.file()
-    if (!file) throw new AppError('Choose a CSV file to upload.')
+    if (!file) throw new AppError('err.chooseFile')
     // Fields sent before the file input are available here; the form puts them first.
     const raw = Object.fromEntries(
       Object.entries(file.fields).flatMap(([k, v]) => (v && !Array.isArray(v) && v.type === 'field' ? [[k, String(v.value)]] : [])),
@@ -46,11 +46,11 @@ const importRoutes: FastifyPluginAsync = async (app) => {
     const fields = uploadFields.safeParse(raw)
     if (!fields.success) {
       file.file.resume()
-      throw new AppError(fields.error.issues[0]!.message)
+      throw new AppError('err.chooseKind')
     }
     if (!file.filename) {
       file.file.resume()
-      throw new AppError('Choose a CSV file to upload.')
+      throw new AppError('err.chooseFile')
     }
     mkdirSync(uploadDir, { recursive: true })
     const runId = nanoid(12)
@@ -58,7 +58,7 @@ const importRoutes: FastifyPluginAsync = async (app) => {
     await pipeline(file.file, createWriteStream(path))
     if (file.file.truncated) {
       rmSync(path, { force: true })
-      throw new AppError(`The file is larger than the upload limit of ${app.config.uploadLimitMb} MiB (UPLOAD_LIMIT_MB); import it with \`comeback import\` instead.`, 413, 'too_large')
+      throw new AppError(note('err.fileTooLarge', { limit: app.config.uploadLimitMb }), 413, 'too_large')
     }
     const options = {
       runId,
@@ -91,8 +91,8 @@ const importRoutes: FastifyPluginAsync = async (app) => {
   app.get('/:id', admin, async (req, reply) => {
     const { id } = idParams.parse(req.params)
     const run = getImportRun(app.db, id)
-    if (!run) throw notFound('Import')
-    const data = { title: `Import of ${run.fileName}`, run: withReport(run) }
+    if (!run) throw notFound('import')
+    const data = { title: req.t('imports.of', { file: run.fileName }), run: withReport(run) }
     if (req.isHtmx && req.headers['hx-target'] === 'import-status') return reply.view('admin/imports/_status', data)
     return reply.view('admin/imports/show', { ...data, refreshSeconds: run.status === 'running' ? 2 : undefined })
   })

@@ -24,18 +24,18 @@ const outboxRoutes: FastifyPluginAsync = async (app) => {
     const q = listQuery.parse(req.query)
     const total = countMessages(app.db, q.status)
     return reply.view('admin/outbox/index', {
-      title: 'Outbox',
+      title: req.t('outbox.title'),
       query: q,
       messages: listMessages(app.db, q.status, PAGE_SIZE, (q.page - 1) * PAGE_SIZE),
       total,
       pages: Math.max(1, Math.ceil(total / PAGE_SIZE)),
-      transport: app.config.smtpUrl ? `SMTP (${new URL(app.config.smtpUrl).host})` : `the outbox folder ${folder}`,
+      transport: app.config.smtpUrl ? { kind: 'smtp', where: new URL(app.config.smtpUrl).host } : { kind: 'folder', where: folder },
     })
   })
 
   async function parsed(id: number) {
     const message = getMessage(app.db, id)
-    if (!message) throw notFound('Message')
+    if (!message) throw notFound('message')
     // Only the file name is stored; it never leaves the outbox folder.
     const mail = message.storedFile ? await simpleParser(await readFile(join(folder, message.storedFile.replace(/[/\\]/g, '')))).catch(() => null) : null
     return { message, mail }
@@ -43,12 +43,12 @@ const outboxRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/:id', managers, async (req, reply) => {
     const { message, mail } = await parsed(idParams.parse(req.params).id)
-    return reply.view('admin/outbox/show', { title: message.subject ?? `Message ${message.id}`, message, mail: mail && { subject: mail.subject, text: mail.text, hasHtml: Boolean(mail.html), headers: [...mail.headerLines].map((h) => h.line) } })
+    return reply.view('admin/outbox/show', { title: message.subject ?? req.t('outbox.messageN', { n: message.id }), message, mail: mail && { subject: mail.subject, text: mail.text, hasHtml: Boolean(mail.html), headers: [...mail.headerLines].map((h) => h.line) } })
   })
 
   app.get('/:id/html', managers, async (req, reply) => {
     const { mail } = await parsed(idParams.parse(req.params).id)
-    if (!mail?.html) throw notFound('Mail')
+    if (!mail?.html) throw notFound('mail')
     return sendMailHtml(reply, mail.html)
   })
 }

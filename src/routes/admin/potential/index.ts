@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import { z } from 'zod'
 import { lapseStatuses } from '../../../domain/lapse.ts'
 import { listByPriority } from '../../../repos/analysis.ts'
-import { latestAnalysis } from '../../../services/analysis-report.ts'
+import { latestAnalysis, stakeChart } from '../../../services/analysis-report.ts'
 
 const PAGE_SIZE = 50
 const query = z.object({
@@ -15,9 +15,11 @@ const potentialRoutes: FastifyPluginAsync = async (app) => {
   app.get('/', { preHandler: app.requireUser('admin', 'manager') }, async (req, reply) => {
     const q = query.parse(req.query)
     const { rows, total } = listByPriority(app.db, q.status === 'all' ? null : q.status, PAGE_SIZE, (q.page - 1) * PAGE_SIZE)
+    const latest = latestAnalysis(app.db)
     return reply.view('admin/potential/index', {
-      title: 'Win-back potential',
-      latest: latestAnalysis(app.db),
+      title: req.t('potential.title'),
+      latest,
+      stakeChart: latest && stakeChart(latest, req.t),
       query: q,
       rows,
       total,

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { AppError } from '../../../domain/errors.ts'
 import { getAnalysisSettings, getBrand, getMailSettings, saveAnalysisSettings, saveMailAndBrand } from '../../../services/settings.ts'
@@ -29,31 +29,20 @@ function toForm(s: AnalysisSettings): Record<string, string> {
   }
 }
 
-const fieldOf: Record<string, string> = {
-  'lapse.atRisk': 'At risk beyond',
-  'lapse.lapsed': 'Lapsed beyond',
-  'lapse.lost': 'Lost beyond',
-  'lapse.lostAfterDays': 'Lost after',
-  lapse: 'Lapse thresholds',
-  'clv.horizonMonths': 'CLV horizon',
-  'clv.annualDiscountRate': 'Discount rate',
-  'clv.margin': 'Margin',
-  incentiveCostCents: 'Incentive cost',
-}
 
 /** /admin/settings: the analysis settings. Admins only. */
 const settingsRoutes: FastifyPluginAsync = async (app) => {
   const admin = { preHandler: app.requireUser('admin') }
 
-  const page = (extra: Record<string, unknown> = {}) => ({
-    title: 'Settings',
+  const page = (req: FastifyRequest, extra: Record<string, unknown> = {}) => ({
+    title: req.t('settings.title'),
     form: toForm(getAnalysisSettings(app.db)),
     mail: getMailSettings(app.db),
     brand: getBrand(app.db),
     ...extra,
   })
 
-  app.get('/', admin, async (_req, reply) => reply.view('admin/settings/index', page()))
+  app.get('/', admin, async (req, reply) => reply.view('admin/settings/index', page(req)))
 
   app.post('/mail', admin, async (req, reply) => {
     const form = settingsForm.parse(req.body)
@@ -61,9 +50,9 @@ const settingsRoutes: FastifyPluginAsync = async (app) => {
       saveMailAndBrand(app.db, { name: form.shop_name ?? '' }, { existingCustomerBasis: form.existing_customer === 'on', overdueMinutes: number(form.overdue_minutes) }, req.user!.email)
     } catch (e) {
       if (!(e instanceof AppError)) throw e
-      return reply.code(400).view('admin/settings/index', page({ mailError: e.message.replace('overdueMinutes', 'Overdue after').replace(/^name/, 'Shop name') }))
+      return reply.code(400).view('admin/settings/index', page(req, { mailError: e.note }))
     }
-    return reply.view('admin/settings/index', page({ mailSaved: true }))
+    return reply.view('admin/settings/index', page(req, { mailSaved: true }))
   })
 
   app.post('/', admin, async (req, reply) => {
@@ -72,12 +61,10 @@ const settingsRoutes: FastifyPluginAsync = async (app) => {
       saveAnalysisSettings(app.db, fromForm(form), req.user!.email)
     } catch (e) {
       if (!(e instanceof AppError)) throw e
-      const [path, ...rest] = e.message.split(': ')
-      const message = `${fieldOf[path!] ?? path}: ${rest.join(': ')}`
-      return reply.code(400).view('admin/settings/index', page({ form, error: message }))
+      return reply.code(400).view('admin/settings/index', page(req, { form, error: e.note }))
     }
     void app.analysisJobs.request('manual')
-    return reply.view('admin/settings/index', page({ saved: true }))
+    return reply.view('admin/settings/index', page(req, { saved: true }))
   })
 }
 

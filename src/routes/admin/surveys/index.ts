@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { AppError, notFound } from '../../../domain/errors.ts'
 import { questionTypes, type Answers, type SurveyDefinition } from '../../../domain/survey.ts'
@@ -15,9 +15,9 @@ const formBody = z.record(z.string(), z.string().max(20_000))
 const surveyRoutes: FastifyPluginAsync = async (app) => {
   const managers = { preHandler: app.requireUser('admin', 'manager') }
 
-  app.get('/', managers, async (_req, reply) => {
+  app.get('/', managers, async (req, reply) => {
     ensureDefaultSurvey(app.db)
-    return reply.view('admin/surveys/index', { title: 'Surveys', surveys: listSurveys(app.db), nameMax: SURVEY_NAME_MAX })
+    return reply.view('admin/surveys/index', { title: req.t('surveys.title'), surveys: listSurveys(app.db), nameMax: SURVEY_NAME_MAX })
   })
 
   app.post('/', managers, async (req, reply) => {
@@ -27,36 +27,36 @@ const surveyRoutes: FastifyPluginAsync = async (app) => {
       return reply.redirect(`/admin/surveys/${id}`, 303)
     } catch (e) {
       if (!(e instanceof AppError)) throw e
-      return reply.code(400).view('admin/surveys/index', { title: 'Surveys', surveys: listSurveys(app.db), error: e.message, name, nameMax: SURVEY_NAME_MAX })
+      return reply.code(400).view('admin/surveys/index', { title: req.t('surveys.title'), surveys: listSurveys(app.db), error: e.note, name, nameMax: SURVEY_NAME_MAX })
     }
   })
 
-  function editor(reply: FastifyReply, surveyId: number, form: SurveyForm, extra: Record<string, unknown> = {}) {
+  function editor(req: FastifyRequest, reply: FastifyReply, surveyId: number, form: SurveyForm, extra: Record<string, unknown> = {}) {
     const survey = getSurvey(app.db, surveyId)
-    if (!survey) throw notFound('Survey')
+    if (!survey) throw notFound('survey')
     const version = currentVersion(app.db, surveyId)
     const count = questionCount(form)
-    return reply.view('admin/surveys/edit', { title: `Survey: ${survey.name}`, survey, version, form, count, types: questionTypes, nameMax: SURVEY_NAME_MAX, ...extra })
+    return reply.view('admin/surveys/edit', { title: req.t('surveys.editTitle', { name: survey.name }), survey, version, form, count, types: questionTypes, nameMax: SURVEY_NAME_MAX, ...extra })
   }
 
   app.get('/:id', managers, async (req, reply) => {
     const { id } = idParams.parse(req.params)
     const saved = z.object({ saved: z.coerce.number().int().optional().catch(undefined) }).parse(req.query).saved
-    return editor(reply, id, formFromDefinition(definitionOf(currentVersion(app.db, id))), { saved })
+    return editor(req, reply, id, formFromDefinition(definitionOf(currentVersion(app.db, id))), { saved })
   })
 
   app.post('/:id', managers, async (req, reply) => {
     const { id } = idParams.parse(req.params)
-    if (!getSurvey(app.db, id)) throw notFound('Survey')
+    if (!getSurvey(app.db, id)) throw notFound('survey')
     const form = formBody.parse(req.body)
     // "Add a question" re-shows the form with a blank question; nothing is saved yet.
     try {
-      if (form.action === 'add') return editor(reply, id, withBlankQuestion(form))
+      if (form.action === 'add') return editor(req, reply, id, withBlankQuestion(form))
       const version = saveSurveyVersion(app.db, id, definitionFromForm(form), req.user!.email, form.name)
       return reply.redirect(`/admin/surveys/${id}?saved=${version.version}`, 303)
     } catch (e) {
       if (!(e instanceof AppError)) throw e
-      return editor(reply.code(400), id, form, { error: e.message })
+      return editor(req, reply.code(400), id, form, { error: e.note })
     }
   })
 
@@ -64,15 +64,19 @@ const surveyRoutes: FastifyPluginAsync = async (app) => {
     const { id } = idParams.parse(req.params)
     const locale = z.object({ lang: z.enum(['de', 'en']).catch('de') }).parse(req.query).lang
     const survey = getSurvey(app.db, id)
-    if (!survey) throw notFound('Survey')
+    if (!survey) throw notFound('survey')
     const definition = definitionOf(currentVersion(app.db, id))
     const company = getBrand(app.db).name
     const answers = previewAnswers(definition)
     const steps = definition.questions.map((question) => ({
-      showIf: question.showIf ? `${question.showIf.question} ${question.showIf.includes !== undefined ? 'includes' : 'is'} ${question.showIf.includes ?? question.showIf.equals}` : question.type === 'main_of' ? `two or more chosen in ${question.of}` : null,
+      showIf: question.showIf
+        ? { kind: question.showIf.includes !== undefined ? 'includes' : 'equals', question: question.showIf.question, value: question.showIf.includes ?? question.showIf.equals }
+        : question.type === 'main_of'
+          ? { kind: 'mainOf', question: question.of }
+          : null,
       view: stepView({ definition, answers, question, locale, company, path: null, started: false, error: null }),
     }))
-    return reply.view('admin/surveys/preview', { title: `Preview: ${survey.name}`, survey, steps, locale })
+    return reply.view('admin/surveys/preview', { title: req.t('surveys.previewOf', { name: survey.name }), survey, steps, locale })
   })
 }
 

@@ -10,8 +10,8 @@ const newUserForm = z.object({ email: z.string().max(320).default(''), role: z.s
 const userRoutes: FastifyPluginAsync = async (app) => {
   const admin = { preHandler: app.requireUser('admin') }
 
-  app.get('/', admin, async (_req, reply) => {
-    return reply.view('admin/users/index', { title: 'Users', users: listUsers(app.db), roles })
+  app.get('/', admin, async (req, reply) => {
+    return reply.view('admin/users/index', { title: req.t('users.title'), users: listUsers(app.db), roles })
   })
 
   app.post('/', admin, async (req, reply) => {
@@ -20,10 +20,10 @@ const userRoutes: FastifyPluginAsync = async (app) => {
     try {
       const user = await createUser(app.db, { ...form, password }, req.user!.email)
       // The password is shown this once, to be handed over; only its hash is kept.
-      return reply.view('admin/users/index', { title: 'Users', users: listUsers(app.db), roles, created: { email: user.email, role: user.role, password } })
+      return reply.view('admin/users/index', { title: req.t('users.title'), users: listUsers(app.db), roles, created: { email: user.email, role: user.role, password } })
     } catch (e) {
       if (!(e instanceof AppError)) throw e
-      return reply.code(e.statusCode).view('admin/users/index', { title: 'Users', users: listUsers(app.db), roles, error: e.message, form })
+      return reply.code(e.statusCode).view('admin/users/index', { title: req.t('users.title'), users: listUsers(app.db), roles, error: e.note, form })
     }
   })
 }
