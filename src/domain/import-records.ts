@@ -1,4 +1,6 @@
 import { DAY_MS } from './time.ts'
+import { AppError, inEnglish, note, type Note } from './errors.ts'
+import type { MessageKey, MessageParams } from './i18n.ts'
 import { z } from 'zod'
 
 /**
@@ -67,6 +69,11 @@ export function mapHeader(kind: ImportKind, header: readonly string[]): HeaderMa
 
 // ---- value readers: each returns the clean value or throws a message for the user ----
 
+/** A value a reader refuses: the message names it, in the reader's language. */
+function bad(key: MessageKey, value: string, params: MessageParams = {}): never {
+  throw new AppError(note(key, { value, ...params }))
+}
+
 type Reader<T> = (s: string) => T
 
 const consentAliases: Record<string, Consent> = {
@@ -89,13 +96,13 @@ const consentAliases: Record<string, Consent> = {
 
 export const readConsent: Reader<Consent> = (s) => {
   const value = consentAliases[s.toLowerCase().replace(/-/g, '_')] ?? consentAliases[s.toLowerCase()]
-  if (!value) throw new Error(`"${s}" is not a consent value (granted, existing_customer, objected, unknown, yes, no)`)
+  if (!value) bad('import.consent', s)
   return value
 }
 
 export const readLocale: Reader<Locale> = (s) => {
   const m = /^(de|en)(?:[-_][a-z]{2})?$/i.exec(s)
-  if (!m) throw new Error(`"${s}" is not a supported locale (de or en)`)
+  if (!m) bad('import.locale', s)
   return m[1]!.toLowerCase() as Locale
 }
 
@@ -103,22 +110,22 @@ const emailSchema = z.email()
 export const readEmail: Reader<string> = (s) => {
   const at = s.lastIndexOf('@')
   const email = at > 0 ? s.slice(0, at) + '@' + s.slice(at + 1).toLowerCase() : s
-  if (email.length > 254 || !emailSchema.safeParse(email).success) throw new Error(`"${s}" is not a valid email address`)
+  if (email.length > 254 || !emailSchema.safeParse(email).success) bad('import.email', s)
   return email
 }
 
 export const readPhone: Reader<string> = (s) => {
-  if (!/^\+?[0-9][0-9 ()/.-]{3,31}$/.test(s)) throw new Error(`"${s}" is not a phone number`)
+  if (!/^\+?[0-9][0-9 ()/.-]{3,31}$/.test(s)) bad('import.phone', s)
   return s
 }
 
 function readText(max: number): Reader<string> {
   return (s) => {
-    if (s.length > max) throw new Error(`is longer than ${max} characters`)
+    if (s.length > max) bad('import.tooLong', '', { max })
     // Names, ids and items are one line: a line break or other control character is a broken export,
     // and would split a mail header, a CSV export or a log line later.
-    if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(s)) throw new Error('contains a line break or another control character')
-    if (s.includes('\uFFFD')) throw new Error('is not valid UTF-8 (save the file as UTF-8)')
+    if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(s)) bad('import.control', '')
+    if (s.includes('\uFFFD')) bad('import.utf8', '')
     return s
   }
 }
@@ -147,7 +154,7 @@ export function readDate(s: string, now = Date.now()): string {
       offsetMin = (z[1] === '-' ? -1 : 1) * (Number(z[2]) * 60 + Number(z[3]))
     }
   } else {
-    throw new Error(`"${s}" is not a date (use YYYY-MM-DD, an ISO date-time or DD.MM.YYYY)`)
+    bad('import.date', s)
   }
   const t = Date.UTC(y, mo - 1, d, h, mi, sec, ms)
   const back = new Date(t)
@@ -159,24 +166,24 @@ export function readDate(s: string, now = Date.now()): string {
     mi > 59 ||
     sec > 59
   ) {
-    throw new Error(`"${s}" is not a real date`)
+    bad('import.realDate', s)
   }
-  if (y < 1900) throw new Error(`"${s}" is before 1900`)
+  if (y < 1900) bad('import.before1900', s)
   const utc = t - offsetMin * 60_000
-  if (utc > now + DAY_MS) throw new Error(`"${s}" is in the future`)
+  if (utc > now + DAY_MS) bad('import.future', s)
   return new Date(utc).toISOString()
 }
 
 /** A decimal amount with `.` or German `,` as decimal separator, as integer hundredths. */
 export function readAmountCents(input: string | number): number {
   if (typeof input === 'number') {
-    if (!Number.isFinite(input) || input < 0) throw new Error(`${input} is not an amount of 0 or more`)
+    if (!Number.isFinite(input) || input < 0) bad('import.amountNegative', String(input))
     const cents = Math.round(input * 100)
-    if (Math.abs(cents - input * 100) > 1e-6) throw new Error(`${input} has more than 2 decimal places`)
+    if (Math.abs(cents - input * 100) > 1e-6) bad('import.decimals', String(input))
     return cents
   }
   const s = input.replace(/\s/g, '')
-  if (s.startsWith('-')) throw new Error(`"${input}" is negative`)
+  if (s.startsWith('-')) bad('import.negative', input)
   const sep = Math.max(s.lastIndexOf('.'), s.lastIndexOf(','))
   let whole = s
   let fraction = ''
@@ -184,26 +191,22 @@ export function readAmountCents(input: string | number): number {
     whole = s.slice(0, sep)
     fraction = s.slice(sep + 1)
     if (!/^\d{1,2}$/.test(fraction)) {
-      throw new Error(
-        /^\d{3,}$/.test(fraction)
-          ? `"${input}" has more than 2 decimal places (write amounts without thousands separators)`
-          : `"${input}" is not an amount`,
-      )
+      bad(/^\d{3,}$/.test(fraction) ? 'import.decimalsThousands' : 'import.amount', input)
     }
     const thousands = s[sep] === ',' ? '.' : ','
     if (whole.includes(thousands)) {
-      if (!new RegExp(`^\\d{1,3}(\\${thousands}\\d{3})+$`).test(whole)) throw new Error(`"${input}" is not an amount`)
+      if (!new RegExp(`^\\d{1,3}(\\${thousands}\\d{3})+$`).test(whole)) bad('import.amount', input)
       whole = whole.split(thousands).join('')
     }
   }
-  if (!/^\d+$/.test(whole)) throw new Error(`"${input}" is not an amount`)
+  if (!/^\d+$/.test(whole)) bad('import.amount', input)
   const cents = Number(whole) * 100 + Number(fraction.padEnd(2, '0'))
-  if (!Number.isSafeInteger(cents) || cents > 1e13) throw new Error(`"${input}" is too large`)
+  if (!Number.isSafeInteger(cents) || cents > 1e13) bad('import.tooLarge', input)
   return cents
 }
 
 export const readCurrency: Reader<string> = (s) => {
-  if (!/^[A-Za-z]{3}$/.test(s)) throw new Error(`"${s}" is not an ISO 4217 currency code (e.g. EUR)`)
+  if (!/^[A-Za-z]{3}$/.test(s)) bad('import.currency', s)
   return s.toUpperCase()
 }
 
@@ -212,13 +215,13 @@ export const readItems: Reader<string> = (s) => {
     .split('|')
     .map((i) => i.trim())
     .filter((i) => i !== '')
-  if (items.length > 100) throw new Error('has more than 100 items')
+  if (items.length > 100) bad('import.items', '')
   for (const item of items) readText(200)(item)
   return items.join('|')
 }
 
 export const readCouponCode: Reader<string> = (s) => {
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(s)) throw new Error(`"${s}" is not a coupon code (letters, digits, - and _)`)
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(s)) bad('import.coupon', s)
   return s.toUpperCase()
 }
 
@@ -231,7 +234,7 @@ const orderStatusAliases: Record<string, OrderStatus> = {
 }
 export const readOrderStatus: Reader<OrderStatus> = (s) => {
   const value = orderStatusAliases[s.toLowerCase()]
-  if (!value) throw new Error(`"${s}" is not an order status (completed, cancelled, returned)`)
+  if (!value) bad('import.status', s)
   return value
 }
 
@@ -329,8 +332,12 @@ const records = {
 export interface RowProblem {
   line: number
   column: string | null
+  /** In English, for the command line; `note` is the same for a reader in their language. */
   reason: string
+  note?: Note
 }
+
+export const rowProblem = (line: number, column: string | null, n: Note): RowProblem => ({ line, column, reason: inEnglish(n), note: n })
 
 /**
  * Validate one row; problems name the column as the file does. Cells are trimmed and an empty
@@ -348,14 +355,14 @@ export function parseRecord<K extends ImportKind>(
     const raw = row[column]
     const text = raw === undefined || raw === null ? '' : typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : undefined
     if (text === undefined) {
-      ;(problems ??= []).push({ line, column, reason: 'must be text' })
+      ;(problems ??= []).push(rowProblem(line, column, note('import.text')))
     } else if (text === '') {
-      if (cell.required) (problems ??= []).push({ line, column, reason: 'is required' })
+      if (cell.required) (problems ??= []).push(rowProblem(line, column, note('v.required')))
     } else {
       try {
         values[column] = cell.read(text)
       } catch (e) {
-        ;(problems ??= []).push({ line, column, reason: (e as Error).message })
+        ;(problems ??= []).push(e instanceof AppError ? rowProblem(line, column, e.note) : { line, column, reason: (e as Error).message })
       }
     }
   }

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3'
 import { nanoid } from 'nanoid'
-import type { CustomerRecord, ImportKind, OrderRecord, RowProblem } from '../domain/import-records.ts'
+import { note } from '../domain/errors.ts'
+import { rowProblem, type CustomerRecord, type ImportKind, type OrderRecord, type RowProblem } from '../domain/import-records.ts'
 
 /**
  * A temporary staging table for one import: valid records are streamed into it in batches,
@@ -107,7 +108,7 @@ export class ImportStage {
            FROM ${t} WHERE ${duplicateWhere} ORDER BY line LIMIT ?`,
         )
         .all(options.maxProblems) as { line: number; id: string; first: number }[]) {
-        problems.push({ line: row.line, column: idColumn, reason: `"${row.id}" appears again (first on line ${row.first})` })
+        problems.push(rowProblem(row.line, idColumn, note('import.duplicate', { value: row.id, first: row.first })))
       }
       this.sqlite.exec(`UPDATE ${t} SET problem = 'duplicate' WHERE ${duplicateWhere}`)
 
@@ -118,7 +119,7 @@ export class ImportStage {
         for (const row of this.sqlite
           .prepare(`SELECT line, customer_external_id AS id FROM ${t} WHERE customer_id IS NULL AND problem IS NULL ORDER BY line LIMIT ?`)
           .all(options.maxProblems) as { line: number; id: string }[]) {
-          problems.push({ line: row.line, column: 'customer_id', reason: `customer "${row.id}" does not exist (import customers first)` })
+          problems.push(rowProblem(row.line, 'customer_id', note('import.unknownCustomer', { value: row.id })))
         }
         this.sqlite.exec(`UPDATE ${t} SET problem = 'unknown customer' WHERE customer_id IS NULL AND problem IS NULL`)
       }

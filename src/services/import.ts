@@ -3,6 +3,7 @@ import { basename } from 'node:path'
 import { pipeline, Readable, Transform } from 'node:stream'
 import { parse } from 'csv-parse'
 import { nanoid } from 'nanoid'
+import { inEnglish, note, type Note } from '../domain/errors.ts'
 import type { Db } from '../db/client.ts'
 import {
   mapHeader,
@@ -10,6 +11,7 @@ import {
   type CustomerRecord,
   type ImportKind,
   type OrderRecord,
+  rowProblem,
   type RowProblem,
 } from '../domain/import-records.ts'
 import { addAuditEntry } from '../repos/audit.ts'
@@ -40,9 +42,12 @@ export interface ImportReport extends MergeCounts {
   /** True when the rows were written (never on a dry run, nor when invalid rows blocked the import). */
   imported: boolean
   problems: RowProblem[]
+  /** In English, for the command line; `warningNotes` are the same for a reader in their language. */
   warnings: string[]
-  /** A problem with the file as a whole (empty, wrong header, broken quoting): nothing was imported. */
+  warningNotes: Note[]
+  /** A problem with the file as a whole (empty, wrong header, broken quoting): nothing was imported. In English; `fileErrorNote` for the reader. */
   fileError: string | null
+  fileErrorNote: Note | null
 }
 
 export interface ImportProgress {
@@ -60,7 +65,7 @@ export class ImportBatch {
   private readonly rowProblems: RowProblem[] = []
   private rowInvalid = 0
   rowsRead = 0
-  readonly warnings: string[] = []
+  readonly warnings: Note[] = []
 
   constructor(
     db: Db,
@@ -98,7 +103,7 @@ export class ImportBatch {
     if (this.rowProblems.length < MAX_LISTED_PROBLEMS) this.rowProblems.push(p)
   }
 
-  finish(fileName: string | null, fileError: string | null = null): ImportReport {
+  finish(fileName: string | null, fileError: Note | null = null): ImportReport {
     const dryRun = this.options.dryRun ?? false
     const skipInvalid = this.options.skipInvalid ?? false
     try {
@@ -114,12 +119,10 @@ export class ImportBatch {
       const problems = [...this.rowProblems, ...merged.problems].sort((a, b) => a.line - b.line).slice(0, MAX_LISTED_PROBLEMS)
       const warnings = [...this.warnings]
       if (merged.counts.couponsRefused > 0) {
-        warnings.push(`${merged.counts.couponsRefused} order(s) carry a coupon code that redeemed nothing (unknown, already used, expired or below its minimum order).`)
+        warnings.push(note('import.couponsRefused', { n: merged.counts.couponsRefused }))
       }
       if (merged.counts.objectionsKept > 0) {
-        warnings.push(
-          `${merged.counts.objectionsKept} customer(s) had objected to contact; an import does not lift an objection, so it was kept.`,
-        )
+        warnings.push(note('import.objectionsKept', { n: merged.counts.objectionsKept }))
       }
       return {
         kind: this.options.kind,
@@ -130,8 +133,10 @@ export class ImportBatch {
         invalidRows: this.rowInvalid + merged.invalidRows,
         imported: merged.applied,
         problems,
-        warnings,
-        fileError,
+        warnings: warnings.map(inEnglish),
+        warningNotes: warnings,
+        fileError: fileError && inEnglish(fileError),
+        fileErrorNote: fileError,
         ...merged.counts,
       }
     } finally {
@@ -178,7 +183,7 @@ export async function importCsv(
 
   let columns: (string | null)[] | undefined
   let width = 0
-  let fileError: string | null = null
+  let fileError: Note | null = null
   let nextLine = 1
   try {
     for await (const record of parser as AsyncIterable<string[]>) {
@@ -190,22 +195,22 @@ export async function importCsv(
       if (!columns) {
         const mapping = mapHeader(options.kind, record)
         if (mapping.missing.length > 0) {
-          fileError = `The header row lacks the required column(s) ${mapping.missing.join(', ')}. Found: ${record.join(', ')}.`
+          fileError = note('import.missingColumns', { missing: mapping.missing.join(', '), found: record.join(', ') })
           break
         }
         if (mapping.duplicated.length > 0) {
-          fileError = `The header row names column(s) ${mapping.duplicated.join(', ')} more than once.`
+          fileError = note('import.duplicateColumns', { columns: mapping.duplicated.join(', ') })
           break
         }
         if (mapping.unknown.length > 0) {
-          batch.warnings.push(`Unknown column(s) ignored: ${mapping.unknown.join(', ')}.`)
+          batch.warnings.push(note('import.unknownColumns', { columns: mapping.unknown.join(', ') }))
         }
         columns = mapping.columns
         width = record.length
         continue
       }
       if (record.length !== width) {
-        batch.addInvalidRow({ line, column: null, reason: `has ${record.length} fields, the header has ${width}` })
+        batch.addInvalidRow(rowProblem(line, null, note('import.fields', { fields: record.length, width })))
       } else {
         const row: Record<string, string> = {}
         for (let i = 0; i < width; i++) {
@@ -222,14 +227,14 @@ export async function importCsv(
       batch.discard()
       throw e
     }
-    fileError = `The file is not valid CSV at line ${err.lines ?? '?'}: ${err.message.replace(/ at line \d+/, '')}`
+    fileError = note('import.badCsv', { line: err.lines ?? '?', error: err.message.replace(/ at line \d+/, '') })
   } finally {
     input.destroy()
   }
   if (!columns && fileError === null) {
-    fileError = sawData ? 'The file has no header row.' : 'The file is empty.'
+    fileError = note(sawData ? 'import.noHeader' : 'import.empty')
   } else if (columns && batch.rowsRead === 0 && fileError === null) {
-    batch.warnings.push('The file has a header row but no data rows.')
+    batch.warnings.push(note('import.noRows'))
   }
   onProgress?.({ bytesRead, rowsRead: batch.rowsRead })
   return batch.finish(fileName, fileError)
@@ -284,7 +289,7 @@ export function startImportRun(
 export function failImportRun(db: Db, runId: string): void {
   updateImportRun(db, runId, {
     status: 'failed',
-    report: JSON.stringify({ fileError: 'The import failed unexpectedly; nothing was imported.' }),
+    report: JSON.stringify({ fileError: 'The import failed unexpectedly; nothing was imported.', fileErrorNote: note('import.failed') }),
     finishedAt: new Date().toISOString(),
   })
 }

@@ -17,6 +17,10 @@ const customersCsv = [
   'C3,,Cem,Yılmaz,,',
 ].join('\n')
 
+
+/** A problem as the command line shows it: the note beside the English reason is for the web page. */
+const withoutNote = ({ line, column, reason }: { line: number; column: string | null; reason: string }) => ({ line, column, reason })
+
 describe('customers import', () => {
   const { db } = freshDb()
 
@@ -97,7 +101,7 @@ describe('file formats', () => {
     const latin1 = Buffer.concat([Buffer.from('customer_id,last_name\nK3,M'), Buffer.from([0xfc]), Buffer.from('ller\n')])
     const r = await importText(db, 'customers', latin1)
     expect(r.imported).toBe(false)
-    expect(r.problems).toEqual([{ line: 2, column: 'last_name', reason: 'is not valid UTF-8 (save the file as UTF-8)' }])
+    expect(r.problems.map(withoutNote)).toEqual([{ line: 2, column: 'last_name', reason: 'is not valid UTF-8 (save the file as UTF-8)' }])
   })
 })
 
@@ -137,7 +141,7 @@ describe('bad files import nothing and say why', () => {
       ['order_id,customer_id,ordered_at,total', 'O1,B1,2024-01-05,10.00', 'O2,B1,2024-02-30,10.00', 'O3,B1,2024-01-07,zehn', 'O4,B1,2024-01-08,-3', 'O5,B1,2024-01-09'].join('\n'),
     )
     expect(r).toMatchObject({ imported: false, rowsRead: 5, invalidRows: 4 })
-    expect(r.problems).toEqual([
+    expect(r.problems.map(withoutNote)).toEqual([
       { line: 3, column: 'ordered_at', reason: '"2024-02-30" is not a real date' },
       { line: 4, column: 'total', reason: '"zehn" is not an amount' },
       { line: 5, column: 'total', reason: '"-3" is negative' },
@@ -149,14 +153,14 @@ describe('bad files import nothing and say why', () => {
   it('an unknown customer', async () => {
     const r = await importText(db, 'orders', 'order_id,customer_id,ordered_at,total\nO1,B1,2024-01-05,10\nO2,NOPE,2024-01-05,10\n')
     expect(r.imported).toBe(false)
-    expect(r.problems).toEqual([{ line: 3, column: 'customer_id', reason: 'customer "NOPE" does not exist (import customers first)' }])
+    expect(r.problems.map(withoutNote)).toEqual([{ line: 3, column: 'customer_id', reason: 'customer "NOPE" does not exist (import customers first)' }])
     expect(count('orders')).toBe(0)
   })
 
   it('duplicate ids in one file', async () => {
     const r = await importText(db, 'customers', 'customer_id,first_name\nD1,A\nD2,B\nD1,C\n')
     expect(r.imported).toBe(false)
-    expect(r.problems).toEqual([{ line: 4, column: 'customer_id', reason: '"D1" appears again (first on line 2)' }])
+    expect(r.problems.map(withoutNote)).toEqual([{ line: 4, column: 'customer_id', reason: '"D1" appears again (first on line 2)' }])
     expect(one(db, "SELECT count(*) AS n FROM customers WHERE external_id LIKE 'D%'")).toEqual({ n: 0 })
   })
 

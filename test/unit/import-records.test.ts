@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { renderNote } from '../../src/domain/errors.ts'
+import { translator } from '../../src/locales/index.ts'
 import {
   mapHeader,
   parseRecord,
@@ -94,11 +96,14 @@ describe('header', () => {
 describe('records', () => {
   it('names the column and the reason of each problem', () => {
     const r = parseRecord('orders', { order_id: 'O1', customer_id: '', ordered_at: '2024-02-30', total: 'x' }, 7)
-    expect('problems' in r && r.problems).toEqual([
+    expect('problems' in r && r.problems.map(({ line, column, reason }) => ({ line, column, reason }))).toEqual([
       { line: 7, column: 'customer_id', reason: 'is required' },
       { line: 7, column: 'ordered_at', reason: '"2024-02-30" is not a real date' },
       { line: 7, column: 'total', reason: '"x" is not an amount' },
     ])
+    // The same problems for a German reader.
+    const de = translator('de')
+    expect('problems' in r && r.problems.map((p) => renderNote(p.note!, de))).toEqual(['muss ausgefüllt sein', '„2024-02-30“ ist kein existierendes Datum', '„x“ ist kein Betrag'])
   })
 
   it('turns empty cells into "no value" and trims', () => {
