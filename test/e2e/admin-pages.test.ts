@@ -8,7 +8,7 @@ import { testCampaign } from '../helpers/campaigns.ts'
 import { addUser, PASSWORD } from '../helpers/factories.ts'
 import { startServer } from '../helpers/server.ts'
 
-describe.skipIf(!hasChromium)('every manager page passes axe (Chromium)', () => {
+describe.skipIf(!hasChromium)('every manager page passes axe, in German (Chromium)', () => {
   let browser: Browser
   let server: Awaited<ReturnType<typeof startServer>>
   let customerId: number
@@ -23,7 +23,7 @@ describe.skipIf(!hasChromium)('every manager page passes axe (Chromium)', () => 
     server.app.mailSender.kick()
     await server.app.mailSender.idle()
     customerId = (server.db.$client.prepare('SELECT customer_id AS id FROM responses LIMIT 1').get() as { id: number }).id
-    await addUser(server.db, 'admin', 'admin@example.com')
+    await addUser(server.db, 'admin', 'admin@example.com', 'de')
   }, 120_000)
   afterAll(async () => {
     await browser?.close()
@@ -32,13 +32,13 @@ describe.skipIf(!hasChromium)('every manager page passes axe (Chromium)', () => 
 
   for (const [device, options] of [['laptop', laptop], ['phone', phone]] as const) {
     it(`on a ${device}`, { timeout: 120_000 }, async () => {
-      const context = await browser.newContext(options)
+      const context = await browser.newContext({ ...options, locale: 'de-DE' })
       const page = await context.newPage()
       await page.goto(`${server.url}/login`)
-      await page.getByLabel('Email').fill('admin@example.com')
-      await page.getByLabel('Password').fill(PASSWORD)
-      await page.getByRole('button', { name: 'Sign in' }).click()
-      await page.getByRole('heading', { name: 'Customers' }).waitFor()
+      await page.getByLabel('E-Mail').fill('admin@example.com')
+      await page.getByLabel('Passwort').fill(PASSWORD)
+      await page.getByRole('button', { name: 'Anmelden' }).click()
+      await page.getByRole('heading', { name: 'Kunden' }).waitFor()
       const yearAgo = new Date(Date.now() - 365 * 86_400_000).toISOString().slice(0, 10)
       const campaignId = (server.db.$client.prepare("SELECT id FROM campaigns WHERE name = 'Axe campaign'").get() as { id: number }).id
       const messageId = (server.db.$client.prepare("SELECT id FROM messages WHERE status = 'sent' ORDER BY id DESC LIMIT 1").get() as { id: number }).id
@@ -59,9 +59,11 @@ describe.skipIf(!hasChromium)('every manager page passes axe (Chromium)', () => 
         '/admin/imports',
         '/admin/users',
         '/admin/settings',
+        '/admin/account',
       ]) {
         const res = await page.goto(server.url + path)
         expect(res?.status(), path).toBe(200)
+        expect(await page.locator('html').getAttribute('lang'), path).toBe('de')
         await expectAccessible(page)
       }
       await context.close()
