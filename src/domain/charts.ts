@@ -26,14 +26,19 @@ export interface BarChartModel {
 export function barChart(input: BarChartInput): BarChartModel {
   const width = input.width ?? 640
   const height = input.height ?? 260
-  const plot = { left: 64, top: 12, right: width - 12, bottom: height - 36 }
   const format = input.formatValue ?? ((v: number) => String(Math.round(v * 100) / 100))
   const max = Math.max(0, ...input.series.flatMap((s) => s.values.filter(Number.isFinite)))
+  // The value labels sit inside the plot, left-aligned above their grid lines: however long
+  // ("100.000 €") and however large a phone draws them, they never run off the left edge.
+  const plot = { left: 8, top: 24, right: width - 8, bottom: height - 36 }
   const y = scaleLinear()
     .domain([0, max > 0 ? max : 1])
     .nice(5)
     .range([plot.bottom, plot.top])
-  const x = scaleBand<string>().domain(input.categories).range([plot.left, plot.right]).paddingInner(0.25).paddingOuter(0.15)
+  const yTicks = y.ticks(5).map((t) => ({ y: round(y(t)), text: format(t) }))
+  // The bars start right of the longest label (about 7.5 units a character at the tick's size).
+  const gutter = Math.ceil(Math.max(...yTicks.map((t) => t.text.length)) * 7.5) + 10
+  const x = scaleBand<string>().domain(input.categories).range([plot.left + gutter, plot.right]).paddingInner(0.25).paddingOuter(0.15)
   const inner = scaleBand<number>()
     .domain(input.series.map((_, i) => i))
     .range([0, x.bandwidth()])
@@ -41,12 +46,12 @@ export function barChart(input: BarChartInput): BarChartModel {
   const bars = input.series.flatMap((s, si) =>
     s.values.map((v, ci) => {
       const value = Number.isFinite(v) ? Math.max(0, v) : 0
-      const top = y(value)
+      const barTop = y(value)
       return {
         x: round(x(input.categories[ci]!)! + inner(si)!),
-        y: round(top),
+        y: round(barTop),
         width: round(inner.bandwidth()),
-        height: round(plot.bottom - top),
+        height: round(plot.bottom - barTop),
         className: s.className ?? `series-${si}`,
         title: `${input.categories[ci]}: ${s.name} ${format(value)}`,
       }
@@ -58,7 +63,7 @@ export function barChart(input: BarChartInput): BarChartModel {
     plot,
     bars,
     xLabels: input.categories.map((c) => ({ x: round(x(c)! + x.bandwidth() / 2), text: c })),
-    yTicks: y.ticks(5).map((t) => ({ y: round(y(t)), text: format(t) })),
+    yTicks,
     legend: input.series.map((s, i) => ({ name: s.name, className: s.className ?? `series-${i}` })),
   }
 }

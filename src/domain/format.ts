@@ -1,5 +1,6 @@
 import { renderNote, type Note } from './errors.ts'
 import type { MessageKey, Translate } from './i18n.ts'
+import { DEFAULT_SURVEY_NAME } from './survey.ts'
 
 /**
  * How numbers, money and dates look on the pages and in mails, all through `Intl`: `1.234,56 €`
@@ -107,6 +108,9 @@ export function formatter(t: Translate) {
     messageStatus: (s: string) => label('messageStatus', s),
     messageKind: (k: string) => label('messageKind', k),
     role: (r: string) => label('role', r),
+    surveyName: (name: string) => (name === DEFAULT_SURVEY_NAME ? t('surveys.defaultName') : name),
+    /** Who did something: a staff member's address as is, the system's own actors by name. */
+    actor: (a: string) => label('actor', a),
     trigger: (tr: string) => label('trigger', tr),
     timeUnit: (u: string) => label('timeUnit', u),
     exclusion: (reason: string) => label('exclusion', reason),

@@ -34,6 +34,9 @@ export const questionSchema = z.object({
 })
 export type Question = z.infer<typeof questionSchema>
 
+/** The survey the app creates for itself; found by this name, and shown under its name in the reader's language. */
+export const DEFAULT_SURVEY_NAME = 'Default survey'
+
 /** The most questions a survey may have: the editor's form and the definition schema both keep to it. */
 export const MAX_QUESTIONS = 40
 

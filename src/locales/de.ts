@@ -1,6 +1,6 @@
 import type { Catalog } from '../domain/i18n.ts'
 
-/** Der deutsche Katalog: dieselben Schlüssel wie en.ts. */
+/** Der deutsche Katalog: dieselben Schlüssel wie en.ts. Lange Wörter in Überschriften tragen ein weiches Trennzeichen (\u00AD), damit sie auf dem Telefon umbrechen können. */
 export default {
   'meta.intl': 'de-DE',
   // ---- Befragte: Umfrage, Dank, Linkprobleme, Abmeldung und ihre E-Mails ----
@@ -102,7 +102,7 @@ export default {
   'term.priority': 'Priorität',
   'term.rfm': 'RFM',
   'term.lapseStatus': 'Kaufstatus',
-  'term.valueIfWon': 'Wert bei Rückgewinnung',
+  'term.valueIfWon': 'Wert bei Rück\u00ADgewinnung',
   'filter.minDays': 'Tage seit letzter Bestellung, mindestens',
   'filter.minOrders': 'Bestellungen, mindestens',
   'filter.minSpend': 'Umsatz, mindestens (€)',
@@ -226,7 +226,7 @@ export default {
   'customers.title': 'Kunden',
   'customers.importLink': 'Kunden oder Bestellungen importieren',
   'customers.searchLabel': 'Kunden suchen',
-  'customers.searchPlaceholder': 'Name, E-Mail oder Kundennummer',
+  'customers.searchPlaceholder': 'Name, E-Mail, Kundennr.',
   'customers.search': 'Suchen',
   'customers.allCustomers': 'Alle Kunden',
   'customers.warningOnly': 'Nur mit Frühwarnung',
@@ -254,7 +254,7 @@ export default {
   'customer.expected365': 'Erwartete Bestellungen, 365 Tage',
   'customer.expectedOrderValue': 'Erwarteter Bestellwert',
   'customer.clv': 'CLV (erwartete Marge)',
-  'customer.priority': 'Priorität der Rückgewinnung',
+  'customer.priority': 'Priorität der Rück\u00ADgewinnung',
   'customer.rfmHelp': 'Quintile für Aktualität, Häufigkeit, Umsatz (5 = am besten)',
   'customer.tooFewRepeat': 'Noch zu wenige Wiederkäufer für die Modelle: Vorhersagen erscheinen, sobald mehr Kunden zweimal gekauft haben.',
   'customer.oneTimeHint': 'BG/NBD hält Einmalkäufer für aktiv, bis ein Wiederkauf etwas anderes zeigt; beurteilen Sie sie besser nach den erwarteten Bestellungen.',
@@ -295,7 +295,7 @@ export default {
   'customer.col.source': 'Quelle',
   'customer.col.by': 'Durch',
   // ---- Potenzial und Analyse ----
-  'potential.title': 'Rückgewinnungspotenzial',
+  'potential.title': 'Rückgewinnungs\u00ADpotenzial',
   'potential.noAnalysis': 'Noch keine Analyse.',
   'potential.runOne': 'Starten Sie eine, nachdem Sie Bestellungen importiert haben.',
   'potential.stake': 'Wert, der auf dem Spiel steht',
@@ -344,7 +344,7 @@ export default {
   'backtest.result': 'Geschätzt mit {customers} Kunden bis {calibrationEnd}; verglichen über die {days} Tage bis {holdoutEnd}. Vorhergesagt {predicted} Bestellungen, tatsächlich {actual} ({difference}). Mittlerer Fehler je Kunde {error} Bestellungen, gegenüber {naive} für „sie kaufen so oft wie bisher“.',
   'backtest.chartLabel': 'Durchschnittliche Bestellungen nach dem Schätzdatum, tatsächlich und vorhergesagt, nach Wiederholungskäufen davor',
   'backtest.caption': 'Durchschnittliche Bestellungen je Kunde im Testzeitraum, nach Wiederholungskäufen vor dem Schätzdatum',
-  'backtest.col.group': 'Wiederholungskäufe davor',
+  'backtest.col.group': 'Wiederholungs\u00ADkäufe davor',
   'backtest.actual': 'Tatsächlich',
   'backtest.col.predicted': 'Vorhergesagt',
   'backtest.predictedBy': 'Vorhergesagt von BG/NBD',
@@ -468,6 +468,7 @@ export default {
   'surveys.previewOf': 'Vorschau: {name}',
   'surveys.previewIn': 'Vorschau ({language})',
   'surveys.previewLead': 'Jede Frage so, wie Teilnehmer sie sehen, eine nach der anderen; Bedingungen stehen über der Frage, die sie steuern.',
+  'surveys.defaultName': 'Standardumfrage',
   'surveys.editTitle': 'Umfrage: {name}',
   'editor.name': 'Name (für Mitarbeiter)',
   'editor.title': 'Titel ({language})',
@@ -785,4 +786,19 @@ export default {
   'import.failed': 'Der Import ist unerwartet fehlgeschlagen; es wurde nichts importiert.',
   'import.couponsRefused': '{n} Bestellung(en) tragen einen Gutscheincode, der nichts eingelöst hat (unbekannt, schon benutzt, abgelaufen oder unter dem Mindestbestellwert).',
   'import.objectionsKept': '{n} Kunde(n) hatten dem Kontakt widersprochen; ein Import hebt keinen Widerspruch auf, er bleibt bestehen.',
+  // ---- Nachweise zu jeder Änderung einer Einwilligung ----
+  'evidence.import': 'Import, Zeile {line}',
+  'evidence.importFile': 'Import von {file}, Zeile {line}',
+  'evidence.response': 'Umfrageantwort {id}',
+  'evidence.optInRequested': 'Umfrageantwort {id}: Double-Opt-in angefragt',
+  'evidence.demoResponse': 'Umfrageantwort {id} (Demo)',
+  'evidence.demoOptInRequested': 'Umfrageantwort {id} (Demo): Double-Opt-in angefragt',
+  'evidence.confirmed': 'Bestätigt über die E-Mail an {email}',
+  'evidence.unsubscribe': 'Abmeldelink der Kampagne {campaign}',
+  'actor.customer': 'Kunde',
+  'actor.demo': 'Demodaten',
+  'actor.cli': 'Kommandozeile',
+  'actor.sender': 'E-Mail-Versand',
+  'actor.scheduler': 'Zeitplaner',
+  'trigger.cli': 'über die Kommandozeile',
 } satisfies Catalog

@@ -40,7 +40,8 @@ export interface MergeOptions {
   apply: boolean
   skipInvalid: boolean
   actor: string
-  detail: string
+  /** The file the consent changes came from, for their evidence (null: not from a file). */
+  fileName: string | null
   defaultLocale: string
   defaultCurrency: string
   maxProblems: number
@@ -231,11 +232,11 @@ export class ImportStage {
         .prepare(
           `INSERT INTO consent_events (customer_id, channel, status, previous_status, source, actor, detail, created_at)
            SELECT c.id, '${channel}', c.${channel}_consent, s.prev_${channel}_consent, 'import', @actor,
-                  @detail || ', line ' || s.line, @now
+                  json_object('key', @evidenceKey, 'params', json_object('file', @file, 'line', s.line)), @now
            FROM ${t} s JOIN customers c ON c.external_id = s.external_id
            WHERE s.problem IS NULL AND c.${channel}_consent IS NOT coalesce(s.prev_${channel}_consent, 'unknown')`,
         )
-        .run({ actor: options.actor, detail: options.detail, now })
+        .run({ actor: options.actor, evidenceKey: options.fileName ? 'evidence.importFile' : 'evidence.import', file: options.fileName ?? '', now })
     }
   }
 

@@ -1,3 +1,4 @@
+import { note, type Note } from '../domain/errors.ts'
 import { type Db, writeTransaction } from '../db/client.ts'
 import type { ConsentStatus } from '../db/schema.ts'
 import { addAuditEntry } from '../repos/audit.ts'
@@ -11,7 +12,7 @@ import { getCustomer } from '../repos/customers.ts'
  */
 export function changeConsent(
   db: Db,
-  change: { customerId: number; channel: 'email' | 'phone'; status: ConsentStatus; source: string; actor: string; wording?: string; detail?: string; now?: Date },
+  change: { customerId: number; channel: 'email' | 'phone'; status: ConsentStatus; source: string; actor: string; wording?: string; detail?: Note; now?: Date },
 ): void {
   const customer = getCustomer(db, change.customerId)
   if (!customer) return
@@ -25,7 +26,7 @@ export function changeConsent(
     source: change.source,
     actor: change.actor,
     wording: change.wording ?? null,
-    detail: change.detail ?? null,
+    detail: change.detail ? JSON.stringify(change.detail) : null,
     createdAt: at,
   })
   if (previous !== change.status) setCustomerConsent(db, customer.id, change.channel, change.status, at)
@@ -38,7 +39,7 @@ export function changeConsent(
 /** A consent request that is not (yet) a change, e.g. a "yes" by email waiting for its double opt-in. */
 export function recordConsentRequest(
   db: Db,
-  request: { customerId: number; channel: 'email' | 'phone'; source: string; actor: string; wording: string; detail: string; now?: Date },
+  request: { customerId: number; channel: 'email' | 'phone'; source: string; actor: string; wording: string; detail: Note; now?: Date },
 ): void {
   const customer = getCustomer(db, request.customerId)
   if (!customer) return
@@ -51,13 +52,13 @@ export function recordConsentRequest(
     source: request.source,
     actor: request.actor,
     wording: request.wording,
-    detail: request.detail,
+    detail: JSON.stringify(request.detail),
     createdAt: (request.now ?? new Date()).toISOString(),
   })
 }
 
 /** Unsubscribe: takes effect at once, as an objection to email with the suppression entry that outlives erasure. */
-export function unsubscribe(db: Db, customerId: number, wording: string, detail: string): void {
+export function unsubscribe(db: Db, customerId: number, wording: string, detail: Note): void {
   writeTransaction(db, () => changeConsent(db, { customerId, channel: 'email', status: 'objected', source: 'unsubscribe', actor: 'customer', wording, detail }))
 }
 
@@ -69,7 +70,7 @@ export function confirmOptIn(db: Db, requestId: number, now = new Date()): boole
   return writeTransaction(db, () => {
     const request = getOptInRequest(db, requestId)
     if (!request || !markOptInConfirmed(db, requestId, now.toISOString())) return false
-    changeConsent(db, { customerId: request.customerId, channel: 'email', status: 'granted', source: 'double_opt_in', actor: 'customer', wording: request.wording, detail: `confirmed from the mail to ${request.email}`, now })
+    changeConsent(db, { customerId: request.customerId, channel: 'email', status: 'granted', source: 'double_opt_in', actor: 'customer', wording: request.wording, detail: note('evidence.confirmed', { email: request.email }), now })
     removeSuppression(db, request.email)
     return true
   })

@@ -1,3 +1,4 @@
+import { note, type Note } from '../domain/errors.ts'
 import { DAY_MS as DAY } from '../domain/time.ts'
 import { type Db, writeTransaction } from '../db/client.ts'
 import { demoAnswers } from '../domain/demo-answers.ts'
@@ -82,14 +83,14 @@ export function loadDemoAnswers(db: Db, options: { seed: number | string; asOf: 
       grantReward(db, { responseId: response.id, customerId: c.id, campaignId: campaign.id, incentive: defaultIncentive, now: at }, code)
       const contact = definition.questions.find((q) => q.type === 'consent')!
       const wording = `${text(contact.label, c.locale, company)} — ${text(contactOptions.find((o) => o.value === a.contact)!.label, c.locale, company)}`
-      const base = { customerId: c.id, source: 'survey', actor: 'customer', wording, detail: `response ${response.id} (demo)`, now: at }
+      const base = { customerId: c.id, source: 'survey', actor: 'customer', wording, detail: note('evidence.demoResponse', { id: response.id }), now: at }
       if (a.contact === 'no') {
         changeConsent(db, { ...base, channel: 'email', status: 'objected' })
         changeConsent(db, { ...base, channel: 'phone', status: 'objected' })
       } else {
         if (a.contact === 'phone' || a.contact === 'both') changeConsent(db, { ...base, channel: 'phone', status: 'granted' })
         // A "yes" by email waits for a double opt-in the demo customers never click.
-        if (a.contact === 'email' || a.contact === 'both') recordConsentRequest(db, { ...base, channel: 'email', detail: `${base.detail}: double opt-in requested` })
+        if (a.contact === 'email' || a.contact === 'both') recordConsentRequest(db, { ...base, channel: 'email', detail: note('evidence.demoOptInRequested', { id: response.id }) })
       }
       responses++
     }

@@ -111,7 +111,7 @@ export class ImportBatch {
         apply: !dryRun && fileError === null && (this.rowInvalid === 0 || skipInvalid),
         skipInvalid,
         actor: this.options.actor,
-        detail: `${this.options.kind} import${fileName ? ` of ${fileName}` : ''}`,
+        fileName,
         defaultLocale: this.options.defaultLocale,
         defaultCurrency: this.options.defaultCurrency,
         maxProblems: MAX_LISTED_PROBLEMS,

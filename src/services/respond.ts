@@ -1,3 +1,4 @@
+import { note, type Note } from '../domain/errors.ts'
 import { DAY_MS } from '../domain/time.ts'
 import { type Db, writeTransaction } from '../db/client.ts'
 import type { Campaign, CampaignMember, Customer, ResponseRow, SurveyVersion } from '../db/schema.ts'
@@ -147,7 +148,7 @@ function recordContactAnswer(db: Db, session: SurveySession, locale: Locale, now
   if (!question || typeof answer !== 'string') return
   const option = (question.options ?? contactOptions).find((o) => o.value === answer)
   const wording = `${text(question.label, locale, session.company)} — ${option ? text(option.label, locale, session.company) : answer}`
-  const base = { customerId: session.customer.id, source: 'survey', actor: 'customer', wording, detail: `response ${session.response!.id}`, now }
+  const base = { customerId: session.customer.id, source: 'survey', actor: 'customer', wording, detail: note('evidence.response', { id: session.response!.id }), now }
   if (answer === 'no') {
     changeConsent(db, { ...base, channel: 'email', status: 'objected' })
     changeConsent(db, { ...base, channel: 'phone', status: 'objected' })
@@ -156,7 +157,7 @@ function recordContactAnswer(db: Db, session: SurveySession, locale: Locale, now
   if (answer === 'phone' || answer === 'both') changeConsent(db, { ...base, channel: 'phone', status: 'granted' })
   if ((answer === 'email' || answer === 'both') && session.customer.email) {
     // Email consent only counts once the customer confirms it from the mail (double opt-in).
-    recordConsentRequest(db, { ...base, channel: 'email', detail: `${base.detail}: double opt-in requested` })
+    recordConsentRequest(db, { ...base, channel: 'email', detail: note('evidence.optInRequested', { id: session.response!.id }) })
     const request = insertOptInRequest(db, {
       customerId: session.customer.id,
       email: session.customer.email,

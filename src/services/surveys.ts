@@ -1,11 +1,12 @@
 import { type Db, writeTransaction } from '../db/client.ts'
+import { DEFAULT_SURVEY_NAME } from '../domain/survey.ts'
 import type { SurveyVersion } from '../db/schema.ts'
 import { AppError, invalidInput, note } from '../domain/errors.ts'
 import { defaultSurvey, surveyDefinitionSchema, type SurveyDefinition } from '../domain/survey.ts'
 import { addAuditEntry } from '../repos/audit.ts'
 import { findSurveyByName, getSurvey, insertSurvey, insertSurveyVersion, latestSurveyVersion, renameSurvey } from '../repos/surveys.ts'
 
-export const DEFAULT_SURVEY_NAME = 'Default survey'
+export { DEFAULT_SURVEY_NAME }
 export const SURVEY_NAME_MAX = 100
 
 /** The default survey of SPEC §6, created on first use. */

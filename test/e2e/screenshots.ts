@@ -16,7 +16,12 @@ mkdirSync(out, { recursive: true })
 const server = await startServer()
 loadDemoShop(server.db, { customers: 1500, seed: 1, asOf: new Date(), defaultLocale: 'de', defaultCurrency: 'EUR' })
 analyze(server.db, { trigger: 'cli' })
-await addUser(server.db, 'admin', 'admin@example.com')
+// The staff side in German (DEFAULT_LOCALE), as the first users read it; `LANG=en` for English.
+const lang = process.env.SCREENSHOT_LANG === 'en' ? 'en' : 'de'
+await addUser(server.db, 'admin', 'admin@example.com', lang)
+const words = lang === 'de'
+  ? { email: 'E-Mail', password: 'Passwort', signIn: 'Anmelden', file: 'CSV-Datei', upload: 'Hochladen und importieren', nothing: 'Es wurde nichts importiert' }
+  : { email: 'Email', password: 'Password', signIn: 'Sign in', file: 'CSV file', upload: 'Upload and import', nothing: 'Nothing was imported' }
 const csv = join(server.dir, 'bad.csv')
 writeFileSync(csv, 'customer_id,email,first_name\nN1,nina@example.com,Nina\nN2,not-an-email,Otto\nN1,x@example.com,Paula\n')
 const browser = await launchBrowser()
@@ -35,7 +40,7 @@ async function shotOf(page: Page, device: string, name: string) {
 }
 
 for (const [device, options] of [['phone', phone], ['laptop', laptop]] as const) {
-  const context = await browser.newContext(options)
+  const context = await browser.newContext({ ...options, locale: lang === 'de' ? 'de-DE' : 'en-GB' })
   const page = await context.newPage()
   const shot = async (name: string) => {
     await page.screenshot({ path: join(out, `${device}-${name}.png`), fullPage: true })
@@ -44,12 +49,12 @@ for (const [device, options] of [['phone', phone], ['laptop', laptop]] as const)
   }
   await page.goto(`${server.url}/login`)
   await shot('login')
-  await page.getByLabel('Email').fill('admin@example.com')
-  await page.getByLabel('Password').fill('wrong password')
-  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.getByLabel(words.email).fill('admin@example.com')
+  await page.getByLabel(words.password).fill('wrong password')
+  await page.getByRole('button', { name: words.signIn }).click()
   await shot('login-error')
-  await page.getByLabel('Password').fill(PASSWORD)
-  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.getByLabel(words.password).fill(PASSWORD)
+  await page.getByRole('button', { name: words.signIn }).click()
   await page.waitForURL('**/admin/customers')
   await shot('customers')
   await page.goto(`${server.url}/admin/customers?q=schmidt&sort=spend&dir=desc`)
@@ -98,14 +103,16 @@ for (const [device, options] of [['phone', phone], ['laptop', laptop]] as const)
     await shot('outbox-message')
   }
   await page.goto(`${server.url}/admin/imports`)
-  await page.getByLabel('CSV file', { exact: true }).setInputFiles(csv)
-  await page.getByRole('button', { name: 'Upload and import' }).click()
-  await page.getByText('Nothing was imported').waitFor()
+  await page.getByLabel(words.file, { exact: true }).setInputFiles(csv)
+  await page.getByRole('button', { name: words.upload }).click()
+  await page.getByText(words.nothing).first().waitFor()
   await shot('import-report')
   await page.goto(`${server.url}/admin/imports`)
   await shot('imports')
   await page.goto(`${server.url}/admin/users`)
   await shot('users')
+  await page.goto(`${server.url}/admin/account`)
+  await shot('account')
   await page.goto(`${server.url}/admin/nowhere`)
   await shot('not-found')
   // The survey as an ex-customer sees it, every step.

@@ -95,7 +95,7 @@ describe('customer list and page', () => {
     expect(res.body).toContain('O1')
     expect(res.body).toContain('€35.50')
     expect(res.body).toMatch(/<strong>Objected<\/strong>/)
-    expect(res.body).toContain('customers import of customers.csv, line 123')
+    expect(res.body).toContain('Import of customers.csv, line 123')
     expect((await t.app.inject({ url: '/admin/customers/999999', headers: { cookie: jar.header() } })).statusCode).toBe(404)
   })
 

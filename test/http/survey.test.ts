@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { inEnglish, type Note } from '../../src/domain/errors.ts'
+import { readNote } from '../../src/domain/format.ts'
 import { changeConsent } from '../../src/services/consent.ts'
 import { useTestApp, type TestApp } from '../helpers/build-app.ts'
 import { addUser, formToken, login } from '../helpers/factories.ts'
@@ -123,7 +125,7 @@ describe('the survey behind a personal link', () => {
     const e = t.db.$client.prepare("SELECT status, wording, detail FROM consent_events WHERE source = 'survey'").get() as Record<string, string>
     expect(e.status).toBe('existing_customer')
     expect(e.wording).toBe('May we contact you again, and how? — Yes, by email')
-    expect(e.detail).toMatch(/double opt-in requested/)
+    expect(inEnglish(readNote(e.detail) as Note)).toMatch(/double opt-in requested/)
   })
 
   it('shows the same calm page for unknown, tampered and expired links, and slows down guessing', async () => {

@@ -57,7 +57,7 @@ describe('customers import', () => {
       last_name: 'Schmidt',
       email_consent: 'existing_customer',
     })
-    expect(one(db, "SELECT status, previous_status FROM consent_events WHERE detail LIKE '%line 2' ORDER BY id DESC")).toEqual({
+    expect(one(db, "SELECT status, previous_status FROM consent_events WHERE json_extract(detail, '$.params.line') = 2 ORDER BY id DESC")).toEqual({
       status: 'existing_customer',
       previous_status: 'granted',
     })

@@ -1,3 +1,4 @@
+import { note } from '../../domain/errors.ts'
 import type { FastifyPluginAsync } from 'fastify'
 import { z } from 'zod'
 import { translator } from '../../locales/index.ts'
@@ -59,7 +60,7 @@ const unsubscribeRoutes: FastifyPluginAsync<{ badTokens?: FailureLimiter }> = as
     const t = translator(locale)
     const oneClick = (req.body as Record<string, string> | undefined)?.['List-Unsubscribe'] === 'One-Click'
     const wording = oneClick ? 'List-Unsubscribe=One-Click (RFC 8058)' : `${t('public.unsubscribeTitle')} ${t('public.unsubscribeText', { email: mask(found.customer.email) })} [${t('public.unsubscribeButton')}]`
-    unsubscribe(app.db, found.customer.id, wording, `campaign ${found.member.campaignId}`)
+    unsubscribe(app.db, found.customer.id, wording, note('evidence.unsubscribe', { campaign: found.member.campaignId }))
     return reply.view('public/unsubscribe', { lang: locale, t, title: t('public.unsubscribedTitle'), company: getBrand(app.db).name, token, done: true })
   })
 }

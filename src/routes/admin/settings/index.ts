@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
+import type { Translate } from '../../../domain/i18n.ts'
 import { z } from 'zod'
 import { AppError } from '../../../domain/errors.ts'
 import { getAnalysisSettings, getBrand, getMailSettings, saveAnalysisSettings, saveMailAndBrand } from '../../../services/settings.ts'
@@ -16,16 +17,18 @@ function fromForm(f: Record<string, string>) {
   }
 }
 
-function toForm(s: AnalysisSettings): Record<string, string> {
+/** The stored settings as the form shows them: decimals written as the reader writes them (1,5 in German). */
+function toForm(s: AnalysisSettings, t: Translate): Record<string, string> {
+  const decimal = (n: number, digits = 0) => new Intl.NumberFormat(t.intl, { useGrouping: false, minimumFractionDigits: digits, maximumFractionDigits: Math.max(digits, 4) }).format(n)
   return {
-    at_risk: String(s.lapse.atRisk),
-    lapsed: String(s.lapse.lapsed),
-    lost: String(s.lapse.lost),
-    lost_after_days: String(s.lapse.lostAfterDays),
-    horizon_months: String(s.clv.horizonMonths),
-    discount_rate: String(Math.round(s.clv.annualDiscountRate * 10000) / 100),
-    margin: String(Math.round(s.clv.margin * 10000) / 100),
-    incentive_cost: (s.incentiveCostCents / 100).toFixed(2),
+    at_risk: decimal(s.lapse.atRisk),
+    lapsed: decimal(s.lapse.lapsed),
+    lost: decimal(s.lapse.lost),
+    lost_after_days: decimal(s.lapse.lostAfterDays),
+    horizon_months: decimal(s.clv.horizonMonths),
+    discount_rate: decimal(Math.round(s.clv.annualDiscountRate * 10000) / 100),
+    margin: decimal(Math.round(s.clv.margin * 10000) / 100),
+    incentive_cost: decimal(s.incentiveCostCents / 100, 2),
   }
 }
 
@@ -36,7 +39,7 @@ const settingsRoutes: FastifyPluginAsync = async (app) => {
 
   const page = (req: FastifyRequest, extra: Record<string, unknown> = {}) => ({
     title: req.t('settings.title'),
-    form: toForm(getAnalysisSettings(app.db)),
+    form: toForm(getAnalysisSettings(app.db), req.t),
     mail: getMailSettings(app.db),
     brand: getBrand(app.db),
     ...extra,

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import { viewLocals } from '../../../plugins/i18n.ts'
 import { z } from 'zod'
 import { AppError, notFound } from '../../../domain/errors.ts'
 import { questionTypes, type Answers, type SurveyDefinition } from '../../../domain/survey.ts'
@@ -36,7 +37,7 @@ const surveyRoutes: FastifyPluginAsync = async (app) => {
     if (!survey) throw notFound('survey')
     const version = currentVersion(app.db, surveyId)
     const count = questionCount(form)
-    return reply.view('admin/surveys/edit', { title: req.t('surveys.editTitle', { name: survey.name }), survey, version, form, count, types: questionTypes, nameMax: SURVEY_NAME_MAX, ...extra })
+    return reply.view('admin/surveys/edit', { title: req.t('surveys.editTitle', { name: viewLocals(req.t).fmt.surveyName(survey.name) }), survey, version, form, count, types: questionTypes, nameMax: SURVEY_NAME_MAX, ...extra })
   }
 
   app.get('/:id', managers, async (req, reply) => {
@@ -76,7 +77,7 @@ const surveyRoutes: FastifyPluginAsync = async (app) => {
           : null,
       view: stepView({ definition, answers, question, locale, company, path: null, started: false, error: null }),
     }))
-    return reply.view('admin/surveys/preview', { title: req.t('surveys.previewOf', { name: survey.name }), survey, steps, locale })
+    return reply.view('admin/surveys/preview', { title: req.t('surveys.previewOf', { name: viewLocals(req.t).fmt.surveyName(survey.name) }), survey, steps, locale })
   })
 }
 
