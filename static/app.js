@@ -1,4 +1,5 @@
-// Progressive enhancement only: every page works without this file.
+// Progressive enhancement only: every page works without this file. Texts come from the page
+// (data-busy-label), in the reader's language; none is written here.
 document.addEventListener('htmx:xhr:progress', (event) => {
   const form = event.target.closest && event.target.closest('[data-upload-progress]')
   if (!form || !event.detail.lengthComputable) return
@@ -9,5 +10,5 @@ document.addEventListener('htmx:xhr:progress', (event) => {
 })
 document.addEventListener('htmx:beforeRequest', (event) => {
   const form = event.target.closest && event.target.closest('[data-upload-progress]')
-  if (form) form.querySelectorAll('button[type=submit]').forEach((b) => { b.disabled = true; b.textContent = 'Uploading…' })
+  if (form) form.querySelectorAll('button[type=submit]').forEach((b) => { b.disabled = true; if (b.dataset.busyLabel) b.textContent = b.dataset.busyLabel })
 })

@@ -532,6 +532,7 @@ export default {
   'imports.fileHint': 'UTF-8 mit Kopfzeile; „,“ oder „;“ zwischen den Feldern; bis {limit} MiB (größere Dateien: {command}). Standardmäßig importiert eine Datei mit einer ungültigen Zeile gar nichts.',
   'imports.uploadProgress': 'Fortschritt des Hochladens',
   'imports.submit': 'Hochladen und importieren',
+  'imports.uploading': 'Wird hochgeladen …',
   'imports.columns': 'Spalten',
   'imports.customerColumns': '<code>customer_id</code> (Pflicht), <code>email</code>, <code>first_name</code>, <code>last_name</code>, <code>locale</code> (de, en), <code>email_consent</code>, <code>phone</code>, <code>phone_consent</code> (granted, existing_customer, objected, unknown; yes/no/ja/nein), <code>created_at</code>.',
   'imports.orderColumns': '<code>order_id</code>, <code>customer_id</code>, <code>ordered_at</code>, <code>total</code> (alle Pflicht), <code>currency</code>, <code>items</code> (getrennt durch |), <code>coupon_code</code>, <code>status</code> (completed, cancelled, returned).',

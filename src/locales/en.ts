@@ -533,6 +533,7 @@ export default {
   'imports.fileHint': 'UTF-8, with a header row; “,” or “;” between fields; up to {limit} MiB (larger files: {command}). By default a file with any invalid row imports nothing.',
   'imports.uploadProgress': 'Upload progress',
   'imports.submit': 'Upload and import',
+  'imports.uploading': 'Uploading…',
   'imports.columns': 'Columns',
   'imports.customerColumns': '<code>customer_id</code> (required), <code>email</code>, <code>first_name</code>, <code>last_name</code>, <code>locale</code> (de, en), <code>email_consent</code>, <code>phone</code>, <code>phone_consent</code> (granted, existing_customer, objected, unknown; yes/no/ja/nein), <code>created_at</code>.',
   'imports.orderColumns': '<code>order_id</code>, <code>customer_id</code>, <code>ordered_at</code>, <code>total</code> (all required), <code>currency</code>, <code>items</code> (separated by |), <code>coupon_code</code>, <code>status</code> (completed, cancelled, returned).',
