@@ -17,6 +17,7 @@ import customerRoutes from './routes/admin/customers/index.ts'
 import importRoutes from './routes/admin/imports/index.ts'
 import outboxRoutes from './routes/admin/outbox/index.ts'
 import potentialRoutes from './routes/admin/potential/index.ts'
+import segmentRoutes from './routes/admin/segments/index.ts'
 import settingsRoutes from './routes/admin/settings/index.ts'
 import surveyAdminRoutes from './routes/admin/surveys/index.ts'
 import userRoutes from './routes/admin/users/index.ts'
@@ -90,6 +91,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await admin.register(potentialRoutes, { prefix: '/potential' })
       await admin.register(analysisRoutes, { prefix: '/analysis' })
       await admin.register(surveyAdminRoutes, { prefix: '/surveys' })
+      await admin.register(segmentRoutes, { prefix: '/segments' })
       await admin.register(campaignRoutes, { prefix: '/campaigns' })
       await admin.register(outboxRoutes, { prefix: '/outbox' })
       await admin.register(importRoutes, { prefix: '/imports' })

@@ -354,6 +354,8 @@ export const responses = sqliteTable(
     /** Answers by question key, as JSON. */
     answers: text('answers').notNull(),
     mainReason: text('main_reason'),
+    /** Every churn reason chosen, as `|price|delivery|`: "any reason" in segments. */
+    reasons: text('reasons'),
     nps: integer('nps'),
     csat: integer('csat'),
     ces: integer('ces'),
@@ -499,3 +501,19 @@ export const optInRequests = sqliteTable(
 
 export type Message = typeof messages.$inferSelect
 export type OptInRequest = typeof optInRequests.$inferSelect
+
+/** Saved segments (SPEC §9): a rule tree over customer facts, as versioned JSON (domain/segment.ts). */
+export const segments = sqliteTable(
+  'segments',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    name: text('name').notNull(),
+    rules: text('rules').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: text('created_at').notNull().default(now),
+    updatedBy: text('updated_by').notNull(),
+    updatedAt: text('updated_at').notNull().default(now),
+  },
+  (t) => [uniqueIndex('segments_name').on(t.name)],
+)
+export type Segment = typeof segments.$inferSelect

@@ -47,7 +47,7 @@ export class AppError extends Error {
   }
 }
 
-export const notFound = (what: 'customer' | 'campaign' | 'survey' | 'message' | 'mail' | 'import') =>
+export const notFound = (what: 'customer' | 'campaign' | 'survey' | 'message' | 'mail' | 'import' | 'segment') =>
   new AppError(note('error.notFound', undefined, { what: note(`what.${what}`) }), 404, 'not_found')
 export const forbidden = () => new AppError('error.forbidden', 403, 'forbidden')
 

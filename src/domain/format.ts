@@ -1,6 +1,6 @@
 import { renderNote, type Note } from './errors.ts'
 import type { MessageKey, Translate } from './i18n.ts'
-import { DEFAULT_SURVEY_NAME } from './survey.ts'
+import { churnReasons, DEFAULT_SURVEY_NAME } from './survey.ts'
 
 /**
  * How numbers, money and dates look on the pages and in mails, all through `Intl`: `1.234,56 €`
@@ -74,6 +74,11 @@ export function readNote(stored: Note | string | null | undefined): Note | strin
   }
 }
 
+const formatterReason = (value: string, t: Translate) => {
+  const r = churnReasons.find((x) => x.value === value)
+  return r ? r.label[t.locale === 'de' ? 'de' : 'en'] : value
+}
+
 /** Everything a staff page formats, in the reader's language: the `fmt` of the templates. */
 export function formatter(t: Translate) {
   const locale = t.intl
@@ -109,6 +114,11 @@ export function formatter(t: Translate) {
     messageKind: (k: string) => label('messageKind', k),
     role: (r: string) => label('role', r),
     surveyName: (name: string) => (name === DEFAULT_SURVEY_NAME ? t('surveys.defaultName') : name),
+    /** A churn reason by its label in the default survey (German or English; other languages read English). */
+    reason: (value: string | null | undefined) => (value ? formatterReason(value, t) : '–'),
+    /** A segment's name: as its manager wrote it, or a built-in one's from the catalogue. */
+    segmentName: (s: { name: string | null; key: string; reason: string | null }) =>
+      s.name ?? (s.reason ? t('segments.builtin.reason', { reason: formatterReason(s.reason, t) }) : label('segments.builtin', s.key)),
     /** Who did something: a staff member's address as is, the system's own actors by name. */
     actor: (a: string) => label('actor', a),
     trigger: (tr: string) => label('trigger', tr),

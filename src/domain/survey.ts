@@ -288,6 +288,18 @@ export function mainReason(def: SurveyDefinition, answers: Answers): string | nu
   return null
 }
 
+/** Every churn reason chosen, as `|price|delivery|` (for "any reason" in segments), or null. */
+export function reasonsOf(def: SurveyDefinition, answers: Answers): string | null {
+  const chosen = new Set<string>()
+  for (const q of def.questions) {
+    if (!q.churnReason) continue
+    const a = answers[q.key]
+    if (typeof a === 'string') chosen.add(a)
+    else if (a && typeof a === 'object' && 'values' in a) for (const v of (a as ChoiceAnswer).values) chosen.add(v)
+  }
+  return chosen.size ? `|${[...chosen].join('|')}|` : null
+}
+
 /** The first answer of each score type, for the response's NPS, CSAT and CES columns. */
 export function scores(def: SurveyDefinition, answers: Answers): { nps: number | null; csat: number | null; ces: number | null } {
   const first = (type: QuestionType) => {

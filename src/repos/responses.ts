@@ -20,12 +20,12 @@ export function updatePartialAnswers(db: Db, id: number, answers: string, at: st
 export function completeResponseRow(
   db: Db,
   id: number,
-  values: { answers: string; at: string; mainReason: string | null; nps: number | null; csat: number | null; ces: number | null },
+  values: { answers: string; at: string; mainReason: string | null; reasons: string | null; nps: number | null; csat: number | null; ces: number | null },
 ): boolean {
   const r = cachedStatement(
     db,
     `UPDATE responses SET status = 'complete', answers = @answers, updated_at = @at, completed_at = @at,
-       main_reason = @mainReason, nps = @nps, csat = @csat, ces = @ces
+       main_reason = @mainReason, reasons = @reasons, nps = @nps, csat = @csat, ces = @ces
      WHERE id = @id AND status = 'partial'`,
   ).run({ id, ...values })
   return r.changes === 1

@@ -4,7 +4,7 @@ import { type Db, writeTransaction } from '../db/client.ts'
 import { demoAnswers } from '../domain/demo-answers.ts'
 import { SeededRandom } from '../domain/random.ts'
 import { defaultIncentive } from '../domain/rewards.ts'
-import { contactOptions, mainReason, scores, text } from '../domain/survey.ts'
+import { contactOptions, mainReason, reasonsOf, scores, text } from '../domain/survey.ts'
 import { insertCampaign, insertMember } from '../repos/campaigns.ts'
 import { contactableCustomersLastOrderBefore } from '../repos/customers.ts'
 import { enqueueMessage } from '../repos/messages.ts'
@@ -75,6 +75,7 @@ export function loadDemoAnswers(db: Db, options: { seed: number | string; asOf: 
         status: 'complete',
         answers: JSON.stringify(a),
         mainReason: mainReason(definition, a),
+        reasons: reasonsOf(definition, a),
         ...scores(definition, a),
         startedAt: at.toISOString(),
         updatedAt: at.toISOString(),

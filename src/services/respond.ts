@@ -8,6 +8,7 @@ import {
   contactOptions,
   isVisible,
   mainReason,
+  reasonsOf,
   nextQuestion,
   pruneHidden,
   readAnswer,
@@ -125,6 +126,7 @@ function completeResponse(db: Db, session: SurveySession, locale: Locale, now: D
     answers: JSON.stringify(session.answers),
     at: now.toISOString(),
     mainReason: mainReason(session.definition, session.answers),
+    reasons: reasonsOf(session.definition, session.answers),
     ...s,
   })
   if (!completed) return

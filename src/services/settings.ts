@@ -1,3 +1,4 @@
+import { churnReasons } from '../domain/survey.ts'
 import { z } from 'zod'
 import { writeTransaction, type Db } from '../db/client.ts'
 import { defaultAnalysisSettings, type AnalysisSettings } from '../domain/analysis.ts'
@@ -107,4 +108,21 @@ export function saveMailAndBrand(db: Db, brand: unknown, mail: unknown, actor: s
     saveBrand(db, brand, actor)
     saveMailSettings(db, mail, actor)
   })
+}
+
+/**
+ * The follow-up offer per churn reason as a manager wrote it; a reason without one shows the
+ * default offer of SPEC §9 from the catalogue, in the reader's language.
+ */
+export type Offers = Partial<Record<(typeof churnReasons)[number]['value'], string>>
+const offersSchema = z.partialRecord(z.enum(churnReasons.map((r) => r.value) as [string, ...string[]]), z.string().trim().max(300)) as z.ZodType<Offers>
+
+export function getOffers(db: Db): Offers {
+  return readSetting(db, 'offers', offersSchema, {})
+}
+
+/** Empty texts fall back to the default offer. */
+export function saveOffers(db: Db, input: Record<string, string>, actor: string): Offers {
+  const cleaned = Object.fromEntries(Object.entries(input).filter(([, v]) => v.trim() !== ''))
+  return saveSetting(db, 'offers', offersSchema, cleaned, actor)
 }

@@ -32,7 +32,7 @@ function usedKeys() {
     for (const m of text.matchAll(/\b(?:t|note)\(\s*`([\w.]+)\$\{/g)) prefixes.set(m[1]!, file)
     for (const m of text.matchAll(/\bt\(\s*[^,()]*?\?\s*'([\w.]+)'\s*:\s*'([\w.]+)'/g)) exact.set(m[1]!, file).set(m[2]!, file)
     for (const m of text.matchAll(/\bplural\(\s*'([\w.]+)'/g)) plurals.set(m[1]!, file)
-    for (const m of text.matchAll(/'((?:v|err|import|note)\.[\w.]+)'/g)) exact.set(m[1]!, file)
+    for (const m of text.matchAll(/'((?:v|err|import|note|rules)\.[\w.]+)'/g)) exact.set(m[1]!, file)
   }
   return { exact, plurals, prefixes }
 }
@@ -67,7 +67,7 @@ describe('catalogues', () => {
     const { exact, plurals, prefixes } = usedKeys()
     // Stored values are labelled by prefix in domain/format.ts (`label('status', s)`), and field names by path (`field.<scope>.…`).
     const format = readFileSync('src/domain/format.ts', 'utf8')
-    for (const m of format.matchAll(/label\('(\w+)'/g)) prefixes.set(`${m[1]}.`, 'format')
+    for (const m of format.matchAll(/label\('([\w.]+)'/g)) prefixes.set(`${m[1]}.`, 'format')
     prefixes.set('field.', 'errors').set('error.heading.', 'app').set('what.', 'errors').set('campaignStatus.', 'campaign').set('campaignVerb.', 'campaign').set('meta.', 'i18n').set('evidence.import', 'import-stage (SQL)')
     const unused = [...keys].filter((k) => !exact.has(k) && !plurals.has(k.replace(/\.(zero|one|two|few|many|other)$/, '')) && ![...prefixes.keys()].some((p) => k.startsWith(p)))
     expect(unused).toEqual([])

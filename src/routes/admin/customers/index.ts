@@ -1,4 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import { offerFor } from '../../../services/export.ts'
+import { getOffers } from '../../../services/settings.ts'
 import { z } from 'zod'
 import { lapseStatuses } from '../../../domain/lapse.ts'
 import { customerSortColumns, type CustomerSort } from '../../../repos/customers.ts'
@@ -63,7 +65,10 @@ const customerRoutes: FastifyPluginAsync = async (app) => {
   function showCustomer(req: FastifyRequest, reply: FastifyReply, id: number, extra: Record<string, unknown> = {}) {
     const profile = customerProfile(app.db, id, req.t)
     const name = [profile.customer.firstName, profile.customer.lastName].filter(Boolean).join(' ') || profile.customer.externalId
-    return reply.view('admin/customers/show', { title: name, name, ...profile, ...extra })
+    // The follow-up offer for the main reason of the latest answered survey.
+    const answered = profile.responses.find((r) => r.status === 'complete' && r.mainReason)
+    const offer = answered ? { reason: answered.mainReason!, text: offerFor(answered.mainReason, getOffers(app.db), req.t) } : null
+    return reply.view('admin/customers/show', { title: name, name, ...profile, offer, ...extra })
   }
 
   app.get('/:id', async (req, reply) => showCustomer(req, reply, idParams.parse(req.params).id))

@@ -1,0 +1,147 @@
+import { cachedStatement, type Db } from '../db/client.ts'
+import { segments, type Segment } from '../db/schema.ts'
+import { customerSortColumns } from './customers.ts'
+import { insertRow, selectRow, selectRows, updateRows } from './rows.ts'
+
+/** A compiled segment: a condition over `customers c` and `customer_analysis a`, with bound parameters. */
+export interface SegmentWhere {
+  sql: string
+  params: Record<string, string | number>
+}
+
+export function listSavedSegments(db: Db): Segment[] {
+  return selectRows(db, segments, 'ORDER BY name COLLATE NOCASE')
+}
+
+export function getSegment(db: Db, id: number): Segment | undefined {
+  return selectRow(db, segments, 'WHERE id = ?', id)
+}
+
+export function findSegmentByName(db: Db, name: string): Segment | undefined {
+  return selectRow(db, segments, 'WHERE name = ? COLLATE NOCASE', name)
+}
+
+export function insertSegment(db: Db, row: { name: string; rules: string; createdBy: string; updatedBy: string }): Segment {
+  return insertRow(db, segments, row)!
+}
+
+export function updateSegment(db: Db, id: number, row: { name: string; rules: string; updatedBy: string; updatedAt: string }): void {
+  updateRows(db, segments, row, 'WHERE id = @whereId', { whereId: id })
+}
+
+export function deleteSegment(db: Db, id: number): void {
+  cachedStatement(db, 'DELETE FROM segments WHERE id = ?').run(id)
+}
+
+const from = 'FROM customers c LEFT JOIN customer_analysis a ON a.customer_id = c.id'
+
+/**
+ * Prepared each time: a segment's SQL depends on its rules, and a cache keyed by SQL text would
+ * grow with every rule anyone tries in the builder.
+ */
+const prepare = (db: Db, sql: string) => db.$client.prepare(sql)
+
+/** How many customers a segment holds, and the value at stake among them. */
+export function countSegment(db: Db, where: SegmentWhere): { customers: number; valueIfWonCents: number } {
+  return prepare(db, `SELECT count(*) AS customers, coalesce(sum(a.value_if_won_cents), 0) AS valueIfWonCents ${from} WHERE ${where.sql}`).get(where.params) as {
+    customers: number
+    valueIfWonCents: number
+  }
+}
+
+export const segmentSortColumns = {
+  name: customerSortColumns.name,
+  status: customerSortColumns.status,
+  days_since: customerSortColumns.days_since,
+  orders: customerSortColumns.orders,
+  spend: customerSortColumns.spend,
+  clv: customerSortColumns.clv,
+  priority: customerSortColumns.priority,
+} as const
+export type SegmentSort = keyof typeof segmentSortColumns
+
+/** The latest completed response of the customer: its main reason and scores, for the member list and the export. */
+const latestResponse = `LEFT JOIN responses r ON r.id = (SELECT x.id FROM responses x WHERE x.customer_id = c.id AND x.status = 'complete' ORDER BY x.completed_at DESC, x.id DESC LIMIT 1)
+  LEFT JOIN rewards w ON w.id = (SELECT max(y.id) FROM rewards y WHERE y.customer_id = c.id)
+  LEFT JOIN coupons k ON k.id = w.coupon_id`
+
+export interface SegmentMemberRow {
+  id: number
+  externalId: string
+  firstName: string | null
+  lastName: string | null
+  email: string | null
+  phone: string | null
+  locale: string
+  emailConsent: string
+  phoneConsent: string
+  lapseStatus: string | null
+  daysSinceLast: number | null
+  lastOrderAt: string | null
+  orders: number | null
+  spendCents: number | null
+  clvCents: number | null
+  pAlive: number | null
+  priorityCents: number | null
+  rScore: number | null
+  fScore: number | null
+  mScore: number | null
+  mainReason: string | null
+  reasons: string | null
+  nps: number | null
+  csat: number | null
+  ces: number | null
+  answers: string | null
+  surveyVersionId: number | null
+  completedAt: string | null
+  points: number | null
+  couponCode: string | null
+  couponStatus: 'open' | 'redeemed' | 'expired' | null
+}
+
+const memberColumns = `c.id, c.external_id AS externalId, c.first_name AS firstName, c.last_name AS lastName, c.email, c.phone, c.locale,
+  c.email_consent AS emailConsent, c.phone_consent AS phoneConsent, a.lapse_status AS lapseStatus, a.days_since_last AS daysSinceLast,
+  a.last_order_at AS lastOrderAt, a.orders, a.spend_cents AS spendCents, a.clv_cents AS clvCents, a.p_alive AS pAlive,
+  a.priority_cents AS priorityCents, a.r_score AS rScore, a.f_score AS fScore, a.m_score AS mScore,
+  r.main_reason AS mainReason, r.reasons, r.nps, r.csat, r.ces, r.answers, r.survey_version_id AS surveyVersionId, r.completed_at AS completedAt,
+  w.points, k.code AS couponCode,
+  CASE WHEN k.id IS NULL THEN NULL WHEN k.redeemed_at IS NOT NULL THEN 'redeemed' WHEN k.expires_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now') THEN 'expired' ELSE 'open' END AS couponStatus`
+
+/** One page of a segment's members with their facts and latest answers; the sort is from the allow-list. */
+export function segmentMembers(db: Db, where: SegmentWhere, sort: SegmentSort, dir: 'asc' | 'desc', limit: number, offset: number): SegmentMemberRow[] {
+  const order = `${segmentSortColumns[sort]} ${dir === 'desc' ? 'DESC' : 'ASC'} NULLS LAST, c.id`
+  return prepare(db, `SELECT ${memberColumns} ${from} ${latestResponse} WHERE ${where.sql} ORDER BY ${order} LIMIT @limit OFFSET @offset`).all({
+    ...where.params,
+    limit,
+    offset,
+  }) as SegmentMemberRow[]
+}
+
+/**
+ * Who may be contacted on a channel now: consent granted (or existing customer where the admin
+ * allows that basis), not objected, not unsubscribed or bounced. Erased customers are gone from
+ * the table altogether.
+ */
+export const contactable = {
+  email: `c.email IS NOT NULL AND (c.email_consent = 'granted' OR (c.email_consent = 'existing_customer' AND @existingBasis = 1))
+    AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.email = lower(c.email))`,
+  phone: `c.phone IS NOT NULL AND (c.phone_consent = 'granted' OR (c.phone_consent = 'existing_customer' AND @existingBasis = 1))`,
+  /** Ad audiences: email consent granted, never only the existing-customer basis. */
+  audience: `c.email IS NOT NULL AND c.email_consent = 'granted' AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.email = lower(c.email))`,
+} as const
+export type ContactChannel = keyof typeof contactable
+
+/**
+ * The next members of a segment after a customer id, in id order (the export reads a segment in
+ * such chunks: no statement stays open while the response waits for the network). Optionally
+ * only those contactable on a channel.
+ */
+export function segmentMembersAfter(db: Db, where: SegmentWhere, channel: ContactChannel | null, existingBasis: boolean, afterId: number, limit: number): SegmentMemberRow[] {
+  const filter = channel ? ` AND ${contactable[channel]}` : ''
+  return prepare(db, `SELECT ${memberColumns} ${from} ${latestResponse} WHERE c.id > @afterId AND (${where.sql})${filter} ORDER BY c.id LIMIT @limit`).all({
+    ...where.params,
+    ...(channel && { existingBasis: existingBasis ? 1 : 0 }),
+    afterId,
+    limit,
+  }) as SegmentMemberRow[]
+}

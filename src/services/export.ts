@@ -1,0 +1,161 @@
+import { createHash } from 'node:crypto'
+import { once } from 'node:events'
+import type { Writable } from 'node:stream'
+import { stringify } from 'csv-stringify'
+import type { Db } from '../db/client.ts'
+import type { Translate } from '../domain/i18n.ts'
+import type { Answers, ChoiceAnswer } from '../domain/survey.ts'
+import { addAuditEntry } from '../repos/audit.ts'
+import { segmentMembersAfter, type ContactChannel, type SegmentMemberRow } from '../repos/segments.ts'
+import { getSurveyVersion } from '../repos/surveys.ts'
+import { segmentWhere, type SegmentRef } from './segments.ts'
+import { getMailSettings, getOffers, type Offers } from './settings.ts'
+import { definitionOf } from './surveys.ts'
+
+/**
+ * Exports of a segment (SPEC §9): a CSV for colleagues (UTF-8 with BOM, `;` or `,`), or an ad
+ * audience in the formats of Meta Custom Audiences and Google Customer Match (hashed). Streamed
+ * in chunks of customers, so any size fits in flat memory; every export is audited.
+ */
+export const exportPurposes = ['analysis', 'contact-email', 'contact-phone'] as const
+export type ExportPurpose = (typeof exportPurposes)[number]
+export const exportFormats = ['csv', 'meta', 'google'] as const
+export type ExportFormat = (typeof exportFormats)[number]
+
+export interface ExportOptions {
+  purpose: ExportPurpose
+  format: ExportFormat
+  delimiter: ';' | ','
+  actor: string
+  /** The reader's language, for the suggested offers. */
+  t: Translate
+}
+
+const CHUNK = 2000
+
+/**
+ * A cell a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR) gets a
+ * leading apostrophe, so it shows as the text it is. Numbers are written as numbers.
+ */
+export function neutralise(cell: string): string {
+  return /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex')
+
+/** The country of a customer for ad audiences: from their language (de → DE), the only hint there is. */
+const countryOf = (locale: string) => (locale === 'en' ? 'gb' : 'de')
+const callingCode: Record<string, string> = { de: '49', gb: '44' }
+
+/** A phone number as digits with the country code: `0179 123` in Germany → `49179123`; `+44 20 …` → `4420…`. */
+export function phoneDigits(phone: string | null, country: string): string {
+  if (!phone) return ''
+  const trimmed = phone.trim()
+  const digits = trimmed.replace(/\D/g, '')
+  if (trimmed.startsWith('+')) return digits
+  if (digits.startsWith('00')) return digits.slice(2)
+  return digits.startsWith('0') ? callingCode[country] + digits.slice(1) : digits
+}
+
+const normalise = (s: string | null) => (s ?? '').trim().toLowerCase()
+
+/** Meta Custom Audiences: every identifier normalised and SHA-256 hashed. */
+export function metaRow(m: Pick<SegmentMemberRow, 'email' | 'phone' | 'firstName' | 'lastName' | 'locale'>): string[] {
+  const country = countryOf(m.locale)
+  const hashed = (s: string) => (s === '' ? '' : sha256(s))
+  return [hashed(normalise(m.email)), hashed(phoneDigits(m.phone, country)), hashed(normalise(m.firstName)), hashed(normalise(m.lastName)), hashed(country)]
+}
+
+/** Google Customer Match: lower-cased, whitespace removed, SHA-256; phone in E.164 (with +) before hashing; country and zip in clear. */
+export function googleRow(m: Pick<SegmentMemberRow, 'email' | 'phone' | 'firstName' | 'lastName' | 'locale'>): string[] {
+  const country = countryOf(m.locale)
+  const clean = (s: string | null) => (s ?? '').toLowerCase().replace(/\s+/g, '')
+  const hashed = (s: string) => (s === '' ? '' : sha256(s))
+  const phone = phoneDigits(m.phone, country)
+  return [hashed(clean(m.email)), hashed(phone ? `+${phone}` : ''), hashed(clean(m.firstName)), hashed(clean(m.lastName)), country.toUpperCase(), '']
+}
+
+export const csvColumns = [
+  'customer_id', 'first_name', 'last_name', 'email', 'phone', 'locale', 'lapse_status', 'days_since_last_order', 'last_order', 'orders',
+  'spend', 'clv', 'p_alive_percent', 'priority', 'rfm', 'main_reason', 'reasons', 'nps', 'csat', 'ces', 'free_text', 'suggested_offer',
+  'email_consent', 'phone_consent', 'points', 'coupon_code', 'coupon_status', 'answered_at',
+] as const
+
+/** The free texts of a response (text questions and "other" answers), one after another. */
+function freeTexts(db: Db, m: SegmentMemberRow): string {
+  if (!m.answers || !m.surveyVersionId) return ''
+  const version = getSurveyVersion(db, m.surveyVersionId)
+  if (!version) return ''
+  const answers = JSON.parse(m.answers) as Answers
+  const texts: string[] = []
+  for (const q of definitionOf(version).questions) {
+    const a = answers[q.key]
+    if (q.type === 'text' && typeof a === 'string' && a.trim()) texts.push(a.trim())
+    else if (a && typeof a === 'object' && (a as ChoiceAnswer).other) texts.push((a as ChoiceAnswer).other!.trim())
+  }
+  return texts.join(' | ')
+}
+
+export function offerFor(reason: string | null, offers: Offers, t: Translate): string {
+  if (!reason) return ''
+  return offers[reason as keyof Offers] ?? t(`offer.${reason}` as Parameters<Translate>[0])
+}
+
+function csvRow(db: Db, m: SegmentMemberRow, offers: Offers, t: Translate): (string | number | null)[] {
+  const money = (cents: number | null) => (cents === null ? null : cents / 100)
+  return [
+    m.externalId, m.firstName, m.lastName, m.email, m.phone, m.locale, m.lapseStatus, m.daysSinceLast, m.lastOrderAt?.slice(0, 10) ?? null, m.orders,
+    money(m.spendCents), money(m.clvCents), m.pAlive === null ? null : Math.round(m.pAlive * 1000) / 10, money(m.priorityCents),
+    m.rScore === null ? null : `${m.rScore}-${m.fScore}-${m.mScore}`, m.mainReason, m.reasons ? m.reasons.slice(1, -1).split('|').join(', ') : null,
+    m.nps, m.csat, m.ces, freeTexts(db, m), offerFor(m.mainReason, offers, t), m.emailConsent, m.phoneConsent, m.points, m.couponCode, m.couponStatus,
+    m.completedAt?.slice(0, 10) ?? null,
+  ]
+}
+
+/** Which customers an export may hold: everyone for analysis, only the contactable for a contact purpose or an ad audience. */
+function channelOf(o: Pick<ExportOptions, 'purpose' | 'format'>): ContactChannel | null {
+  if (o.format !== 'csv') return 'audience'
+  return o.purpose === 'contact-email' ? 'email' : o.purpose === 'contact-phone' ? 'phone' : null
+}
+
+/** Write a segment's export to `out` (ended afterwards); returns the rows written (without the header). */
+export async function exportSegment(db: Db, segment: SegmentRef, options: ExportOptions, out: Writable): Promise<number> {
+  const where = segmentWhere(segment.rules)
+  const channel = channelOf(options)
+  const existingBasis = getMailSettings(db).existingCustomerBasis
+  const offers = getOffers(db)
+  // Decimal comma with `;` (the spreadsheets that expect `;` read `12,5` as a number), point with `,`.
+  const decimalComma = options.delimiter === ';'
+  const csv = stringify({
+    bom: true,
+    delimiter: options.format === 'csv' ? options.delimiter : ',',
+    cast: {
+      number: (n) => (decimalComma ? String(n).replace('.', ',') : String(n)),
+      string: (s) => neutralise(s),
+    },
+  })
+  csv.pipe(out)
+  const header = options.format === 'meta' ? ['email', 'phone', 'fn', 'ln', 'country'] : options.format === 'google' ? ['Email', 'Phone', 'First Name', 'Last Name', 'Country', 'Zip'] : [...csvColumns]
+  csv.write(header)
+  let rows = 0
+  let after = 0
+  for (;;) {
+    const chunk = segmentMembersAfter(db, where, channel, existingBasis, after, CHUNK)
+    for (const m of chunk) {
+      const row = options.format === 'meta' ? metaRow(m) : options.format === 'google' ? googleRow(m) : csvRow(db, m, offers, options.t)
+      rows++
+      if (!csv.write(row)) await once(csv, 'drain')
+    }
+    if (chunk.length < CHUNK) break
+    after = chunk.at(-1)!.id
+  }
+  csv.end()
+  await once(out, 'finish').catch(() => undefined)
+  addAuditEntry(db, {
+    actor: options.actor,
+    action: 'export.segment',
+    subject: segment.key,
+    detail: { segment: segment.name ?? segment.key, purpose: options.purpose, format: options.format, rows },
+  })
+  return rows
+}
