@@ -5,6 +5,7 @@ import { registerAnalyzeCommands } from './analyze.ts'
 import { registerCampaignCommands } from './campaign.ts'
 import { CliContext, CliFailure } from './context.ts'
 import { registerDemoCommands } from './demo.ts'
+import { registerExportCommands } from './export.ts'
 import { registerImportCommands } from './import.ts'
 import { registerLinkCommands } from './link.ts'
 import { registerServeCommands } from './serve.ts'
@@ -23,6 +24,7 @@ export async function main(argv: string[]): Promise<number> {
   registerAnalyzeCommands(program, ctx)
   registerLinkCommands(program, ctx)
   registerCampaignCommands(program, ctx)
+  registerExportCommands(program, ctx)
   registerUserCommands(program, ctx)
 
   try {

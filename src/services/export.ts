@@ -150,7 +150,8 @@ export async function exportSegment(db: Db, segment: SegmentRef, options: Export
     after = chunk.at(-1)!.id
   }
   csv.end()
-  await once(out, 'finish').catch(() => undefined)
+  // Everything has gone into `out` once the CSV stream has ended (stdout never "finishes").
+  await once(csv, 'end')
   addAuditEntry(db, {
     actor: options.actor,
     action: 'export.segment',

@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { tempDatabase } from '../helpers/build-app.ts'
 import { openDatabase } from '../../src/db/client.ts'
 import { verifyLogin } from '../../src/services/users.ts'
+import { saveSegment } from '../../src/services/segments.ts'
 
 function comeback(dbFile: string, args: string[], input?: string, env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, ['src/cli/comeback.js', ...args], {
@@ -18,6 +19,41 @@ function comeback(dbFile: string, args: string[], input?: string, env: Record<st
 }
 
 describe('comeback CLI', () => {
+  it('exports a segment by name or built-in slug, to a file or stdout, and says what is wrong with an option', () => {
+    const t = tempDatabase()
+    try {
+      const customers = join(t.dir, 'customers.csv')
+      writeFileSync(customers, 'customer_id,email,first_name,email_consent\nC1,a@example.com,=Anna,granted\nC2,b@example.com,Bert,objected\n')
+      expect(comeback(t.file, ['import', 'customers', customers]).code).toBe(0)
+      const db = openDatabase(t.file)
+      saveSegment(db, { name: 'Everyone', rules: { version: 1, root: { match: 'all', rules: [] } } }, 'test')
+      db.$client.close()
+      const file = join(t.dir, 'out.csv')
+      const toFile = comeback(t.file, ['export', 'segment', 'Everyone', '--out', file, '--purpose', 'contact-email'])
+      expect(toFile.code).toBe(0)
+      expect(toFile.err).toContain('1 row(s) exported')
+      const text = readFileSync(file, 'utf8')
+      expect(text.startsWith('\uFEFFcustomer_id;')).toBe(true)
+      expect(text).toContain("C1;'=Anna;")
+      expect(text).not.toContain('C2;')
+      const stdout = comeback(t.file, ['export', 'segment', 'Everyone', '--delimiter', ','])
+      expect(stdout.code).toBe(0)
+      expect(stdout.out.split(/\r?\n/).filter(Boolean)).toHaveLength(3)
+      expect(comeback(t.file, ['export', 'segment', 'won-back']).code).toBe(0)
+      const bad = comeback(t.file, ['export', 'segment', 'Everyone', '--delimiter', '|'])
+      expect(bad.code).toBe(2)
+      expect(bad.err).toContain('--delimiter must be ";" or ","')
+      const unknown = comeback(t.file, ['export', 'segment', 'Nobody'])
+      expect(unknown.code).toBe(1)
+      expect(unknown.err).toContain('Segment not found.')
+      const audit = new Database(t.file, { readonly: true })
+      expect((audit.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'export.segment' AND actor = 'cli'").get() as { n: number }).n).toBe(3)
+      audit.close()
+    } finally {
+      t.cleanup()
+    }
+  })
+
   it('imports customers and orders, and exits non-zero with a report on invalid rows', () => {
     const t = tempDatabase()
     try {
