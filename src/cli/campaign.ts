@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander'
+import { findSegment } from '../services/segments.ts'
 import { defaultCampaignOptions } from '../domain/campaign.ts'
 import type { Incentive } from '../domain/rewards.ts'
 import { MailSender } from '../jobs/sender.ts'
@@ -46,7 +47,7 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
     .command('create')
     .description('create a campaign with the builder’s options; prints its id')
     .requiredOption('--name <name>', 'the campaign’s name')
-    .option('--segment <idOrName>', 'target a saved segment')
+    .option('--segment <idOrName>', 'target a segment: a saved one by id or name, a built-in one by slug (reason-delivery, won-back, …)')
     .addOption(new Option('--lapse <status>', 'target customers of one lapse status').choices(['active', 'at_risk', 'lapsed', 'lost']))
     .option('--survey <id>', 'the survey (default: the default survey)', positiveInt)
     .option('--incentive <spec>', 'an incentive arm, repeatable: coupon:10%, coupon:5EUR, points:200', parseIncentive, [])
@@ -54,14 +55,15 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
     .option('--reminders <n>', 'number of reminders', (v) => Number(v), defaultCampaignOptions.reminders)
     .option('--start', 'start sending at once')
     .action((opts: { name: string; segment?: string; lapse?: 'active' | 'at_risk' | 'lapsed' | 'lost'; survey?: number; incentive: Incentive[]; holdout: number; reminders: number; start?: boolean }) => {
-      if (opts.segment) throw new CliFailure('Segments come with a later version; target with --lapse for now.')
-      if (!opts.lapse) throw new CliFailure('Give a target: --lapse STATUS.')
+      if (!opts.lapse && !opts.segment) throw new CliFailure('Give a target: --segment ID_OR_NAME, --lapse STATUS, or both.')
+      // A segment by id, name or built-in slug; the campaign keeps its key and reads its rules when it starts.
+      const segment = opts.segment ? findSegment(ctx.db, opts.segment).key : undefined
       const created = createCampaign(
         ctx.db,
         {
           ...defaultCampaignOptions,
           name: opts.name,
-          target: { status: opts.lapse },
+          target: { status: opts.lapse, segment },
           surveyId: opts.survey ?? ensureDefaultSurvey(ctx.db),
           incentives: opts.incentive.length ? opts.incentive : [{ kind: 'coupon', percent: 10, currency: 'EUR', minOrderCents: 0, validDays: 30, prefix: 'CB' }],
           holdoutPercent: opts.holdout,

@@ -55,6 +55,8 @@ export const targetSchema = z.object({
   maxPAlive: z.number().min(0).max(1).optional(),
   minPriorityCents: z.number().int().optional(),
   locale: z.enum(['de', 'en']).optional(),
+  /** A segment (saved id or built-in slug) the members must also be in; its rules are read when the campaign starts. */
+  segment: z.string().regex(/^[a-z0-9-]{1,40}$/).optional(),
 })
 export type CampaignTarget = z.infer<typeof targetSchema>
 

@@ -1,5 +1,9 @@
 import { cachedStatement, type Db } from '../db/client.ts'
 import { filterWhere, type CustomerFilters } from './customers.ts'
+import type { SegmentWhere } from './segments.ts'
+
+/** Cached unless a segment's rules shape the SQL: those vary with every rule, and a cache of them would only grow. */
+const statement = (db: Db, sql: string) => (sql.includes('@p0') ? db.$client.prepare(sql) : cachedStatement(db, sql))
 
 /** Why a targeted customer is not mailed (SPEC §5), in the order they are checked. */
 export const exclusionReasons = ['no_email', 'objected', 'bounced', 'unsubscribed', 'no_consent', 'quiet_period'] as const
@@ -27,8 +31,10 @@ const quietCheck = `
     SELECT 1 FROM messages m WHERE m.customer_id = c.id AND m.kind IN ('invitation', 'reminder') AND m.status = 'sent'
       AND m.sent_at >= @quietSince AND m.campaign_id IS NOT @campaignId) THEN 'quiet_period'`
 
-function eligibilityQuery(target: CustomerFilters, rules: EligibilityRules) {
-  const { where, params } = filterWhere(target)
+function eligibilityQuery(target: CustomerFilters, rules: EligibilityRules, segment?: SegmentWhere) {
+  const filters = filterWhere(target)
+  const where = segment ? `${filters.where ? `${filters.where} AND` : 'WHERE'} (${segment.sql})` : filters.where
+  const params = segment ? { ...filters.params, ...segment.params } : filters.params
   const sql = `
     SELECT c.id AS customerId, a.value_if_won_cents AS valueIfWonCents, a.clv_cents AS clvCents,
       CASE ${basisChecks} ${quietCheck}
@@ -49,9 +55,9 @@ export interface TargetPreview {
 }
 
 /** How many a target reaches, how many are left out and why, and the value at stake. */
-export function previewTarget(db: Db, target: CustomerFilters, rules: EligibilityRules): TargetPreview {
-  const q = eligibilityQuery(target, rules)
-  const rows = cachedStatement(db, `SELECT excluded, count(*) AS n, coalesce(sum(valueIfWonCents), 0) AS ifWon, coalesce(sum(clvCents), 0) AS clv FROM (${q.sql}) GROUP BY excluded`).all(q.params) as { excluded: ExclusionReason | null; n: number; ifWon: number; clv: number }[]
+export function previewTarget(db: Db, target: CustomerFilters, rules: EligibilityRules, segment?: SegmentWhere): TargetPreview {
+  const q = eligibilityQuery(target, rules, segment)
+  const rows = statement(db, `SELECT excluded, count(*) AS n, coalesce(sum(valueIfWonCents), 0) AS ifWon, coalesce(sum(clvCents), 0) AS clv FROM (${q.sql}) GROUP BY excluded`).all(q.params) as { excluded: ExclusionReason | null; n: number; ifWon: number; clv: number }[]
   const excluded = Object.fromEntries(exclusionReasons.map((r) => [r, 0])) as Record<ExclusionReason, number>
   let eligible = 0
   let valueIfWonCents = 0
@@ -67,9 +73,9 @@ export function previewTarget(db: Db, target: CustomerFilters, rules: Eligibilit
 }
 
 /** The ids of the eligible customers, in id order. */
-export function eligibleCustomerIds(db: Db, target: CustomerFilters, rules: EligibilityRules): number[] {
-  const q = eligibilityQuery(target, rules)
-  return cachedStatement(db, `SELECT customerId FROM (${q.sql}) WHERE excluded IS NULL ORDER BY customerId`).pluck().all(q.params) as number[]
+export function eligibleCustomerIds(db: Db, target: CustomerFilters, rules: EligibilityRules, segment?: SegmentWhere): number[] {
+  const q = eligibilityQuery(target, rules, segment)
+  return statement(db, `SELECT customerId FROM (${q.sql}) WHERE excluded IS NULL ORDER BY customerId`).pluck().all(q.params) as number[]
 }
 
 /**

@@ -43,6 +43,7 @@ export function optionsFromForm(f: CampaignForm, surveyDefault: number): Campaig
       minClvCents: cents(f.target_min_clv),
       maxPAlive: num(f.target_max_alive) === undefined ? undefined : num(f.target_max_alive)! / 100,
       locale: locale ? (locale as 'de') : undefined,
+      segment: one(f.target_segment) || undefined,
     },
     surveyId: num(f.survey_id) ?? surveyDefault,
     incentives,

@@ -1,4 +1,6 @@
 import { DAY_MS } from '../domain/time.ts'
+import type { SegmentWhere } from '../repos/segments.ts'
+import { findSegment, segmentWhere } from './segments.ts'
 import { type Db, writeTransaction } from '../db/client.ts'
 import type { Campaign } from '../db/schema.ts'
 import {
@@ -84,13 +86,18 @@ export function eligibilityRules(db: Db, quietDays: number, campaignId: number |
   }
 }
 
+/** The condition of the segment a target names, resolved at `now`; none when it names none. */
+function targetSegment(db: Db, target: CampaignTarget, now = new Date()): SegmentWhere | undefined {
+  return target.segment ? segmentWhere(findSegment(db, target.segment).rules, now) : undefined
+}
+
 /** The live count of a target: who would be mailed, who is left out and why, and the value at stake. */
 export function previewCampaignTarget(
   db: Db,
   options: { target: CampaignTarget; quietDays: number; holdoutPercent: number },
   campaignId: number | null = null,
 ): TargetPreview & { holdout: number; mailed: number } {
-  const preview = previewTarget(db, options.target, eligibilityRules(db, options.quietDays, campaignId))
+  const preview = previewTarget(db, options.target, eligibilityRules(db, options.quietDays, campaignId), targetSegment(db, options.target))
   const holdout = Math.round((preview.eligible * options.holdoutPercent) / 100)
   return { ...preview, holdout, mailed: preview.eligible - holdout }
 }
@@ -146,8 +153,10 @@ export function changeCampaignState(db: Db, id: number, action: CampaignAction, 
 function materialise(db: Db, campaign: Campaign, now: Date): void {
   const options = campaignOptions(campaign)
   const rules = eligibilityRules(db, options.quietDays, campaign.id, now)
-  const preview = previewTarget(db, options.target, rules)
-  const eligible = eligibleCustomerIds(db, options.target, rules)
+  // The segment's rules as they are now: membership is fixed when the campaign starts.
+  const segment = targetSegment(db, options.target, now)
+  const preview = previewTarget(db, options.target, rules, segment)
+  const eligible = eligibleCustomerIds(db, options.target, rules, segment)
   // A draw that the campaign's id repeats: the same start gives the same holdout and arms.
   const rnd = new SeededRandom(`campaign:${campaign.id}`)
   const shuffled = [...eligible]

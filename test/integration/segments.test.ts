@@ -9,6 +9,8 @@ import { exportSegment, googleRow, metaRow, neutralise, phoneDigits } from '../.
 import { createSurveyLink } from '../../src/services/links.ts'
 import { findSegment, saveSegment, segmentWhere } from '../../src/services/segments.ts'
 import { useTestDatabase } from '../helpers/build-app.ts'
+import { testCampaign } from '../helpers/campaigns.ts'
+import { changeCampaignState, previewCampaignTarget } from '../../src/services/campaigns.ts'
 import { importText } from '../helpers/factories.ts'
 
 /**
@@ -162,6 +164,22 @@ describe('built-in segments', () => {
     respond('E', { main: 'delivery', reasons: ['delivery'], nps: 5, csat: 3, ces: 4 })
     expect(countSegment(t.db, segmentWhere(delivery.rules)).customers).toBe(2)
     expect(builtInSegments.map((b) => b.slug)).toEqual(expect.arrayContaining(['won-back', 'answered-not-bought', 'mailed-no-answer']))
+  })
+})
+
+describe('campaigns that target a segment', () => {
+  it('take members from the segment (and the consent rules), fixed when the campaign starts', () => {
+    const answered = saveSegment(t.db, { name: 'Answered', rules: { version: SEGMENT_VERSION, root: { match: 'all', rules: [{ field: 'answered', op: 'yes' }] } } }, 'test')
+    const campaign = testCampaign(t.db, { name: 'Segment campaign', target: { segment: answered.key } })
+    // Answered so far: A, B, C and E. Only A may be mailed: B's basis (existing customer) is off, C objected, E's consent is unknown.
+    expect(previewCampaignTarget(t.db, { target: { segment: answered.key }, quietDays: 0, holdoutPercent: 0 }).mailed).toBe(1)
+    changeCampaignState(t.db, campaign.id, 'start', 'test')
+    const members = () => (t.db.$client.prepare('SELECT c.external_id AS id FROM campaign_members m JOIN customers c ON c.id = m.customer_id WHERE m.campaign_id = ? ORDER BY 1').all(campaign.id) as { id: string }[]).map((r) => r.id)
+    expect(members()).toEqual(['A'])
+    // D answers later: the segment grows, the started campaign does not.
+    respond('D', { main: 'range', reasons: ['range'], nps: 10, csat: 5, ces: 7 })
+    expect(countSegment(t.db, segmentWhere(answered.rules)).customers).toBe(5)
+    expect(members()).toEqual(['A'])
   })
 })
 

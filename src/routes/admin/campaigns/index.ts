@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import { builtInSegmentRefs, findSegment, savedSegmentRefs } from '../../../services/segments.ts'
 import { z } from 'zod'
 import { allowedActions, type CampaignStatus } from '../../../domain/campaign.ts'
 import { AppError, notFound, type Note } from '../../../domain/errors.ts'
@@ -25,6 +26,15 @@ const campaignRoutes: FastifyPluginAsync = async (app) => {
     return reply.view('admin/campaigns/index', { title: req.t('campaigns.title'), campaigns, rewards: rewardReport(app.db, new Date().toISOString()) })
   })
 
+  /** The segment a campaign targets, or null when it has been deleted since. */
+  function findSegmentOrNull(key: string) {
+    try {
+      return findSegment(app.db, key)
+    } catch {
+      return null
+    }
+  }
+
   /** The live count for the builder's current form (htmx, on every change), or null while the form is incomplete. */
   function preview(form: CampaignForm) {
     const options = optionsFromForm(form, ensureDefaultSurvey(app.db))
@@ -37,7 +47,7 @@ const campaignRoutes: FastifyPluginAsync = async (app) => {
 
   function builder(req: FastifyRequest, reply: FastifyReply, form: CampaignForm, error?: Note) {
     ensureDefaultSurvey(app.db)
-    return reply.view('admin/campaigns/new', { title: req.t('campaigns.new'), form, error, surveys: listSurveys(app.db), preview: preview(form), armSlots: ARM_SLOTS })
+    return reply.view('admin/campaigns/new', { title: req.t('campaigns.new'), form, error, surveys: listSurveys(app.db), segments: [...savedSegmentRefs(app.db), ...builtInSegmentRefs()], preview: preview(form), armSlots: ARM_SLOTS })
   }
 
   app.get('/new', managers, async (req, reply) => builder(req, reply, defaultForm()))
@@ -66,6 +76,7 @@ const campaignRoutes: FastifyPluginAsync = async (app) => {
       title: campaign.name,
       campaign,
       options: campaignOptions(campaign),
+      segment: campaignOptions(campaign).target.segment ? findSegmentOrNull(campaignOptions(campaign).target.segment!) : null,
       progress: campaignProgress(app.db, id),
       exclusions: campaign.exclusions ? (JSON.parse(campaign.exclusions) as Record<string, number>) : null,
       preview: campaign.status === 'draft' ? previewCampaignTarget(app.db, campaignOptions(campaign), id) : null,
