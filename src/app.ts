@@ -12,6 +12,7 @@ import securityPlugin from './plugins/security.ts'
 import viewPlugin from './plugins/view.ts'
 import accountRoutes from './routes/admin/account/index.ts'
 import analysisRoutes from './routes/admin/analysis/index.ts'
+import auditRoutes from './routes/admin/audit/index.ts'
 import campaignRoutes from './routes/admin/campaigns/index.ts'
 import customerRoutes from './routes/admin/customers/index.ts'
 import importRoutes from './routes/admin/imports/index.ts'
@@ -98,6 +99,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await admin.register(userRoutes, { prefix: '/users' })
       await admin.register(settingsRoutes, { prefix: '/settings' })
       await admin.register(accountRoutes, { prefix: '/account' })
+      await admin.register(auditRoutes, { prefix: '/audit' })
     },
     { prefix: '/admin' },
   )

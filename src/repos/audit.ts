@@ -12,3 +12,57 @@ export function addAuditEntry(
   )
 }
 
+
+export interface AuditFilter {
+  /** The kind of entry: the part of the action before the dot (`export`, `segment`, `campaign`, …). */
+  kind?: string
+  actor?: string
+  /** Inclusive days, YYYY-MM-DD. */
+  from?: string
+  to?: string
+}
+
+function auditWhere(f: AuditFilter) {
+  const parts: string[] = []
+  const params: Record<string, string> = {}
+  if (f.kind) {
+    parts.push("(action = @kind OR substr(action, 1, length(@kind) + 1) = @kind || '.')")
+    params.kind = f.kind
+  }
+  if (f.actor) {
+    parts.push('actor = @actor')
+    params.actor = f.actor
+  }
+  if (f.from) {
+    parts.push('at >= @from')
+    params.from = f.from
+  }
+  if (f.to) {
+    parts.push('at < @to')
+    params.to = `${f.to}\uffff`
+  }
+  return { where: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params }
+}
+
+/** One page of the audit log, newest first, and how many entries match. */
+export function listAuditEntries(db: Db, f: AuditFilter, limit: number, offset: number) {
+  const { where, params } = auditWhere(f)
+  const rows = cachedStatement(db, `SELECT id, at, actor, action, subject, detail FROM audit_log ${where} ORDER BY id DESC LIMIT @limit OFFSET @offset`).all({ ...params, limit, offset }) as {
+    id: number
+    at: string
+    actor: string
+    action: string
+    subject: string | null
+    detail: string | null
+  }[]
+  const total = (cachedStatement(db, `SELECT count(*) AS n FROM audit_log ${where}`).get(params) as { n: number }).n
+  return { rows, total }
+}
+
+/** The kinds and actors there are, for the filter's choices. */
+export function auditChoices(db: Db) {
+  return {
+    kinds: cachedStatement(db, "SELECT DISTINCT CASE WHEN instr(action, '.') > 0 THEN substr(action, 1, instr(action, '.') - 1) ELSE action END AS kind FROM audit_log ORDER BY 1").pluck().all() as string[],
+    actors: cachedStatement(db, 'SELECT DISTINCT actor FROM audit_log ORDER BY 1 LIMIT 200').pluck().all() as string[],
+  }
+}

@@ -60,6 +60,11 @@ describe.skipIf(!hasChromium)('every manager page passes axe, in German (Chromiu
         '/admin/users',
         '/admin/settings',
         '/admin/account',
+        '/admin/audit',
+        '/admin/segments',
+        '/admin/segments/reason-price',
+        '/admin/segments/new',
+        '/admin/segments/offers',
       ]) {
         const res = await page.goto(server.url + path)
         expect(res?.status(), path).toBe(200)

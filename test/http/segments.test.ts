@@ -63,4 +63,20 @@ describe('segment pages', () => {
     expect(csv.headers['content-type']).toContain('text/csv')
     expect(csv.body.startsWith('\uFEFFcustomer_id;first_name')).toBe(true)
   })
+
+  it('shows admins the audit log, filtered by kind, user and date, and keeps it from everyone else', async () => {
+    const staff = await signedIn('staff')
+    await t.app.inject({ url: '/admin/segments/won-back/export?purpose=contact-email', headers: { cookie: staff.header() } })
+    expect((await t.app.inject({ url: '/admin/audit', headers: { cookie: staff.header() } })).statusCode).toBe(403)
+    await addUser(t.db, 'admin')
+    const admin = (await login(t.app, 'admin@example.com')).jar
+    const today = new Date().toISOString().slice(0, 10)
+    const page = await t.app.inject({ url: `/admin/audit?kind=export&actor=staff%40example.com&from=${today}&to=${today}`, headers: { cookie: admin.header() } })
+    expect(page.statusCode).toBe(200)
+    expect(page.body).toContain('1 entry')
+    expect(page.body).toContain('export.segment')
+    expect(page.body).toContain('contact-email')
+    const none = await t.app.inject({ url: '/admin/audit?kind=export&actor=admin%40example.com', headers: { cookie: admin.header() } })
+    expect(none.body).toContain('0 entries')
+  })
 })

@@ -70,6 +70,7 @@ describe('the staff side in German and in English', () => {
       '/admin/segments/reason-delivery',
       '/admin/segments/answered-not-bought?sort=name&dir=asc',
       '/admin/segments/offers',
+      '/admin/audit',
       '/admin/analysis?calibration_end=2025-12-31',
       '/admin/settings',
       '/admin/surveys',
