@@ -1,13 +1,14 @@
 import { InvalidArgumentError, Option, type Command } from 'commander'
 import { findSegment } from '../services/segments.ts'
-import { defaultCampaignOptions } from '../domain/campaign.ts'
+import { defaultCampaignOptions, inSendWindow, nextSendTime } from '../domain/campaign.ts'
+import type { Campaign } from '../db/schema.ts'
 import type { Incentive } from '../domain/rewards.ts'
 import { MailSender } from '../jobs/sender.ts'
 import { createMailTransport } from '../mail/transport.ts'
 import { getCampaign, listCampaigns } from '../repos/campaigns.ts'
 import { requeueInterruptedMessages } from '../repos/messages.ts'
 import { campaignProgress } from '../repos/campaign-progress.ts'
-import { changeCampaignState, createCampaign } from '../services/campaigns.ts'
+import { campaignOptions, changeCampaignState, createCampaign } from '../services/campaigns.ts'
 import { ensureDefaultSurvey } from '../services/surveys.ts'
 import { CliFailure, type CliContext } from './context.ts'
 import { inEnglish } from '../domain/errors.ts'
@@ -53,8 +54,15 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
     .option('--incentive <spec>', 'an incentive arm, repeatable: coupon:10%, coupon:5EUR, points:200', parseIncentive, [])
     .option('--holdout <pct>', 'share held out and never mailed, in %', (v) => Number(v), defaultCampaignOptions.holdoutPercent)
     .option('--reminders <n>', 'number of reminders', (v) => Number(v), defaultCampaignOptions.reminders)
+    .option('--send-days <days>', 'weekdays to send on, 1 = Monday … 7 = Sunday, e.g. 1,2,3,4,5', (v) => v.split(',').map((d) => Number(d.trim())), defaultCampaignOptions.sendDays)
+    .option('--send-from <hh:mm>', 'start of the daily send window', defaultCampaignOptions.sendFrom)
+    .option('--send-to <hh:mm>', 'end of the daily send window', defaultCampaignOptions.sendTo)
+    .option('--time-zone <zone>', 'the send window’s time zone', defaultCampaignOptions.timeZone)
+    .option('--rate <n>', 'mails per minute, at most', (v) => Number(v), defaultCampaignOptions.ratePerMinute)
+    .option('--quiet-days <n>', 'leave out customers another campaign mailed within this many days', (v) => Number(v), defaultCampaignOptions.quietDays)
+    .option('--link-expiry <days>', 'days the survey links stay valid after the last mail', (v) => Number(v), defaultCampaignOptions.linkExpiryDays)
     .option('--start', 'start sending at once')
-    .action((opts: { name: string; segment?: string; lapse?: 'active' | 'at_risk' | 'lapsed' | 'lost'; survey?: number; incentive: Incentive[]; holdout: number; reminders: number; start?: boolean }) => {
+    .action((opts: { name: string; segment?: string; lapse?: 'active' | 'at_risk' | 'lapsed' | 'lost'; survey?: number; incentive: Incentive[]; holdout: number; reminders: number; sendDays: number[]; sendFrom: string; sendTo: string; timeZone: string; rate: number; quietDays: number; linkExpiry: number; start?: boolean }) => {
       if (!opts.lapse && !opts.segment) throw new CliFailure('Give a target: --segment ID_OR_NAME, --lapse STATUS, or both.')
       // A segment by id, name or built-in slug; the campaign keeps its key and reads its rules when it starts.
       const segment = opts.segment ? findSegment(ctx.db, opts.segment).key : undefined
@@ -69,6 +77,13 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
           holdoutPercent: opts.holdout,
           reminders: opts.reminders,
           reminderDays: [4, 7, 7, 7, 7].slice(0, Math.max(0, opts.reminders)),
+          sendDays: opts.sendDays,
+          sendFrom: opts.sendFrom,
+          sendTo: opts.sendTo,
+          timeZone: opts.timeZone,
+          ratePerMinute: opts.rate,
+          quietDays: opts.quietDays,
+          linkExpiryDays: opts.linkExpiry,
         },
         'cli',
       )
@@ -104,6 +119,7 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
       const after = getCampaign(ctx.db, id)!
       const p = campaignProgress(ctx.db, id).total
       console.log(`Sent ${sent} now; campaign ${after.status}: ${p.sent} sent, ${p.queued} queued${after.pauseReason ? ` (${storedNoteInEnglish(after.pauseReason)})` : ''}.`)
+      if (sent === 0 && p.queued > 0) console.log(whyNothingWentOut(after, new Date()))
     })
 
   for (const action of ['pause', 'resume', 'cancel'] as const) {
@@ -115,4 +131,16 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
         console.log(`Campaign ${updated.id} is ${updated.status}.`)
       })
   }
+}
+
+/** Why a send run mailed nobody although mails are queued: paused, outside the send window (and when it opens), or not due yet. */
+function whyNothingWentOut(c: Campaign, now: Date): string {
+  if (c.status === 'paused') return `Nothing went out: the campaign is paused${c.pauseReason ? ` (${storedNoteInEnglish(c.pauseReason)})` : ''}; resume it with \`comeback campaign resume ${c.id}\`.`
+  if (c.status !== 'sending') return `Nothing went out: the campaign is ${c.status}.`
+  const options = campaignOptions(c)
+  if (!inSendWindow(now, options)) {
+    const next = nextSendTime(now, options)
+    return `Nothing went out: outside the send window (${options.sendFrom}–${options.sendTo}, ${options.timeZone}, days ${options.sendDays.join(',')}); it opens next at ${next.toISOString().slice(0, 16).replace('T', ' ')} UTC.`
+  }
+  return `Nothing went out: the queued mails are not due yet (reminders wait their days) or the rate limit of ${options.ratePerMinute} a minute is used up; try again later.`
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { DAY_MS } from './time.ts'
 import { AppError, note } from './errors.ts'
 import type { Locale } from './import-records.ts'
 import { incentiveSchema, type Incentive } from './rewards.ts'
@@ -127,13 +128,18 @@ export function zonedTime(local: string, tz: string): Date | null {
 }
 
 const offsetFormats = new Map<string, Intl.DateTimeFormat>()
-function zoneOffsetMs(at: Date, tz: string): number {
+/** Date and wall-clock time of an instant in a time zone, as parts. */
+function wallClock(at: Date, tz: string): Record<string, string> {
   let format = offsetFormats.get(tz)
   if (!format) {
     format = new Intl.DateTimeFormat('en-GB', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })
     offsetFormats.set(tz, format)
   }
-  const p = Object.fromEntries(format.formatToParts(at).map((x) => [x.type, x.value]))
+  return Object.fromEntries(format.formatToParts(at).map((x) => [x.type, x.value]))
+}
+
+function zoneOffsetMs(at: Date, tz: string): number {
+  const p = wallClock(at, tz)
   return Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second)) - Math.floor(at.getTime() / 1000) * 1000
 }
 
@@ -151,15 +157,25 @@ export function inSendWindow(at: Date, w: SendWindow): boolean {
   return w.sendDays.includes(weekday) && minutes >= minutesOf(w.sendFrom) && minutes < minutesOf(w.sendTo)
 }
 
-/** The next instant, at or after `at`, inside the window (searching minute steps of up to 8 days). */
+/**
+ * The next instant, at or after `at`, inside the window: now if the window is open, else the
+ * start of the window on the next allowed day (found as a wall-clock time in the window's zone,
+ * so that a window of any length, even one minute, is found exactly).
+ */
 export function nextSendTime(at: Date, w: SendWindow): Date {
   if (inSendWindow(at, w)) return at
-  let t = new Date(Math.ceil(at.getTime() / 60_000) * 60_000)
-  for (let i = 0; i < 8 * 24 * 4; i++) {
-    if (inSendWindow(t, w)) return t
-    t = new Date(t.getTime() + 15 * 60_000)
+  for (let day = 0; day <= 7; day++) {
+    const start = zonedTime(`${localDate(new Date(at.getTime() + day * DAY_MS), w.timeZone)}T${w.sendFrom}`, w.timeZone)
+    if (start && start.getTime() >= at.getTime() && inSendWindow(start, w)) return start
   }
-  return t
+  // Only when no weekday is allowed, which the options schema refuses.
+  return at
+}
+
+/** The calendar day (YYYY-MM-DD) of an instant in a time zone. */
+function localDate(at: Date, tz: string): string {
+  const p = wallClock(at, tz)
+  return `${p.year}-${p.month}-${p.day}`
 }
 
 export const defaultTemplates: Required<CampaignTemplates> = {

@@ -49,4 +49,32 @@ describe('comeback campaign', () => {
       t.cleanup()
     }
   })
+
+  it('takes the send window, rate, quiet period and link expiry, and says why a send run mailed nobody', async () => {
+    const t = tempDatabase()
+    const smtp = await startSmtpServer()
+    try {
+      await importText(t.db, 'customers', 'customer_id,email,first_name,locale,email_consent\nC1,c1@example.com,Cara,de,granted\n')
+      t.db.$client.prepare("INSERT INTO customer_analysis (customer_id, run_id, as_of, orders, purchase_days, first_order_at, last_order_at, spend_cents, average_order_cents, typical_gap_days, gap_basis, days_since_last, lapse_status, r_score, f_score, m_score) SELECT id, 1, '2026-01-01', 2, 2, '2024-01-01', '2024-02-15', 2000, 1000, 20, 'own', 300, 'lost', 1, 1, 1 FROM customers").run()
+      // A window of one minute a week, at 03:00 UTC on the weekday after today: closed now, whenever the test runs.
+      const day = ((new Date().getUTCDay() + 1) % 7) || 7
+      const created = await comeback(t.file, smtp.url, 'campaign', 'create', '--name', 'Window', '--lapse', 'lost', '--holdout', '0', '--send-days', String(day), '--send-from', '03:00', '--send-to', '03:01', '--time-zone', 'UTC', '--rate', '30', '--quiet-days', '7', '--link-expiry', '14')
+      expect(created.code).toBe(0)
+      const id = created.out.trim()
+      const row = t.db.$client.prepare('SELECT send_days, send_from, send_to, time_zone, rate_per_minute, quiet_days, link_expiry_days FROM campaigns WHERE id = ?').get(id)
+      expect(row).toEqual({ send_days: `[${day}]`, send_from: '03:00', send_to: '03:01', time_zone: 'UTC', rate_per_minute: 30, quiet_days: 7, link_expiry_days: 14 })
+      const sent = await comeback(t.file, smtp.url, 'campaign', 'send', id)
+      expect(sent.out).toContain('Sent 0 now')
+      expect(sent.out).toMatch(/Nothing went out: outside the send window \(03:00–03:01, UTC, days \d\); it opens next at \d{4}-\d{2}-\d{2} 03:00 UTC\./)
+      await comeback(t.file, smtp.url, 'campaign', 'pause', id)
+      expect((await comeback(t.file, smtp.url, 'campaign', 'send', id)).out).toContain('Nothing went out: the campaign is paused')
+      const bad = await comeback(t.file, smtp.url, 'campaign', 'create', '--name', 'Bad zone', '--lapse', 'lost', '--time-zone', 'Mars/Olympus')
+      expect(bad.code).toBe(1)
+      expect(bad.err).toContain('Time zone: is not a time zone')
+      expect(smtp.received).toEqual([])
+    } finally {
+      await smtp.close()
+      t.cleanup()
+    }
+  })
 })

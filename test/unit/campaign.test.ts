@@ -29,6 +29,11 @@ describe('send window', () => {
   it('finds the next opening', () => {
     // Friday 18:30 Berlin → Monday 09:00 Berlin = 08:00 UTC.
     expect(nextSendTime(new Date('2026-11-27T17:30:00Z'), window).toISOString()).toBe('2026-11-30T08:00:00.000Z')
+    // A window of one minute is found exactly, not skipped by a coarse search.
+    const minute = { sendDays: [5], sendFrom: '03:00', sendTo: '03:01', timeZone: 'UTC' }
+    expect(nextSendTime(new Date('2026-11-26T07:03:00Z'), minute).toISOString()).toBe('2026-11-27T03:00:00.000Z')
+    // Across the switch to summer time in Berlin (29 March 2026): 09:00 local is 07:00 UTC.
+    expect(nextSendTime(new Date('2026-03-28T18:00:00Z'), { sendDays: [1, 2, 3, 4, 5, 6, 7], sendFrom: '09:00', sendTo: '18:00', timeZone: 'Europe/Berlin' }).toISOString()).toBe('2026-03-29T07:00:00.000Z')
   })
 })
 
