@@ -178,7 +178,11 @@ export function compileRules(rules: SegmentRules, now: Date = new Date()): { sql
       case 'enum': {
         const v = bind(c.value as string)
         let test: string
-        if (c.field === 'any_reason') {
+        if (c.field === 'lapse_status') {
+          // Written so that the index on the status serves it: "none" is "no analysis row".
+          if (c.value === 'none') return c.op === 'is' ? 'a.customer_id IS NULL' : 'a.customer_id IS NOT NULL'
+          return c.op === 'is' ? `a.lapse_status = ${v}` : `a.lapse_status IS NOT ${v}`
+        } else if (c.field === 'any_reason') {
           test = `EXISTS (SELECT 1 FROM responses r WHERE r.customer_id = c.id AND r.status = 'complete' AND instr(r.reasons, '|' || ${v} || '|') > 0)`
         } else if (c.field === 'reward') {
           test = rewardTest(v)

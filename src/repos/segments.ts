@@ -99,13 +99,23 @@ export interface SegmentMemberRow {
   couponStatus: 'open' | 'redeemed' | 'expired' | null
 }
 
-const memberColumns = `c.id, c.external_id AS externalId, c.first_name AS firstName, c.last_name AS lastName, c.email, c.phone, c.locale,
-  c.email_consent AS emailConsent, c.phone_consent AS phoneConsent, a.lapse_status AS lapseStatus, a.days_since_last AS daysSinceLast,
-  a.last_order_at AS lastOrderAt, a.orders, a.spend_cents AS spendCents, a.clv_cents AS clvCents, a.p_alive AS pAlive,
-  a.priority_cents AS priorityCents, a.r_score AS rScore, a.f_score AS fScore, a.m_score AS mScore,
-  r.main_reason AS mainReason, r.reasons, r.nps, r.csat, r.ces, r.answers, r.survey_version_id AS surveyVersionId, r.completed_at AS completedAt,
-  w.points, k.code AS couponCode,
-  CASE WHEN k.id IS NULL THEN NULL WHEN k.redeemed_at IS NOT NULL THEN 'redeemed' WHEN k.expires_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now') THEN 'expired' ELSE 'open' END AS couponStatus`
+/** The columns of a member row, in order: the page reads them as objects, the export as tuples (twice as fast). */
+const memberColumnList = [
+  ['id', 'c.id'], ['externalId', 'c.external_id'], ['firstName', 'c.first_name'], ['lastName', 'c.last_name'], ['email', 'c.email'],
+  ['phone', 'c.phone'], ['locale', 'c.locale'], ['emailConsent', 'c.email_consent'], ['phoneConsent', 'c.phone_consent'],
+  ['lapseStatus', 'a.lapse_status'], ['daysSinceLast', 'a.days_since_last'], ['lastOrderAt', 'a.last_order_at'], ['orders', 'a.orders'],
+  ['spendCents', 'a.spend_cents'], ['clvCents', 'a.clv_cents'], ['pAlive', 'a.p_alive'], ['priorityCents', 'a.priority_cents'],
+  ['rScore', 'a.r_score'], ['fScore', 'a.f_score'], ['mScore', 'a.m_score'], ['mainReason', 'r.main_reason'], ['reasons', 'r.reasons'],
+  ['nps', 'r.nps'], ['csat', 'r.csat'], ['ces', 'r.ces'], ['answers', 'r.answers'], ['surveyVersionId', 'r.survey_version_id'],
+  ['completedAt', 'r.completed_at'], ['points', 'w.points'], ['couponCode', 'k.code'],
+  ['couponStatus', "CASE WHEN k.id IS NULL THEN NULL WHEN k.redeemed_at IS NOT NULL THEN 'redeemed' WHEN k.expires_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now') THEN 'expired' ELSE 'open' END"],
+] as const satisfies readonly (readonly [keyof SegmentMemberRow, string])[]
+const memberColumns = memberColumnList.map(([name, expr]) => `${expr} AS ${name}`).join(', ')
+
+/** A member row as the export reads it: values in the order of `memberIndex`. */
+export type MemberTuple = unknown[]
+/** Where each column is in a `MemberTuple`. */
+export const memberIndex = Object.fromEntries(memberColumnList.map(([name], i) => [name, i])) as Record<keyof SegmentMemberRow, number>
 
 /** One page of a segment's members with their facts and latest answers; the sort is from the allow-list. */
 export function segmentMembers(db: Db, where: SegmentWhere, sort: SegmentSort, dir: 'asc' | 'desc', limit: number, offset: number): SegmentMemberRow[] {
@@ -132,16 +142,13 @@ export const contactable = {
 export type ContactChannel = keyof typeof contactable
 
 /**
- * The next members of a segment after a customer id, in id order (the export reads a segment in
- * such chunks: no statement stays open while the response waits for the network). Optionally
- * only those contactable on a channel.
+ * A reader of a segment's members in customer-id order, one chunk after a given id at a time
+ * (the export reads a segment so: no statement stays open while the response waits for the
+ * network). Prepared once per export. Optionally only those contactable on a channel.
  */
-export function segmentMembersAfter(db: Db, where: SegmentWhere, channel: ContactChannel | null, existingBasis: boolean, afterId: number, limit: number): SegmentMemberRow[] {
+export function segmentMemberReader(db: Db, where: SegmentWhere, channel: ContactChannel | null, existingBasis: boolean) {
   const filter = channel ? ` AND ${contactable[channel]}` : ''
-  return prepare(db, `SELECT ${memberColumns} ${from} ${latestResponse} WHERE c.id > @afterId AND (${where.sql})${filter} ORDER BY c.id LIMIT @limit`).all({
-    ...where.params,
-    ...(channel && { existingBasis: existingBasis ? 1 : 0 }),
-    afterId,
-    limit,
-  }) as SegmentMemberRow[]
+  const statement = prepare(db, `SELECT ${memberColumns} ${from} ${latestResponse} WHERE c.id > @afterId AND (${where.sql})${filter} ORDER BY c.id LIMIT @limit`).raw(true)
+  const params = { ...where.params, ...(channel && { existingBasis: existingBasis ? 1 : 0 }) }
+  return (afterId: number, limit: number) => statement.all({ ...params, afterId, limit }) as MemberTuple[]
 }

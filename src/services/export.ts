@@ -6,7 +6,7 @@ import type { Db } from '../db/client.ts'
 import type { Translate } from '../domain/i18n.ts'
 import type { Answers, ChoiceAnswer } from '../domain/survey.ts'
 import { addAuditEntry } from '../repos/audit.ts'
-import { segmentMembersAfter, type ContactChannel, type SegmentMemberRow } from '../repos/segments.ts'
+import { memberIndex as I, segmentMemberReader, type ContactChannel, type MemberTuple, type SegmentMemberRow } from '../repos/segments.ts'
 import { getSurveyVersion } from '../repos/surveys.ts'
 import { segmentWhere, type SegmentRef } from './segments.ts'
 import { getMailSettings, getOffers, type Offers } from './settings.ts'
@@ -31,7 +31,7 @@ export interface ExportOptions {
   t: Translate
 }
 
-const CHUNK = 2000
+const CHUNK = 5000
 
 /**
  * A cell a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR) gets a
@@ -82,11 +82,11 @@ export const csvColumns = [
 ] as const
 
 /** The free texts of a response (text questions and "other" answers), one after another. */
-function freeTexts(db: Db, m: SegmentMemberRow): string {
-  if (!m.answers || !m.surveyVersionId) return ''
-  const version = getSurveyVersion(db, m.surveyVersionId)
+function freeTexts(db: Db, answersJson: string | null, surveyVersionId: number | null): string {
+  if (!answersJson || !surveyVersionId) return ''
+  const version = getSurveyVersion(db, surveyVersionId)
   if (!version) return ''
-  const answers = JSON.parse(m.answers) as Answers
+  const answers = JSON.parse(answersJson) as Answers
   const texts: string[] = []
   for (const q of definitionOf(version).questions) {
     const a = answers[q.key]
@@ -101,16 +101,34 @@ export function offerFor(reason: string | null, offers: Offers, t: Translate): s
   return offers[reason as keyof Offers] ?? t(`offer.${reason}` as Parameters<Translate>[0])
 }
 
-function csvRow(db: Db, m: SegmentMemberRow, offers: Offers, t: Translate): (string | number | null)[] {
-  const money = (cents: number | null) => (cents === null ? null : cents / 100)
+type Cell = string | number | null
+
+/** One CSV row of a member, in the order of `csvColumns`. */
+function csvRow(db: Db, m: MemberTuple, offers: Offers, t: Translate): Cell[] {
+  const cents = (i: number) => (m[i] === null ? null : (m[i] as number) / 100)
+  const day = (i: number) => (m[i] === null ? null : (m[i] as string).slice(0, 10))
+  const pAlive = m[I.pAlive] as number | null
+  const reasons = m[I.reasons] as string | null
+  const mainReason = m[I.mainReason] as string | null
   return [
-    m.externalId, m.firstName, m.lastName, m.email, m.phone, m.locale, m.lapseStatus, m.daysSinceLast, m.lastOrderAt?.slice(0, 10) ?? null, m.orders,
-    money(m.spendCents), money(m.clvCents), m.pAlive === null ? null : Math.round(m.pAlive * 1000) / 10, money(m.priorityCents),
-    m.rScore === null ? null : `${m.rScore}-${m.fScore}-${m.mScore}`, m.mainReason, m.reasons ? m.reasons.slice(1, -1).split('|').join(', ') : null,
-    m.nps, m.csat, m.ces, freeTexts(db, m), offerFor(m.mainReason, offers, t), m.emailConsent, m.phoneConsent, m.points, m.couponCode, m.couponStatus,
-    m.completedAt?.slice(0, 10) ?? null,
+    m[I.externalId] as string, m[I.firstName] as Cell, m[I.lastName] as Cell, m[I.email] as Cell, m[I.phone] as Cell, m[I.locale] as string,
+    m[I.lapseStatus] as Cell, m[I.daysSinceLast] as Cell, day(I.lastOrderAt), m[I.orders] as Cell, cents(I.spendCents), cents(I.clvCents),
+    pAlive === null ? null : Math.round(pAlive * 1000) / 10, cents(I.priorityCents),
+    m[I.rScore] === null ? null : `${m[I.rScore]}-${m[I.fScore]}-${m[I.mScore]}`, mainReason, reasons ? reasons.slice(1, -1).split('|').join(', ') : null,
+    m[I.nps] as Cell, m[I.csat] as Cell, m[I.ces] as Cell, freeTexts(db, m[I.answers] as string | null, m[I.surveyVersionId] as number | null),
+    offerFor(mainReason, offers, t), m[I.emailConsent] as string, m[I.phoneConsent] as string, m[I.points] as Cell, m[I.couponCode] as Cell,
+    m[I.couponStatus] as Cell, day(I.completedAt),
   ]
 }
+
+/** The identifiers an ad audience needs, from a member tuple. */
+const person = (m: MemberTuple): Pick<SegmentMemberRow, 'email' | 'phone' | 'firstName' | 'lastName' | 'locale'> => ({
+  email: m[I.email] as string | null,
+  phone: m[I.phone] as string | null,
+  firstName: m[I.firstName] as string | null,
+  lastName: m[I.lastName] as string | null,
+  locale: m[I.locale] as string,
+})
 
 /** Which customers an export may hold: everyone for analysis, only the contactable for a contact purpose or an ad audience. */
 function channelOf(o: Pick<ExportOptions, 'purpose' | 'format'>): ContactChannel | null {
@@ -139,15 +157,16 @@ export async function exportSegment(db: Db, segment: SegmentRef, options: Export
   csv.write(header)
   let rows = 0
   let after = 0
+  const read = segmentMemberReader(db, where, channel, existingBasis)
   for (;;) {
-    const chunk = segmentMembersAfter(db, where, channel, existingBasis, after, CHUNK)
+    const chunk = read(after, CHUNK)
     for (const m of chunk) {
-      const row = options.format === 'meta' ? metaRow(m) : options.format === 'google' ? googleRow(m) : csvRow(db, m, offers, options.t)
+      const row = options.format === 'meta' ? metaRow(person(m)) : options.format === 'google' ? googleRow(person(m)) : csvRow(db, m, offers, options.t)
       rows++
       if (!csv.write(row)) await once(csv, 'drain')
     }
     if (chunk.length < CHUNK) break
-    after = chunk.at(-1)!.id
+    after = chunk.at(-1)![I.id] as number
   }
   csv.end()
   // Everything has gone into `out` once the CSV stream has ended (stdout never "finishes").

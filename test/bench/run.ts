@@ -13,6 +13,8 @@ import { createMailTransport, SMTP_CONNECTIONS } from '../../src/mail/transport.
 import { changeCampaignState } from '../../src/services/campaigns.ts'
 import { createSurveyLink } from '../../src/services/links.ts'
 import { createUser } from '../../src/services/users.ts'
+import { findSegment, saveSegment, segmentSize } from '../../src/services/segments.ts'
+import { ensureDefaultSurvey } from '../../src/services/surveys.ts'
 import { buildApp } from '../../src/app.ts'
 import { load, peakMemoryMiB, startBareServer, startBuiltServer } from './http.ts'
 import { testConfig } from '../helpers/build-app.ts'
@@ -106,6 +108,85 @@ if (want('analyze')) {
     `analyze (${result.customers.toLocaleString('en')} customers): ${result.seconds.toFixed(2)} s, peak ${result.maxRssMiB} MiB (goal < 10 s, < 500 MiB); bare GROUP BY scan of the orders: ${fmt(scanMs)}; ratio ${(result.seconds * 1000 / scanMs).toFixed(1)}`,
   )
   rmSync(work, { recursive: true, force: true })
+}
+
+if (want('segments')) {
+  // A big shop made in SQL: 1,000,000 customers with their analysis; every tenth lapsed and
+  // answered a survey. Counting a segment runs in this process; exports run in a child each.
+  const customers = Number(process.env.BENCH_SEGMENT_CUSTOMERS ?? 1_000_000)
+  const { work, dbFile, db } = benchDatabase('segments.db')
+  const sql = db.$client
+  const t0 = performance.now()
+  sql.exec(`
+    INSERT INTO customers (external_id, email, first_name, last_name, locale, email_consent)
+      SELECT 'C' || x, 'c' || x || '@example.com', 'Anna', 'Muster' || (x % 997), CASE WHEN x % 3 = 0 THEN 'en' ELSE 'de' END,
+             CASE x % 3 WHEN 0 THEN 'granted' WHEN 1 THEN 'unknown' ELSE 'existing_customer' END
+      FROM (WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < ${customers}) SELECT x FROM n);
+    INSERT INTO customer_analysis (customer_id, run_id, as_of, orders, purchase_days, first_order_at, last_order_at, spend_cents, average_order_cents,
+        typical_gap_days, gap_basis, days_since_last, lapse_status, r_score, f_score, m_score, p_alive, clv_cents, value_if_won_cents, priority_cents)
+      SELECT id, 1, '2026-06-30', 1 + id % 20, 1 + id % 20, '2024-01-01', date('2026-06-30', '-' || (id % 900) || ' days'), (id % 500) * 100, 2500,
+             30, 'own', id % 900,
+             CASE WHEN id % 10 = 0 THEN 'lapsed' WHEN id % 100 = 1 THEN 'lost' WHEN id % 10 IN (2, 3) THEN 'at_risk' ELSE 'active' END,
+             1 + id % 5, 1 + (id / 5) % 5, 1 + (id / 25) % 5, (id % 100) / 100.0, (id % 300) * 100, (id % 400) * 100, (id % 350) * 100 - 500
+      FROM customers;`)
+  const surveyId = ensureDefaultSurvey(db)
+  const versionId = (sql.prepare('SELECT id FROM survey_versions WHERE survey_id = ?').get(surveyId) as { id: number }).id
+  const campaign = testCampaign(db, { name: 'Bench' })
+  sql.exec(`
+    INSERT INTO campaign_members (campaign_id, customer_id, expires_at, mails_sent) SELECT ${campaign.id}, id, '2027-01-01', 1 FROM customers WHERE id % 10 = 0;
+    INSERT INTO responses (member_id, customer_id, survey_version_id, locale, status, answers, main_reason, reasons, nps, csat, ces, started_at, updated_at, completed_at)
+      SELECT m.id, m.customer_id, ${versionId}, 'de', 'complete', '{"improve":"Schneller liefern"}',
+             CASE m.customer_id % 4 WHEN 0 THEN 'price' WHEN 1 THEN 'delivery' WHEN 2 THEN 'service' ELSE 'range' END, '|price|delivery|',
+             m.customer_id % 11, 1 + m.customer_id % 5, 1 + m.customer_id % 7, '2026-06-01', '2026-06-01', '2026-06-01'
+      FROM campaign_members m;
+    ANALYZE;`)
+  report(`segments: ${customers.toLocaleString('en')} customers, ${(customers / 10).toLocaleString('en')} answers, made in ${fmt(performance.now() - t0)}`)
+  // The segment a manager would build: lapsed customers who spent at least 50 € or named price as their main reason.
+  const rules = {
+    version: 1,
+    root: { match: 'all' as const, rules: [{ field: 'lapse_status', op: 'is', value: 'lapsed' }, { match: 'any' as const, rules: [{ field: 'spend', op: 'gte', value: 50 }, { field: 'main_reason', op: 'is', value: 'price' }] }] },
+  }
+  saveSegment(db, { name: 'Bench count', rules }, 'bench')
+  saveSegment(db, { name: 'Bench 100k', rules: { version: 1, root: { match: 'all', rules: [{ field: 'lapse_status', op: 'is', value: 'lapsed' }] } } }, 'bench')
+  saveSegment(db, { name: 'Bench 10k', rules: { version: 1, root: { match: 'all', rules: [{ field: 'lapse_status', op: 'is', value: 'lost' }] } } }, 'bench')
+  const timed = (f: () => unknown) => {
+    const runs: number[] = []
+    for (let i = 0; i < 7; i++) {
+      const s = performance.now()
+      f()
+      runs.push(performance.now() - s)
+    }
+    return median(runs)
+  }
+  let counted = 0
+  const countMs = timed(() => (counted = segmentSize(db, findSegment(db, 'Bench count').rules).customers))
+  // Baseline: the same question as one hand-written query, with a join instead of the segment's subqueries.
+  let bare = 0
+  const bareMs = timed(() => {
+    bare = (sql.prepare(`SELECT count(*) AS n FROM customer_analysis a LEFT JOIN responses r ON r.customer_id = a.customer_id AND r.status = 'complete'
+      WHERE a.lapse_status = 'lapsed' AND (a.spend_cents >= 5000 OR r.main_reason = 'price')`).get() as { n: number }).n
+  })
+  if (bare !== counted) throw new Error(`segment count ${counted}, bare SQL ${bare}`)
+  figure(
+    { name: 'segment count', value: countMs, unit: 'ms', baseline: bareMs, baselineLabel: 'hand-written SQL count', ratio: countMs / bareMs, goal: '< 300 ms (median)' },
+    `segment count over ${customers.toLocaleString('en')} customers (${counted.toLocaleString('en')} match): median ${fmt(countMs)} (goal < 300 ms); hand-written SQL count: ${fmt(bareMs)}; ratio ${(countMs / bareMs).toFixed(2)}`,
+  )
+  db.$client.close()
+  const big = childJson<{ seconds: number; rows: number; maxRssMiB: number }>('export-once.ts', dbFile, 'Bench 100k', join(work, 'big.csv'))
+  const small = childJson<{ seconds: number; rows: number; maxRssMiB: number }>('export-once.ts', dbFile, 'Bench 10k', join(work, 'small.csv'))
+  // Baseline: sqlite3 writing the same customers' rows (customer and analysis columns) as CSV.
+  const s0 = performance.now()
+  const base = spawnSync('sqlite3', ['-csv', dbFile, "SELECT c.*, a.* FROM customers c JOIN customer_analysis a ON a.customer_id = c.id WHERE a.lapse_status = 'lapsed' ORDER BY c.id"], { maxBuffer: 1 << 30 })
+  const baseSeconds = (performance.now() - s0) / 1000
+  if (base.status !== 0) throw new Error(`sqlite3: ${base.stderr}`)
+  const rate = big.rows / big.seconds
+  const baseRate = big.rows / baseSeconds
+  figure(
+    { name: 'segment export', value: rate, unit: 'rows/s', baseline: baseRate, baselineLabel: 'sqlite3 -csv of the same customers', ratio: rate / baseRate, goal: '> 300,000 rows/s; peak within 50 MB of a 10,000-row export', peakMemoryMiB: big.maxRssMiB },
+    `export of ${big.rows.toLocaleString('en')} customers: ${big.seconds.toFixed(2)} s, ${Math.round(rate).toLocaleString('en')} rows/s (goal > 300,000), peak ${big.maxRssMiB} MiB against ${small.maxRssMiB} MiB for ${small.rows.toLocaleString('en')} rows (goal within 50 MB); sqlite3 -csv of the same customers: ${Math.round(baseRate).toLocaleString('en')} rows/s; ratio ${(rate / baseRate).toFixed(2)}`,
+  )
+  if (process.env.BENCH_KEEP) report(`kept: ${dbFile}`)
+  else rmSync(work, { recursive: true, force: true })
 }
 
 if (want('survey')) {
