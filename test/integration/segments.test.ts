@@ -12,6 +12,7 @@ import { useTestDatabase } from '../helpers/build-app.ts'
 import { testCampaign } from '../helpers/campaigns.ts'
 import { changeCampaignState, previewCampaignTarget } from '../../src/services/campaigns.ts'
 import { importText } from '../helpers/factories.ts'
+import { enqueueMessage } from '../../src/repos/messages.ts'
 
 /**
  * Segments on a real SQLite file: six customers whose facts are known, every field and operator,
@@ -154,6 +155,43 @@ describe('segment rules', () => {
     }
     expect(() => saveSegment(t.db, { name: 'Deep', rules: { version: SEGMENT_VERSION, root: { match: 'all', rules: [{ match: 'all', rules: [{ match: 'all', rules: [{ match: 'all', rules: [] }] }] }] } } }, 'test')).toThrow('at most 3 levels')
     expect((t.db.$client.prepare('SELECT count(*) AS n FROM segments').get() as { n: number }).n).toBe(0)
+  })
+})
+
+describe('rewards, mails and purchases after a campaign', () => {
+  const idOf = (ext: string) => (t.db.$client.prepare('SELECT id FROM customers WHERE external_id = ?').get(ext) as { id: number }).id
+  const responseOf = (ext: string) => (t.db.$client.prepare('SELECT id FROM responses WHERE customer_id = ?').get(idOf(ext)) as { id: number }).id
+
+  it('match reward status, the RFM scores, early warnings, mails and purchases after a mail', async () => {
+    // A: a coupon still open; B: a coupon redeemed; C: a coupon expired.
+    for (const [ext, code, expires, redeemed] of [['A', 'CB-AAAA-AAAA', '2027-01-01', null], ['B', 'CB-BBBB-BBBB', '2027-01-01', '2026-06-10'], ['C', 'CB-CCCC-CCCC', '2026-01-01', null]] as const) {
+      const coupon = t.db.$client.prepare("INSERT INTO coupons (code, customer_id, kind, value, currency, expires_at, redeemed_at) VALUES (?, ?, 'percent', 10, 'EUR', ?, ?)").run(code, idOf(ext), expires, redeemed)
+      t.db.$client.prepare("INSERT INTO rewards (response_id, customer_id, kind, coupon_id) VALUES (?, ?, 'coupon', ?)").run(responseOf(ext), idOf(ext), coupon.lastInsertRowid)
+    }
+    expect(ids({ field: 'reward', op: 'is', value: 'granted' })).toEqual(['A', 'B', 'C'])
+    expect(ids({ field: 'reward', op: 'is', value: 'redeemed' })).toEqual(['B'])
+    expect(ids({ field: 'reward', op: 'is', value: 'expired' })).toEqual(['C'])
+    expect(ids({ field: 'reward', op: 'is_not', value: 'granted' })).toEqual(['D', 'E', 'F'])
+    t.db.$client.prepare("UPDATE customer_analysis SET f_score = 5, m_score = 1, early_warning = 'basket' WHERE customer_id = ?").run(idOf('D'))
+    expect(ids({ field: 'f_score', op: 'eq', value: 5 })).toContain('D')
+    expect(ids({ field: 'm_score', op: 'lte', value: 1 })).toContain('D')
+    expect(ids({ field: 'early_warning', op: 'yes' })).toEqual(['D'])
+    expect(ids({ field: 'early_warning', op: 'no' })).not.toContain('D')
+    // D is mailed an invitation on 1 May and has not bought since; then an order comes in.
+    createSurveyLink(t.db, idOf('D'), { baseUrl: 'http://localhost', actor: 'test' })
+    const member = t.db.$client.prepare('SELECT id, campaign_id AS campaignId FROM campaign_members WHERE customer_id = ? ORDER BY id DESC LIMIT 1').get(idOf('D')) as { id: number; campaignId: number }
+    t.db.$client.prepare('UPDATE campaign_members SET mails_sent = 1 WHERE id = ?').run(member.id)
+    enqueueMessage(t.db, { customerId: idOf('D'), campaignId: member.campaignId, memberId: member.id, kind: 'invitation', dedupeKey: 'seg-test-d', toAddress: 'dora@example.com', locale: 'de', payload: '{}', status: 'sent', attempts: 1, sentAt: '2026-05-01T09:00:00Z', notBefore: '2026-05-01T09:00:00Z' })
+    expect(ids({ field: 'mailed', op: 'yes' })).toEqual(['D'])
+    expect(ids({ field: 'in_campaign', op: 'yes' })).toEqual([])
+    expect(ids({ field: 'bought_after_campaign', op: 'yes' })).toEqual([])
+    const wonBack = findSegment(t.db, 'won-back')
+    const mailedNoAnswer = findSegment(t.db, 'mailed-no-answer')
+    expect(countSegment(t.db, segmentWhere(mailedNoAnswer.rules)).customers).toBe(1)
+    expect(countSegment(t.db, segmentWhere(wonBack.rules)).customers).toBe(0)
+    await importText(t.db, 'orders', 'order_id,customer_id,ordered_at,total\nD-back,D,2026-06-15,45.00\n')
+    expect(ids({ field: 'bought_after_campaign', op: 'yes' })).toEqual(['D'])
+    expect(countSegment(t.db, segmentWhere(wonBack.rules)).customers).toBe(1)
   })
 })
 
