@@ -811,6 +811,7 @@ export default {
   'segments.new': 'Neues Segment',
   'segments.editTitle': 'Bearbeiten: {name}',
   'segments.edit': 'Bearbeiten',
+  'segments.delete': 'Löschen',
   'segments.name': 'Name',
   'segments.matchBefore': 'Kunden, auf die',
   'segments.groupBefore': '… und auf die',

@@ -812,6 +812,7 @@ export default {
   'segments.new': 'New segment',
   'segments.editTitle': 'Edit: {name}',
   'segments.edit': 'Edit',
+  'segments.delete': 'Delete',
   'segments.name': 'Name',
   'segments.matchBefore': 'Customers who match',
   'segments.groupBefore': '… and who match',

@@ -3,7 +3,7 @@ import type { Segment } from '../db/schema.ts'
 import { AppError, note, notFound } from '../domain/errors.ts'
 import { builtInSegments, checkRules, compileRules, type SegmentRules } from '../domain/segment.ts'
 import { addAuditEntry } from '../repos/audit.ts'
-import { countSegment, findSegmentByName, getSegment, insertSegment, listSavedSegments, updateSegment, type SegmentWhere } from '../repos/segments.ts'
+import { countSegment, deleteSegment, findSegmentByName, getSegment, insertSegment, listSavedSegments, updateSegment, type SegmentWhere } from '../repos/segments.ts'
 
 export const SEGMENT_NAME_MAX = 100
 
@@ -67,5 +67,15 @@ export function saveSegment(db: Db, input: { id?: number; name: string; rules: u
     }
     addAuditEntry(db, { actor, action: input.id === undefined ? 'segment.create' : 'segment.update', subject: String(saved.id), detail: { name, rules } })
     return fromSaved(saved)
+  })
+}
+
+/** Delete a saved segment. A campaign that named it and has not started yet can no longer start (it says the segment is gone). */
+export function deleteSavedSegment(db: Db, id: number, actor: string): void {
+  writeTransaction(db, () => {
+    const segment = getSegment(db, id)
+    if (!segment) throw notFound('segment')
+    deleteSegment(db, id)
+    addAuditEntry(db, { actor, action: 'segment.delete', subject: String(id), detail: { name: segment.name } })
   })
 }

@@ -34,6 +34,11 @@ describe('segment pages', () => {
     const page = await t.app.inject({ url: saved.headers.location as string, headers: { cookie: jar.header() } })
     expect(page.statusCode).toBe(200)
     expect(page.body).toContain('Lapsed big spenders')
+    const key = (saved.headers.location as string).split('/').pop()!
+    const deleted = await post(jar, `/admin/segments/${key}/delete`, {})
+    expect(deleted.statusCode).toBe(303)
+    expect((await t.app.inject({ url: `/admin/segments/${key}`, headers: { cookie: jar.header() } })).statusCode).toBe(404)
+    expect((await post(jar, '/admin/segments/won-back/delete', {})).statusCode).toBe(409)
   })
 
   it('refuses an unknown field, operator or value with a message naming it, and saves nothing', async () => {

@@ -8,7 +8,7 @@ import { churnReasons } from '../../../domain/survey.ts'
 import { segmentMembers, segmentSortColumns, type SegmentSort } from '../../../repos/segments.ts'
 import { exportFormats, exportPurposes, exportSegment, offerFor } from '../../../services/export.ts'
 import { blankSegmentForm, formFromRules, rowCount, rulesFromForm, withGroup, withRow, type SegmentForm } from '../../../services/segment-form.ts'
-import { builtInSegmentRefs, findSegment, saveSegment, savedSegmentRefs, SEGMENT_NAME_MAX, segmentSize, segmentWhere, type SegmentRef } from '../../../services/segments.ts'
+import { builtInSegmentRefs, deleteSavedSegment, findSegment, saveSegment, savedSegmentRefs, SEGMENT_NAME_MAX, segmentSize, segmentWhere, type SegmentRef } from '../../../services/segments.ts'
 import { getOffers, saveOffers } from '../../../services/settings.ts'
 
 const PAGE_SIZE = 50
@@ -96,6 +96,13 @@ const segmentRoutes: FastifyPluginAsync = async (app) => {
     const segment = findSegment(app.db, keyParams.parse(req.params).key)
     if (segment.builtIn) throw new AppError('rules.builtInReadOnly', 409, 'built_in')
     return post(req, reply, segment.id!)
+  })
+
+  app.post('/:key/delete', managers, async (req, reply) => {
+    const segment = findSegment(app.db, keyParams.parse(req.params).key)
+    if (segment.builtIn) throw new AppError('rules.builtInReadOnly', 409, 'built_in')
+    deleteSavedSegment(app.db, segment.id!, req.user!.email)
+    return reply.redirect('/admin/segments', 303)
   })
 
   /** The live count while the builder changes (htmx, GET with the form's fields). */
