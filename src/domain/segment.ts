@@ -163,7 +163,7 @@ const comparison: Record<(typeof numberOps)[number], string> = { eq: '=', ne: '<
  * The tree as one SQL condition and its parameters, resolved at `now` (relative dates). Values
  * are bound as @p0, @p1, …; nothing from the tree but registry entries enters the SQL text.
  */
-export function compileRules(rules: SegmentRules, now: Date = new Date()): { sql: string; params: Record<string, string | number> } {
+export function compileRules(rules: SegmentRules, now: Date = new Date()): { sql: string; params: Record<string, string | number>; analysisOnly: boolean } {
   const params: Record<string, string | number> = {}
   const bind = (v: string | number) => {
     const name = `p${Object.keys(params).length}`
@@ -208,7 +208,25 @@ export function compileRules(rules: SegmentRules, now: Date = new Date()): { sql
     const parts = g.rules.map((r) => (isGroup(r) ? group(r) : condition(r)))
     return `(${parts.join(g.match === 'all' ? ' AND ' : ' OR ')})`
   }
-  return { sql: group(rules.root), params }
+  return { sql: group(rules.root), params, analysisOnly: requiresAnalysis(rules.root) && !usesCustomerColumns(rules.root) }
+}
+
+/** Fields read from the customers table itself (every other field reads the analysis or the customer's id). */
+const customerColumnFields = new Set(['locale', 'email_consent', 'phone_consent'])
+
+const usesCustomerColumns = (g: Group): boolean => g.rules.some((r) => (isGroup(r) ? usesCustomerColumns(r) : customerColumnFields.has(r.field)))
+
+/** True when no customer without an analysis row can match the condition (a comparison with an unknown value is never true). */
+function conditionRequiresAnalysis(c: Condition): boolean {
+  const def: FieldDef = segmentFields[c.field as SegmentField]
+  if (c.field === 'lapse_status') return c.op === 'is' ? c.value !== 'none' : c.value === 'none'
+  if (c.field === 'early_warning') return c.op === 'yes'
+  return def.sql.startsWith('a.') && def.type !== 'flag' && def.type !== 'enum'
+}
+
+function requiresAnalysis(g: Group): boolean {
+  const needs = g.rules.map((r) => (isGroup(r) ? requiresAnalysis(r) : conditionRequiresAnalysis(r)))
+  return g.match === 'all' ? needs.some(Boolean) : needs.length > 0 && needs.every(Boolean)
 }
 
 function rewardTest(v: string): string {

@@ -25,7 +25,10 @@ function ids(rules: Group | Condition): string[] {
   const root: Group = 'rules' in rules ? rules : { match: 'all', rules: [rules] }
   // Checked as a saved segment is (values in their stored form), then compiled.
   const where = compileRules(checkRules({ version: SEGMENT_VERSION, root }), NOW)
-  return (t.db.$client.prepare(`SELECT c.external_id AS id FROM customers c LEFT JOIN customer_analysis a ON a.customer_id = c.id WHERE ${where.sql} ORDER BY 1`).all(where.params) as { id: string }[]).map((r) => r.id)
+  const found = (t.db.$client.prepare(`SELECT c.external_id AS id FROM customers c LEFT JOIN customer_analysis a ON a.customer_id = c.id WHERE ${where.sql} ORDER BY 1`).all(where.params) as { id: string }[]).map((r) => r.id)
+  // The count (from the analysis table alone where the rules allow it) agrees with the members.
+  expect(countSegment(t.db, where).customers).toBe(found.length)
+  return found
 }
 
 function respond(customer: string, r: { main: string | null; reasons: string[]; nps: number; csat: number; ces: number; text?: string }) {
@@ -114,6 +117,15 @@ describe('segment rules', () => {
     // A year later, everybody's last order is more than 90 days old.
     expect(run('2027-06-30')).toEqual(['A', 'B', 'C', 'D', 'E'])
     expect(ids({ field: 'last_order', op: 'less_than', value: 30 })).toEqual(['A', 'E'])
+  })
+
+  it('count from the analysis table alone only when no customer without analysis can match', () => {
+    const only = (root: Group) => compileRules(checkRules({ version: SEGMENT_VERSION, root }), NOW).analysisOnly
+    expect(only({ match: 'all', rules: [{ field: 'lapse_status', op: 'is', value: 'lapsed' }, { field: 'main_reason', op: 'is', value: 'price' }] })).toBe(true)
+    expect(only({ match: 'all', rules: [{ field: 'lapse_status', op: 'is', value: 'none' }] })).toBe(false)
+    expect(only({ match: 'any', rules: [{ field: 'orders', op: 'gt', value: 1 }, { field: 'answered', op: 'yes' }] })).toBe(false)
+    expect(only({ match: 'all', rules: [{ field: 'orders', op: 'gt', value: 1 }, { field: 'locale', op: 'is', value: 'de' }] })).toBe(false)
+    expect(only({ match: 'any', rules: [] })).toBe(false)
   })
 
   it('nest all and any groups', () => {
