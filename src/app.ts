@@ -17,6 +17,7 @@ import campaignRoutes from './routes/admin/campaigns/index.ts'
 import customerRoutes from './routes/admin/customers/index.ts'
 import importRoutes from './routes/admin/imports/index.ts'
 import outboxRoutes from './routes/admin/outbox/index.ts'
+import overviewRoutes from './routes/admin/overview/index.ts'
 import potentialRoutes from './routes/admin/potential/index.ts'
 import segmentRoutes from './routes/admin/segments/index.ts'
 import settingsRoutes from './routes/admin/settings/index.ts'
@@ -87,7 +88,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       admin.addHook('preHandler', async (req, reply) => {
         reply.locals = { user: req.user, csrfToken: reply.generateCsrf(), currentPath: req.url, ...viewLocals(req.t) }
       })
-      admin.get('/', async (_req, reply) => reply.redirect('/admin/customers', 303))
+      await admin.register(overviewRoutes)
       await admin.register(customerRoutes, { prefix: '/customers' })
       await admin.register(potentialRoutes, { prefix: '/potential' })
       await admin.register(analysisRoutes, { prefix: '/analysis' })

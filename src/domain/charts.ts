@@ -69,3 +69,35 @@ export function barChart(input: BarChartInput): BarChartModel {
 }
 
 const round = (v: number) => Math.round(v * 10) / 10
+
+export interface RankChartModel {
+  width: number
+  height: number
+  rows: { y: number; label: string; value: string; barWidth: number; barY: number; className: string }[]
+}
+
+/**
+ * Horizontal bars with their label above each bar, for long category names (churn reasons in
+ * German): nothing is cut off, however long a label, and the numbers sit at the bar's end.
+ */
+export function rankChart(input: { categories: string[]; values: number[]; formatValue?: (v: number) => string; width?: number }): RankChartModel {
+  const width = input.width ?? 640
+  const rowHeight = 44
+  const format = input.formatValue ?? ((v: number) => String(v))
+  const max = Math.max(0, ...input.values)
+  const x = scaleLinear()
+    .domain([0, max > 0 ? max : 1])
+    .range([0, width - 90])
+  return {
+    width,
+    height: input.categories.length * rowHeight + 4,
+    rows: input.categories.map((label, i) => ({
+      y: round(i * rowHeight + 16),
+      barY: round(i * rowHeight + 22),
+      label,
+      value: format(input.values[i] ?? 0),
+      barWidth: round(Math.max(2, x(input.values[i] ?? 0))),
+      className: 'series-0',
+    })),
+  }
+}

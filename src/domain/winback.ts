@@ -65,17 +65,24 @@ export function meanDifference(a: readonly number[], b: readonly number[], optio
   return { difference, lower: diffs[Math.floor(0.025 * resamples)]!, upper: diffs[Math.ceil(0.975 * resamples) - 1]!, method: 'bootstrap' }
 }
 
-/** Net Promoter Score of 0–10 answers: % promoters (9–10) − % detractors (0–6), from −100 to 100. */
-export function nps(scores: readonly number[]): number | null {
-  if (scores.length === 0) return null
-  const promoters = scores.filter((s) => s >= 9).length
-  const detractors = scores.filter((s) => s <= 6).length
-  return ((promoters - detractors) / scores.length) * 100
+/** Net Promoter Score from counts: % promoters (9–10) − % detractors (0–6), from −100 to 100. */
+export function npsOf(c: { promoters: number; detractors: number; answers: number }): number | null {
+  return c.answers ? ((c.promoters - c.detractors) / c.answers) * 100 : null
 }
 
-/** CSAT of 1–5 answers: the share satisfied (4 or 5), in %. */
+/** CSAT from counts: the share satisfied (4 or 5 of 5), in %. */
+export function csatOf(c: { satisfied: number; answers: number }): number | null {
+  return c.answers ? (c.satisfied / c.answers) * 100 : null
+}
+
+/** NPS of 0–10 answers. */
+export function nps(scores: readonly number[]): number | null {
+  return npsOf({ promoters: scores.filter((s) => s >= 9).length, detractors: scores.filter((s) => s <= 6).length, answers: scores.length })
+}
+
+/** CSAT of 1–5 answers. */
 export function csat(scores: readonly number[]): number | null {
-  return scores.length ? (scores.filter((s) => s >= 4).length / scores.length) * 100 : null
+  return csatOf({ satisfied: scores.filter((s) => s >= 4).length, answers: scores.length })
 }
 
 /** CES of 1–7 answers ("it was easy"): the mean. */

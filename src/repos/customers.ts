@@ -1,7 +1,7 @@
 import { cachedStatement, type Db } from '../db/client.ts'
 import { consentEvents, customers, orders, type Customer } from '../db/schema.ts'
 import type { LapseStatus } from '../domain/lapse.ts'
-import { selectRow, selectRows } from './rows.ts'
+import { insertRow, selectRow, selectRows } from './rows.ts'
 
 export function countCustomers(db: Db): number {
   return (cachedStatement(db, 'SELECT count(*) AS n FROM customers').get() as { n: number }).n
@@ -160,4 +160,8 @@ export function contactableCustomersLastOrderBefore(db: Db, before: string): { i
        AND (SELECT max(ordered_at) FROM orders o WHERE o.customer_id = c.id AND o.status = 'completed') < ?
      ORDER BY c.id`,
   ).all(before) as { id: number; email: string; locale: 'de' | 'en' }[]
+}
+
+export function insertOrder(db: Db, order: typeof orders.$inferInsert): void {
+  insertRow(db, orders, order)
 }

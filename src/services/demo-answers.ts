@@ -1,4 +1,6 @@
 import { note, type Note } from '../domain/errors.ts'
+import { insertOrder } from '../repos/customers.ts'
+import { getCoupon, markCouponRedeemed } from '../repos/rewards.ts'
 import { DAY_MS as DAY } from '../domain/time.ts'
 import { type Db, writeTransaction } from '../db/client.ts'
 import { demoAnswers } from '../domain/demo-answers.ts'
@@ -21,7 +23,7 @@ const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789'
  * consent from the survey and a holdout: lapsed customers with consent, 10% held out, about a
  * third of the mailed ones answered. Deterministic for the seed and date.
  */
-export function loadDemoAnswers(db: Db, options: { seed: number | string; asOf: Date; share?: number }): { members: number; responses: number } {
+export function loadDemoAnswers(db: Db, options: { seed: number | string; asOf: Date; share?: number }): { members: number; responses: number; comebacks: number } {
   const rnd = new SeededRandom(`answers:${options.seed}`)
   const surveyId = ensureDefaultSurvey(db)
   const version = currentVersion(db, surveyId)
@@ -33,6 +35,7 @@ export function loadDemoAnswers(db: Db, options: { seed: number | string; asOf: 
   const chosen = candidates.filter(() => rnd.chance(options.share ?? 0.45))
   const code = (prefix: string) => `${prefix}-${Array.from({ length: 8 }, (_, i) => (i === 4 ? '-' : '') + rnd.pick([...CODE_ALPHABET])).join('')}`
   let responses = 0
+  let comebacks = 0
   writeTransaction(db, () => {
     const campaign = insertCampaign(db, {
       name: 'Demo: winter win-back',
@@ -43,10 +46,12 @@ export function loadDemoAnswers(db: Db, options: { seed: number | string; asOf: 
       target: JSON.stringify({ status: 'lapsed' }),
       startedAt: started.toISOString(),
       finishedAt: new Date(started.getTime() + 12 * DAY).toISOString(),
+      // A larger holdout than the default 10%, so that the demo's win-back lift has enough customers to measure.
+      holdoutPercent: 20,
       createdBy: 'demo',
     })
     for (const c of chosen) {
-      const holdout = rnd.chance(0.1)
+      const holdout = rnd.chance(0.2)
       const answers = rnd.chance(0.38) && !holdout
       const opened = !holdout && (answers || rnd.chance(0.3))
       const mailedAt = new Date(started.getTime() + rnd.int(0, 2) * DAY + rnd.int(9, 17) * 3600_000)
@@ -62,9 +67,26 @@ export function loadDemoAnswers(db: Db, options: { seed: number | string; asOf: 
           lastMailedAt: holdout ? null : mailedAt.toISOString(),
         }),
       }
-      if (holdout) continue
+      // Some come back: more of those who were mailed (and more again of those who answered) than of the held out.
+      const comeback = (chance: number, since: Date, coupon?: { id: number; code: string }) => {
+        if (!rnd.chance(chance)) return
+        const at = new Date(since.getTime() + rnd.int(2, 50) * DAY + rnd.int(8, 20) * 3600_000)
+        if (at.getTime() >= options.asOf.getTime()) return
+        const externalId = `DEMO-BACK-${member.id}`
+        const redeem = coupon && rnd.chance(0.6)
+        insertOrder(db, { externalId, customerId: c.id, orderedAt: at.toISOString(), totalCents: rnd.int(1800, 9000), currency: 'EUR', items: 'Espresso Milano 1kg', couponCode: redeem ? coupon.code : null })
+        if (redeem) markCouponRedeemed(db, coupon.id, at.toISOString(), externalId)
+        comebacks++
+      }
+      if (holdout) {
+        comeback(0.08, started)
+        continue
+      }
       enqueueMessage(db, { customerId: c.id, campaignId: campaign.id, memberId: member.id, kind: 'invitation', dedupeKey: `demo:${campaign.id}:${member.id}`, toAddress: c.email, locale: c.locale, payload: '{"step":1}', status: 'sent', attempts: 1, subject: c.locale === 'de' ? 'Wir vermissen Sie' : 'We miss you', sentAt: mailedAt.toISOString(), notBefore: mailedAt.toISOString() })
-      if (!answers) continue
+      if (!answers) {
+        comeback(0.14, mailedAt)
+        continue
+      }
       const a = demoAnswers(`${options.seed}:${c.id}`, c.locale)
       const at = new Date(mailedAt.getTime() + rnd.int(1, 96) * 3600_000)
       const response = insertResponse(db, {
@@ -81,7 +103,9 @@ export function loadDemoAnswers(db: Db, options: { seed: number | string; asOf: 
         updatedAt: at.toISOString(),
         completedAt: at.toISOString(),
       })
-      grantReward(db, { responseId: response.id, customerId: c.id, campaignId: campaign.id, incentive: defaultIncentive, now: at }, code)
+      const reward = grantReward(db, { responseId: response.id, customerId: c.id, campaignId: campaign.id, incentive: defaultIncentive, now: at }, code)
+      const coupon = reward.couponId ? getCoupon(db, reward.couponId) : undefined
+      comeback(0.3, at, coupon && { id: coupon.id, code: coupon.code })
       const contact = definition.questions.find((q) => q.type === 'consent')!
       const wording = `${text(contact.label, c.locale, company)} — ${text(contactOptions.find((o) => o.value === a.contact)!.label, c.locale, company)}`
       const base = { customerId: c.id, source: 'survey', actor: 'customer', wording, detail: note('evidence.demoResponse', { id: response.id }), now: at }
@@ -96,5 +120,5 @@ export function loadDemoAnswers(db: Db, options: { seed: number | string; asOf: 
       responses++
     }
   })
-  return { members: chosen.length, responses }
+  return { members: chosen.length, responses, comebacks }
 }

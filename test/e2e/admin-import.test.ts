@@ -36,7 +36,7 @@ describe.skipIf(!hasChromium)('an admin imports a CSV file and finds the custome
       await page.getByLabel('E-Mail').fill('admin@example.com')
       await page.getByLabel('Passwort').fill(PASSWORD)
       await page.getByRole('button', { name: 'Anmelden' }).click()
-      await page.getByRole('heading', { name: 'Kunden' }).waitFor()
+      await page.getByRole('heading', { name: 'Übersicht' }).waitFor()
       expect(await page.locator('html').getAttribute('lang')).toBe('de')
       await expectAccessible(page)
 
@@ -71,7 +71,7 @@ describe.skipIf(!hasChromium)('an admin imports a CSV file and finds the custome
     await page.getByLabel('E-Mail').fill('admin@example.com')
     await page.getByLabel('Passwort').fill(PASSWORD)
     await page.getByRole('button', { name: 'Anmelden' }).click()
-    await page.getByRole('heading', { name: 'Kunden' }).waitFor()
+    await page.getByRole('heading', { name: 'Übersicht' }).waitFor()
     // Their own language, from the account page: the pages follow at once.
     await page.getByRole('link', { name: /admin@example.com/ }).click()
     await page.getByLabel('English').check()

@@ -38,11 +38,12 @@ describe.skipIf(!hasChromium)('every manager page passes axe, in German (Chromiu
       await page.getByLabel('E-Mail').fill('admin@example.com')
       await page.getByLabel('Passwort').fill(PASSWORD)
       await page.getByRole('button', { name: 'Anmelden' }).click()
-      await page.getByRole('heading', { name: 'Kunden' }).waitFor()
+      await page.getByRole('heading', { name: 'Übersicht' }).waitFor()
       const yearAgo = new Date(Date.now() - 365 * 86_400_000).toISOString().slice(0, 10)
       const campaignId = (server.db.$client.prepare("SELECT id FROM campaigns WHERE name = 'Axe campaign'").get() as { id: number }).id
       const messageId = (server.db.$client.prepare("SELECT id FROM messages WHERE status = 'sent' ORDER BY id DESC LIMIT 1").get() as { id: number }).id
       for (const path of [
+        '/admin',
         '/admin/customers?status=lapsed&sort=priority&dir=desc',
         `/admin/customers/${customerId}`,
         '/admin/potential',

@@ -60,6 +60,7 @@ describe('the staff side in German and in English', () => {
     const customer = (t.db.$client.prepare("SELECT customer_id AS id FROM responses WHERE status = 'complete' LIMIT 1").get() as { id: number }).id
     const message = (t.db.$client.prepare('SELECT id FROM messages LIMIT 1').get() as { id: number }).id
     pages.push(
+      '/admin',
       '/admin/customers',
       '/admin/customers?q=a&status=lapsed&min_orders=2',
       `/admin/customers/${customer}`,

@@ -1,0 +1,41 @@
+import { cachedStatement, type Db } from '../db/client.ts'
+
+/**
+ * The facts the win-back lift needs (SPEC §10): per campaign member, whether they bought again
+ * within the window after their first mail (held out: after the campaign started), the revenue
+ * of those orders, and what their coupon cost.
+ */
+export interface MemberOutcomeRow {
+  arm: number
+  holdout: number
+  reason: string | null
+  orders: number
+  revenueCents: number
+  incentiveCents: number
+  offered: number
+}
+
+export function memberOutcomes(db: Db, campaignId: number, windowDays: number): MemberOutcomeRow[] {
+  return cachedStatement(
+    db,
+    `WITH members AS (
+       SELECT m.id, m.customer_id, m.arm, m.holdout,
+         coalesce(CASE WHEN m.holdout THEN NULL ELSE
+                    (SELECT min(g.sent_at) FROM messages g WHERE g.member_id = m.id AND g.kind = 'invitation' AND g.status = 'sent') END,
+                  k.started_at) AS since
+       FROM campaign_members m JOIN campaigns k ON k.id = m.campaign_id
+       WHERE m.campaign_id = @campaignId AND k.started_at IS NOT NULL)
+     SELECT s.arm, s.holdout, r.main_reason AS reason,
+       count(o.id) AS orders, coalesce(sum(o.total_cents), 0) AS revenueCents,
+       coalesce((SELECT CASE WHEN c.redeemed_at IS NULL THEN 0 WHEN c.kind = 'percent' THEN round(ro.total_cents * c.value / 100.0)
+                             ELSE min(c.value, coalesce(ro.total_cents, c.value)) END
+                 FROM rewards w JOIN coupons c ON c.id = w.coupon_id LEFT JOIN orders ro ON ro.external_id = c.redeemed_order
+                 WHERE w.response_id = r.id), 0) AS incentiveCents,
+       EXISTS (SELECT 1 FROM rewards w WHERE w.response_id = r.id) AS offered
+     FROM members s
+     LEFT JOIN responses r ON r.member_id = s.id AND r.status = 'complete'
+     LEFT JOIN orders o ON o.customer_id = s.customer_id AND o.status = 'completed'
+       AND o.ordered_at > s.since AND o.ordered_at <= strftime('%Y-%m-%dT%H:%M:%fZ', s.since, '+' || @windowDays || ' days')
+     GROUP BY s.id`,
+  ).all({ campaignId, windowDays }) as MemberOutcomeRow[]
+}
