@@ -95,6 +95,7 @@ export function formatter(t: Translate) {
     number: (n: number | null | undefined, digits = 0) => formatNumber(n, digits, locale),
     percent: (share: number | null | undefined, digits = 0) => formatPercent(share, digits, locale),
     signedPercent: (share: number | null | undefined, digits = 0) => formatPercent(share, digits, locale, true),
+    signedNumber: (n: number, digits = 0) => numberFormat(locale, `signed:${digits}`, { minimumFractionDigits: digits, maximumFractionDigits: digits, signDisplay: 'exceptZero' }).format(n),
     date: (iso: string | null | undefined) => formatDate(iso, locale),
     dateTime: (iso: string | null | undefined) => formatDateTime(iso, locale),
     bytes: (n: number) => formatBytes(n, locale),

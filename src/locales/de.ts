@@ -996,4 +996,6 @@ export default {
   'winback.offers.one': 'von {n} Angebot',
   'winback.offers.other': 'von {n} Angeboten',
   'winback.liftHint': 'Rückkehr: Newcombe-Hybrid-Score-Intervall. Umsatz: abzüglich des Anreizes, mit Bootstrap-Intervall (2.000 Stichproben mit festem Startwert) oder Welch bei großen Gruppen. Ein Abwanderungsgrund vergleicht die, die ihn genannt haben, mit der ganzen Kontrollgruppe, die keinen nennt: ein Hinweis, keine Messung. Trefferquote: der Anteil der Angebote, die zu einem Kauf führten.',
+  'winback.pp': '{value} Pp.',
+  'winback.reasonsNotEnough': 'Je Abwanderungsgrund noch nicht genug Daten (mindestens {min}, die ihn nennen): {reasons}.',
 } satisfies Catalog

@@ -997,4 +997,6 @@ export default {
   'winback.offers.one': 'of {n} offer',
   'winback.offers.other': 'of {n} offers',
   'winback.liftHint': 'Reactivation: Newcombe hybrid score interval. Revenue: net of the incentive, with a bootstrap (2,000 seeded resamples) or Welch interval for large groups. A churn reason compares those who named it with the whole holdout, who named none: read it as a hint, not a measurement. Hit rate: the share of offers that led to a purchase.',
+  'winback.pp': '{value} pp',
+  'winback.reasonsNotEnough': 'By churn reason, not enough data yet (at least {min} who named it): {reasons}.',
 } as const
