@@ -19,6 +19,7 @@ import importRoutes from './routes/admin/imports/index.ts'
 import outboxRoutes from './routes/admin/outbox/index.ts'
 import overviewRoutes from './routes/admin/overview/index.ts'
 import potentialRoutes from './routes/admin/potential/index.ts'
+import reasonRoutes from './routes/admin/reasons/index.ts'
 import segmentRoutes from './routes/admin/segments/index.ts'
 import settingsRoutes from './routes/admin/settings/index.ts'
 import surveyAdminRoutes from './routes/admin/surveys/index.ts'
@@ -94,6 +95,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await admin.register(analysisRoutes, { prefix: '/analysis' })
       await admin.register(surveyAdminRoutes, { prefix: '/surveys' })
       await admin.register(segmentRoutes, { prefix: '/segments' })
+      await admin.register(reasonRoutes, { prefix: '/reasons' })
       await admin.register(campaignRoutes, { prefix: '/campaigns' })
       await admin.register(outboxRoutes, { prefix: '/outbox' })
       await admin.register(importRoutes, { prefix: '/imports' })

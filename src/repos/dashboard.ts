@@ -37,3 +37,100 @@ export function wonBack(db: Db, windowDays: number) {
        AND o.ordered_at > f.since AND o.ordered_at <= strftime('%Y-%m-%dT%H:%M:%fZ', f.since, '+' || @windowDays || ' days')`,
   ).get({ windowDays }) as { customers: number; revenueCents: number }
 }
+
+/** The dashboards' filters, applied on the server to the completed responses `r` (their member `m`). */
+export interface ResponseFilter {
+  campaignId?: number
+  /** Inclusive days, YYYY-MM-DD, of the answer's completion. */
+  from?: string
+  to?: string
+  locale?: 'de' | 'en'
+  /** Only customers in a segment (its compiled condition over `c` and `a`). */
+  segment?: { sql: string; params: Record<string, string | number> }
+}
+
+function responseWhere(f: ResponseFilter) {
+  const parts = ["r.status = 'complete'"]
+  const params: Record<string, string | number> = {}
+  if (f.campaignId !== undefined) {
+    parts.push('r.member_id IN (SELECT id FROM campaign_members WHERE campaign_id = @campaignId)')
+    params.campaignId = f.campaignId
+  }
+  if (f.from) {
+    parts.push('r.completed_at >= @from')
+    params.from = f.from
+  }
+  if (f.to) {
+    parts.push('r.completed_at < @to')
+    params.to = `${f.to}\uffff`
+  }
+  if (f.locale) {
+    parts.push('r.locale = @locale')
+    params.locale = f.locale
+  }
+  if (f.segment) {
+    parts.push(`r.customer_id IN (SELECT c.id FROM customers c LEFT JOIN customer_analysis a ON a.customer_id = c.id WHERE ${f.segment.sql})`)
+    Object.assign(params, f.segment.params)
+  }
+  return { where: parts.join(' AND '), params }
+}
+
+/** Prepared each time only when a segment shapes the SQL (see segments.ts); otherwise cached. */
+const statement = (db: Db, sql: string, f: ResponseFilter) => (f.segment ? db.$client.prepare(sql) : cachedStatement(db, sql))
+
+/** Main and any churn reasons of the filtered answers, by reason; `reasons` lists the reason values to count. */
+export function reasonDistribution(db: Db, f: ResponseFilter, reasons: readonly string[]) {
+  const { where, params } = responseWhere(f)
+  const anyColumns = reasons.map((_, i) => `coalesce(sum(instr(r.reasons, @any${i}) > 0), 0) AS any${i}`).join(', ')
+  const anyParams = Object.fromEntries(reasons.map((v, i) => [`any${i}`, `|${v}|`]))
+  const main = statement(db, `SELECT r.main_reason AS reason, count(*) AS n FROM responses r WHERE ${where} AND r.main_reason IS NOT NULL GROUP BY r.main_reason`, f).all(params) as { reason: string; n: number }[]
+  const any = statement(db, `SELECT count(*) AS answers, ${anyColumns} FROM responses r WHERE ${where}`, f).get({ ...params, ...anyParams }) as Record<string, number>
+  return { main, any: reasons.map((reason, i) => ({ reason, n: any[`any${i}`] ?? 0 })), answers: any.answers ?? 0 }
+}
+
+/** Main reasons by the customers' value if won back: high (≥ 100 €), medium (≥ 20 €), low, unknown. */
+export function reasonsByValueTier(db: Db, f: ResponseFilter) {
+  const { where, params } = responseWhere(f)
+  return statement(
+    db,
+    `SELECT r.main_reason AS reason,
+       CASE WHEN a.value_if_won_cents IS NULL THEN 'unknown' WHEN a.value_if_won_cents >= 10000 THEN 'high' WHEN a.value_if_won_cents >= 2000 THEN 'medium' ELSE 'low' END AS tier,
+       count(*) AS n
+     FROM responses r LEFT JOIN customer_analysis a ON a.customer_id = r.customer_id
+     WHERE ${where} AND r.main_reason IS NOT NULL GROUP BY reason, tier`,
+    f,
+  ).all(params) as { reason: string; tier: 'high' | 'medium' | 'low' | 'unknown'; n: number }[]
+}
+
+/** Per month of the answer: main reasons, and the counts behind NPS, CSAT and CES. */
+export function monthly(db: Db, f: ResponseFilter) {
+  const { where, params } = responseWhere(f)
+  const reasons = statement(db, `SELECT substr(r.completed_at, 1, 7) AS month, r.main_reason AS reason, count(*) AS n FROM responses r WHERE ${where} AND r.main_reason IS NOT NULL GROUP BY month, reason ORDER BY month`, f).all(params) as { month: string; reason: string; n: number }[]
+  const scores = statement(
+    db,
+    `SELECT substr(r.completed_at, 1, 7) AS month, count(*) AS responses,
+       coalesce(sum(r.nps >= 9), 0) AS promoters, coalesce(sum(r.nps <= 6), 0) AS detractors, count(r.nps) AS npsAnswers,
+       coalesce(sum(r.csat >= 4), 0) AS satisfied, count(r.csat) AS csatAnswers, avg(r.ces) AS cesMean, count(r.ces) AS cesAnswers
+     FROM responses r WHERE ${where} GROUP BY month ORDER BY month`,
+    f,
+  ).all(params) as { month: string; responses: number; promoters: number; detractors: number; npsAnswers: number; satisfied: number; csatAnswers: number; cesMean: number | null; cesAnswers: number }[]
+  return { reasons, scores }
+}
+
+/**
+ * The answers behind a main reason that hold free text (a string that is not a choice id), newest
+ * first, one page of them, and how many there are.
+ */
+export function reasonTexts(db: Db, f: ResponseFilter, reason: string, limit: number, offset: number) {
+  const { where, params } = responseWhere(f)
+  const hasText = `EXISTS (SELECT 1 FROM json_tree(r.answers) j WHERE j.type = 'text' AND j.value GLOB '*[^a-z0-9_]*')`
+  const rows = statement(
+    db,
+    `SELECT r.id, r.customer_id AS customerId, c.external_id AS externalId, c.first_name AS firstName, c.last_name AS lastName, r.answers, r.survey_version_id AS surveyVersionId, r.completed_at AS completedAt, r.locale
+     FROM responses r LEFT JOIN customers c ON c.id = r.customer_id
+     WHERE ${where} AND r.main_reason = @reason AND ${hasText} ORDER BY r.completed_at DESC, r.id DESC LIMIT @limit OFFSET @offset`,
+    f,
+  ).all({ ...params, reason, limit, offset }) as { id: number; customerId: number | null; externalId: string | null; firstName: string | null; lastName: string | null; answers: string; surveyVersionId: number; completedAt: string; locale: string }[]
+  const total = (statement(db, `SELECT count(*) AS n FROM responses r WHERE ${where} AND r.main_reason = @reason AND ${hasText}`, f).get({ ...params, reason }) as { n: number }).n
+  return { rows, total }
+}

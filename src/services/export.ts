@@ -4,13 +4,11 @@ import type { Writable } from 'node:stream'
 import { stringify } from 'csv-stringify'
 import type { Db } from '../db/client.ts'
 import type { Translate } from '../domain/i18n.ts'
-import type { Answers, ChoiceAnswer } from '../domain/survey.ts'
 import { addAuditEntry } from '../repos/audit.ts'
 import { memberIndex as I, segmentMemberReader, type ContactChannel, type MemberTuple, type SegmentMemberRow } from '../repos/segments.ts'
-import { getSurveyVersion } from '../repos/surveys.ts'
 import { segmentWhere, type SegmentRef } from './segments.ts'
 import { getMailSettings, getOffers, type Offers } from './settings.ts'
-import { definitionOf } from './surveys.ts'
+import { freeTextsOf } from './surveys.ts'
 
 /**
  * Exports of a segment (SPEC §9): a CSV for colleagues (UTF-8 with BOM, `;` or `,`), or an ad
@@ -81,21 +79,6 @@ export const csvColumns = [
   'email_consent', 'phone_consent', 'points', 'coupon_code', 'coupon_status', 'answered_at',
 ] as const
 
-/** The free texts of a response (text questions and "other" answers), one after another. */
-function freeTexts(db: Db, answersJson: string | null, surveyVersionId: number | null): string {
-  if (!answersJson || !surveyVersionId) return ''
-  const version = getSurveyVersion(db, surveyVersionId)
-  if (!version) return ''
-  const answers = JSON.parse(answersJson) as Answers
-  const texts: string[] = []
-  for (const q of definitionOf(version).questions) {
-    const a = answers[q.key]
-    if (q.type === 'text' && typeof a === 'string' && a.trim()) texts.push(a.trim())
-    else if (a && typeof a === 'object' && (a as ChoiceAnswer).other) texts.push((a as ChoiceAnswer).other!.trim())
-  }
-  return texts.join(' | ')
-}
-
 export function offerFor(reason: string | null, offers: Offers, t: Translate): string {
   if (!reason) return ''
   return offers[reason as keyof Offers] ?? t(`offer.${reason}` as Parameters<Translate>[0])
@@ -115,7 +98,7 @@ function csvRow(db: Db, m: MemberTuple, offers: Offers, t: Translate): Cell[] {
     m[I.lapseStatus] as Cell, m[I.daysSinceLast] as Cell, day(I.lastOrderAt), m[I.orders] as Cell, cents(I.spendCents), cents(I.clvCents),
     pAlive === null ? null : Math.round(pAlive * 1000) / 10, cents(I.priorityCents),
     m[I.rScore] === null ? null : `${m[I.rScore]}-${m[I.fScore]}-${m[I.mScore]}`, mainReason, reasons ? reasons.slice(1, -1).split('|').join(', ') : null,
-    m[I.nps] as Cell, m[I.csat] as Cell, m[I.ces] as Cell, freeTexts(db, m[I.answers] as string | null, m[I.surveyVersionId] as number | null),
+    m[I.nps] as Cell, m[I.csat] as Cell, m[I.ces] as Cell, freeTextsOf(db, m[I.answers] as string | null, m[I.surveyVersionId] as number | null).join(' | '),
     offerFor(mainReason, offers, t), m[I.emailConsent] as string, m[I.phoneConsent] as string, m[I.points] as Cell, m[I.couponCode] as Cell,
     m[I.couponStatus] as Cell, day(I.completedAt),
   ]

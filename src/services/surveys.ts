@@ -1,10 +1,10 @@
 import { type Db, writeTransaction } from '../db/client.ts'
-import { DEFAULT_SURVEY_NAME } from '../domain/survey.ts'
+import { DEFAULT_SURVEY_NAME, type Answers, type ChoiceAnswer } from '../domain/survey.ts'
 import type { SurveyVersion } from '../db/schema.ts'
 import { AppError, invalidInput, note } from '../domain/errors.ts'
 import { defaultSurvey, surveyDefinitionSchema, type SurveyDefinition } from '../domain/survey.ts'
 import { addAuditEntry } from '../repos/audit.ts'
-import { findSurveyByName, getSurvey, insertSurvey, insertSurveyVersion, latestSurveyVersion, renameSurvey } from '../repos/surveys.ts'
+import { findSurveyByName, getSurvey, getSurveyVersion, insertSurvey, insertSurveyVersion, latestSurveyVersion, renameSurvey } from '../repos/surveys.ts'
 
 export { DEFAULT_SURVEY_NAME }
 export const SURVEY_NAME_MAX = 100
@@ -77,4 +77,19 @@ export function createSurvey(db: Db, name: string, actor: string): number {
     addAuditEntry(db, { actor, action: 'survey.create', subject: clean })
     return id
   })
+}
+
+/** The free texts of a response (text questions and "other" answers), in the order of the survey. */
+export function freeTextsOf(db: Db, answersJson: string | null, surveyVersionId: number | null): string[] {
+  if (!answersJson || !surveyVersionId) return []
+  const version = getSurveyVersion(db, surveyVersionId)
+  if (!version) return []
+  const answers = JSON.parse(answersJson) as Answers
+  const texts: string[] = []
+  for (const q of definitionOf(version).questions) {
+    const a = answers[q.key]
+    if (q.type === 'text' && typeof a === 'string' && a.trim()) texts.push(a.trim())
+    else if (a && typeof a === 'object' && (a as ChoiceAnswer).other) texts.push((a as ChoiceAnswer).other!.trim())
+  }
+  return texts
 }

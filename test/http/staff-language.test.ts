@@ -25,6 +25,7 @@ function visibleText(html: string): string {
   return html
     .replace(/<(script|style|textarea|pre|code|iframe|select|title)\b[\s\S]*?<\/\1>/g, ' ')
     .replace(/<dl class="facts qa">[\s\S]*?<\/dl>/g, ' ')
+    .replace(/<blockquote class="free-text"[^>]*>[\s\S]*?<\/blockquote>/g, ' ')
     // Items as the shop named them, and consent wording and evidence exactly as recorded.
     .replace(/<(span|td|dd|div) class="[^"]*\b(items|wording|evidence)\b[^"]*"[^>]*>[^<]*<\/\1>/g, ' ')
     .replace(/<[^>]+>/g, ' ')
@@ -72,6 +73,9 @@ describe('the staff side in German and in English', () => {
       '/admin/segments/answered-not-bought?sort=name&dir=asc',
       '/admin/segments/offers',
       '/admin/audit',
+      '/admin/reasons',
+      '/admin/reasons?segment=answered-not-bought&locale=de',
+      '/admin/reasons/delivery',
       '/admin/analysis?calibration_end=2025-12-31',
       '/admin/settings',
       '/admin/surveys',

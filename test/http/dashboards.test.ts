@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest'
+import { analyze } from '../../src/services/analyze.ts'
+import { loadDemoShop } from '../../src/services/demo.ts'
+import { useTestApp } from '../helpers/build-app.ts'
+import { addUser, login } from '../helpers/factories.ts'
+
+describe('dashboards', () => {
+  const t = useTestApp()
+
+  async function manager() {
+    loadDemoShop(t.db, { customers: 600, seed: 11, asOf: new Date('2026-06-30'), defaultLocale: 'de', defaultCurrency: 'EUR' })
+    analyze(t.db, { trigger: 'manual', asOf: '2026-06-30' })
+    await addUser(t.db, 'manager')
+    return (await login(t.app, 'manager@example.com')).jar
+  }
+  const count = (sql: string) => (t.db.$client.prepare(sql).get() as { n: number }).n
+
+  it('shows managers the overview with the figures of the demo shop; staff start on the customers', async () => {
+    const jar = await manager()
+    const page = await t.app.inject({ url: '/admin', headers: { cookie: jar.header() } })
+    expect(page.statusCode).toBe(200)
+    const answered = count("SELECT count(*) AS n FROM responses WHERE status = 'complete'")
+    expect(page.body).toContain(`${answered} answers`)
+    expect(page.body).toMatch(/Won back<\/p><p class="kpi-value">[1-9]/)
+    expect(page.body).toContain('<svg')
+    await addUser(t.db, 'staff')
+    const staff = (await login(t.app, 'staff@example.com')).jar
+    const landing = await t.app.inject({ url: '/admin', headers: { cookie: staff.header() } })
+    expect(landing.statusCode).toBe(303)
+    expect(landing.headers.location).toBe('/admin/customers')
+    expect((await t.app.inject({ url: '/admin/reasons', headers: { cookie: staff.header() } })).statusCode).toBe(403)
+  })
+
+  it('filters the churn reasons on the server by language, dates, campaign and segment, kept in the URL', async () => {
+    const jar = await manager()
+    const answers = async (query: string) => {
+      const res = await t.app.inject({ url: `/admin/reasons${query}`, headers: { cookie: jar.header() } })
+      expect(res.statusCode).toBe(200)
+      return Number(/class="result-count" role="status">([\d,]+) answers?/.exec(res.body)![1]!.replace(/,/g, ''))
+    }
+    expect(await answers('')).toBe(count("SELECT count(*) AS n FROM responses WHERE status = 'complete'"))
+    expect(await answers('?locale=en')).toBe(count("SELECT count(*) AS n FROM responses WHERE status = 'complete' AND locale = 'en'"))
+    expect(await answers('?from=2099-01-01')).toBe(0)
+    expect(await answers('?campaign=1')).toBe(count("SELECT count(*) AS n FROM responses r JOIN campaign_members m ON m.id = r.member_id WHERE r.status = 'complete' AND m.campaign_id = 1"))
+    expect(await answers('?segment=reason-price')).toBe(count("SELECT count(DISTINCT r.id) AS n FROM responses r WHERE r.status = 'complete' AND r.customer_id IN (SELECT customer_id FROM responses WHERE status = 'complete' AND main_reason = 'price')"))
+    // Nonsense in the URL is ignored, not an error.
+    expect(await answers('?campaign=abc&from=yesterday&locale=fr')).toBe(await answers(''))
+  })
+
+  it('drills down from a reason to its free texts, escaped and linked to the customer', async () => {
+    const jar = await manager()
+    const row = t.db.$client.prepare("SELECT id, customer_id AS customerId FROM responses WHERE status = 'complete' ORDER BY completed_at DESC LIMIT 1").get() as { id: number; customerId: number }
+    t.db.$client.prepare(`UPDATE responses SET main_reason = 'quality', answers = json_set(answers, '$.improve', '<script>alert(1)</script> Bitte bessere Ware'), completed_at = '2026-12-01T00:00:00.000Z' WHERE id = ?`).run(row.id)
+    const page = await t.app.inject({ url: '/admin/reasons/quality', headers: { cookie: jar.header() } })
+    expect(page.statusCode).toBe(200)
+    expect(page.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt; Bitte bessere Ware')
+    expect(page.body).not.toContain('<script>alert(1)')
+    expect(page.body).toContain(`href="/admin/customers/${row.customerId}"`)
+    expect((await t.app.inject({ url: '/admin/reasons/not-a-reason', headers: { cookie: jar.header() } })).statusCode).toBe(400)
+  })
+})
