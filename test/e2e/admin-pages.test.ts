@@ -62,6 +62,8 @@ describe.skipIf(!hasChromium)('every manager page passes axe, in German (Chromiu
         '/admin/settings',
         '/admin/account',
         '/admin/audit',
+        '/admin/reasons',
+        '/admin/reasons/price',
         '/admin/segments',
         '/admin/segments/reason-price',
         '/admin/segments/new',
@@ -72,6 +74,31 @@ describe.skipIf(!hasChromium)('every manager page passes axe, in German (Chromiu
         expect(await page.locator('html').getAttribute('lang'), path).toBe('de')
         await expectAccessible(page)
       }
+      await context.close()
+    })
+  }
+
+  for (const javaScriptEnabled of [true, false]) {
+    it(`shows each dashboard's charts with their tables, JavaScript ${javaScriptEnabled ? 'on' : 'off'}`, { timeout: 60_000 }, async () => {
+      const context = await browser.newContext({ ...laptop, javaScriptEnabled, locale: 'de-DE' })
+      const page = await context.newPage()
+      await page.goto(`${server.url}/login`)
+      await page.getByLabel('E-Mail').fill('admin@example.com')
+      await page.getByLabel('Passwort').fill(PASSWORD)
+      await page.getByRole('button', { name: 'Anmelden' }).click()
+      await page.getByRole('heading', { name: 'Übersicht' }).waitFor()
+      const campaignId = (server.db.$client.prepare("SELECT id FROM campaigns WHERE name = 'Axe campaign'").get() as { id: number }).id
+      for (const [path, charts] of [['/admin', 2], ['/admin/reasons', 3], [`/admin/campaigns/${campaignId}`, 0]] as const) {
+        await page.goto(server.url + path)
+        // Every chart is an image with a name, and its numbers are in a table on the same page.
+        expect(await page.locator('svg[role=img][aria-label]').count(), path).toBeGreaterThanOrEqual(charts)
+        expect(await page.locator('table.data').count(), path).toBeGreaterThanOrEqual(Math.max(1, charts))
+      }
+      // Filters work as plain links and forms: the language filter changes the count, and the URL keeps it.
+      await page.goto(`${server.url}/admin/reasons`)
+      await page.getByLabel('Sprache').selectOption('en')
+      if (!javaScriptEnabled) await page.getByRole('button', { name: 'Filtern' }).click()
+      await expect.poll(() => page.url()).toContain('locale=en')
       await context.close()
     })
   }
