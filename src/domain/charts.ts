@@ -73,7 +73,8 @@ const round = (v: number) => Math.round(v * 10) / 10
 export interface RankChartModel {
   width: number
   height: number
-  rows: { y: number; label: string; value: string; barWidth: number; barY: number; className: string }[]
+  /** `label` fits the chart (shortened with … when too long); `fullLabel` is the whole, for the bar's title and the table. */
+  rows: { y: number; label: string; fullLabel: string; value: string; barWidth: number; barY: number; className: string }[]
 }
 
 /**
@@ -81,20 +82,24 @@ export interface RankChartModel {
  * German): nothing is cut off, however long a label, and the numbers sit at the bar's end.
  */
 export function rankChart(input: { categories: string[]; values: number[]; formatValue?: (v: number) => string; width?: number }): RankChartModel {
-  const width = input.width ?? 640
-  const rowHeight = 44
+  // Narrow, so that the labels stay readable in a half-width card.
+  const width = input.width ?? 380
+  const rowHeight = 40
   const format = input.formatValue ?? ((v: number) => String(v))
   const max = Math.max(0, ...input.values)
   const x = scaleLinear()
     .domain([0, max > 0 ? max : 1])
-    .range([0, width - 90])
+    .range([0, width - 60])
+  // About 7.5 units a character at the label's size: longer labels end in "…" (the table beside the chart has them whole).
+  const maxChars = Math.floor(width / 7.5)
   return {
     width,
     height: input.categories.length * rowHeight + 4,
     rows: input.categories.map((label, i) => ({
       y: round(i * rowHeight + 16),
       barY: round(i * rowHeight + 22),
-      label,
+      label: label.length > maxChars ? `${label.slice(0, maxChars - 1).trimEnd()}…` : label,
+      fullLabel: label,
       value: format(input.values[i] ?? 0),
       barWidth: round(Math.max(2, x(input.values[i] ?? 0))),
       className: 'series-0',

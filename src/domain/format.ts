@@ -99,6 +99,8 @@ export function formatter(t: Translate) {
     date: (iso: string | null | undefined) => formatDate(iso, locale),
     dateTime: (iso: string | null | undefined) => formatDateTime(iso, locale),
     bytes: (n: number) => formatBytes(n, locale),
+    /** `2026-09` as "Sept. 2026" / "Sep 2026". */
+    month: (ym: string) => dateFormat(locale, 'month', { month: 'short', year: 'numeric' }).format(new Date(`${ym}-01T00:00:00Z`)),
     list: (items: string[]) => lists.format(items),
     daysAgo: (days: number | null | undefined) => (days === null || days === undefined ? '–' : days === 0 ? t('common.today') : t.plural('common.daysAgo', days)),
     /** 1 = Monday … 7 = Sunday (2024-01-01 was a Monday). */

@@ -54,7 +54,7 @@ const reasonRoutes: FastifyPluginAsync = async (app) => {
       mainChart: report.main.length ? rankChart({ categories: report.main.map((r) => fmt.reason(r.reason)), values: report.main.map((r) => r.n), formatValue: (v) => fmt.number(v) }) : null,
       anyChart: report.any.length ? rankChart({ categories: report.any.map((r) => fmt.reason(r.reason)), values: report.any.map((r) => r.n), formatValue: (v) => fmt.number(v) }) : null,
       monthChart: report.months.length
-        ? barChart({ categories: report.months.map((m) => m.month), series: [{ name: req.t('reasons.answersPerMonth'), values: report.months.map((m) => m.responses) }], formatValue: (v) => fmt.number(v) })
+        ? barChart({ categories: report.months.map((m) => fmt.month(m.month)), series: [{ name: req.t('reasons.answersPerMonth'), values: report.months.map((m) => m.responses) }], formatValue: (v) => fmt.number(v) })
         : null,
     }
     if (req.isHtmx && req.headers['hx-target'] === 'reasons-body') return reply.view('admin/reasons/_body', data)
