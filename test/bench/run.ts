@@ -189,6 +189,84 @@ if (want('segments')) {
   else rmSync(work, { recursive: true, force: true })
 }
 
+if (want('dashboards')) {
+  // 100,000 customers, each answering in 10 campaigns: 1,000,000 members, invitations and responses, made in SQL.
+  const customers = Number(process.env.BENCH_DASHBOARD_CUSTOMERS ?? 100_000)
+  const campaignsN = 10
+  const { work, db } = benchDatabase('dashboards.db')
+  const sql = db.$client
+  const t0 = performance.now()
+  sql.exec(`
+    INSERT INTO customers (external_id, email, first_name, last_name, locale, email_consent)
+      SELECT 'C' || x, 'c' || x || '@example.com', 'Anna', 'Muster' || (x % 997), CASE WHEN x % 3 = 0 THEN 'en' ELSE 'de' END, 'granted'
+      FROM (WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < ${customers}) SELECT x FROM n);
+    INSERT INTO customer_analysis (customer_id, run_id, as_of, orders, purchase_days, first_order_at, last_order_at, spend_cents, average_order_cents,
+        typical_gap_days, gap_basis, days_since_last, lapse_status, r_score, f_score, m_score, value_if_won_cents)
+      SELECT id, 1, '2026-06-30', 3, 3, '2024-01-01', '2026-01-01', 9000, 3000, 30, 'own', 180,
+             CASE id % 4 WHEN 0 THEN 'active' WHEN 1 THEN 'at_risk' WHEN 2 THEN 'lapsed' ELSE 'lost' END, 3, 3, 3, (id % 300) * 100
+      FROM customers;`)
+  const surveyId = ensureDefaultSurvey(db)
+  const versionId = (sql.prepare('SELECT id FROM survey_versions WHERE survey_id = ?').get(surveyId) as { id: number }).id
+  for (let k = 0; k < campaignsN; k++) {
+    const campaign = testCampaign(db, { name: `Bench ${k}` })
+    const started = new Date(Date.UTC(2025, 6 + k, 1)).toISOString()
+    sql.prepare("UPDATE campaigns SET status = 'completed', started_at = ? WHERE id = ?").run(started, campaign.id)
+    sql.exec(`
+      INSERT INTO campaign_members (campaign_id, customer_id, holdout, expires_at, mails_sent, opened_at)
+        SELECT ${campaign.id}, id, id % 10 = 0, '2027-01-01', id % 10 <> 0, CASE WHEN id % 3 = 0 THEN '${started}' END FROM customers;
+      INSERT INTO messages (customer_id, campaign_id, member_id, kind, dedupe_key, to_address, locale, payload, status, attempts, sent_at, not_before)
+        SELECT customer_id, campaign_id, id, 'invitation', 'b:' || id, 'x@example.com', 'de', '{}', 'sent', 1, '${started}', '${started}'
+        FROM campaign_members WHERE campaign_id = ${campaign.id} AND mails_sent > 0;
+      INSERT INTO responses (member_id, customer_id, survey_version_id, locale, status, answers, main_reason, reasons, nps, csat, ces, started_at, updated_at, completed_at)
+        SELECT id, customer_id, ${versionId}, 'de', 'complete', '{}',
+               CASE customer_id % 5 WHEN 0 THEN 'price' WHEN 1 THEN 'delivery' WHEN 2 THEN 'service' WHEN 3 THEN 'range' ELSE 'quality' END,
+               '|price|delivery|', customer_id % 11, 1 + customer_id % 5, 1 + customer_id % 7, '${started}', '${started}',
+               strftime('%Y-%m-%dT%H:%M:%fZ', '${started}', '+' || (customer_id % 20) || ' days')
+        FROM campaign_members WHERE campaign_id = ${campaign.id};
+      INSERT INTO orders (external_id, customer_id, ordered_at, total_cents, currency, status)
+        SELECT 'O${k}-' || customer_id, customer_id, strftime('%Y-%m-%dT%H:%M:%fZ', '${started}', '+' || (5 + customer_id % 60) || ' days'), 2500, 'EUR', 'completed'
+        FROM campaign_members WHERE campaign_id = ${campaign.id} AND customer_id % ${k % 2 === 0 ? 7 : 9} = 0;`)
+  }
+  sql.exec('ANALYZE')
+  const responses = (sql.prepare('SELECT count(*) AS n FROM responses').get() as { n: number }).n
+  report(`dashboards: ${customers.toLocaleString('en')} customers, ${responses.toLocaleString('en')} responses in ${campaignsN} campaigns, made in ${fmt(performance.now() - t0)}`)
+  const app = await buildApp({ config: testConfig(join(work, 'dashboards.db')), db })
+  await app.ready()
+  await createUser(db, { email: 'bench@example.com', role: 'manager', password: 'bench-password-1' }, 'bench')
+  const page = await app.inject({ url: '/login' })
+  const cookie = page.cookies.map((c) => `${c.name}=${c.value}`).join('; ')
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!
+  const signIn = await app.inject({ method: 'POST', url: '/login', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ email: 'bench@example.com', password: 'bench-password-1', _csrf: csrf }).toString() })
+  const session = [...page.cookies, ...signIn.cookies].map((c) => `${c.name}=${c.value}`).join('; ')
+  const timedPage = async (url: string) => {
+    const runs: number[] = []
+    for (let i = 0; i < 5; i++) {
+      const s = performance.now()
+      const res = await app.inject({ url, headers: { cookie: session } })
+      runs.push(performance.now() - s)
+      if (res.statusCode !== 200) throw new Error(`${url}: ${res.statusCode}`)
+    }
+    return median(runs)
+  }
+  // Baseline: a bare SQL count over the same responses.
+  const bareRuns: number[] = []
+  for (let i = 0; i < 5; i++) {
+    const s = performance.now()
+    sql.prepare("SELECT count(*), sum(nps >= 9), avg(ces) FROM responses WHERE status = 'complete'").get()
+    bareRuns.push(performance.now() - s)
+  }
+  const bare = median(bareRuns)
+  for (const [name, url] of [['overview', '/admin'], ['churn reasons', '/admin/reasons'], ['churn reasons of one campaign', '/admin/reasons?campaign=1'], ['campaign page with its win-back (100,000 members)', '/admin/campaigns/1']] as const) {
+    const ms = await timedPage(url)
+    figure(
+      { name: `dashboard: ${name}`, value: ms, unit: 'ms', baseline: bare, baselineLabel: 'bare SQL count over the same responses', ratio: ms / bare, goal: '< 300 ms (median); aim 100 ms' },
+      `dashboard ${name} (${url}) over ${responses.toLocaleString('en')} responses: median ${fmt(ms)} (goal < 300 ms); bare SQL count over the same responses: ${fmt(bare)}; ratio ${(ms / bare).toFixed(1)}`,
+    )
+  }
+  await app.close()
+  rmSync(work, { recursive: true, force: true })
+}
+
 if (want('survey')) {
   const { work, dbFile, db } = benchDatabase('survey.db')
   loadDemoShop(db, { customers: 5000, seed: 3, asOf: new Date(), defaultLocale: 'de', defaultCurrency: 'EUR' })
