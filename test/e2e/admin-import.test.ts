@@ -36,7 +36,8 @@ describe.skipIf(!hasChromium)('an admin imports a CSV file and finds the custome
       await page.getByLabel('E-Mail').fill('admin@example.com')
       await page.getByLabel('Passwort').fill(PASSWORD)
       await page.getByRole('button', { name: 'Anmelden' }).click()
-      await page.getByRole('heading', { name: 'Übersicht' }).waitFor()
+      // Back where they were going before signing in.
+      await page.getByRole('heading', { name: 'Kunden' }).waitFor()
       expect(await page.locator('html').getAttribute('lang')).toBe('de')
       await expectAccessible(page)
 
