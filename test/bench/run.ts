@@ -264,7 +264,8 @@ if (want('dashboards')) {
     )
   }
   await app.close()
-  rmSync(work, { recursive: true, force: true })
+  if (process.env.BENCH_KEEP) report(`kept: ${join(work, 'dashboards.db')}`)
+  else rmSync(work, { recursive: true, force: true })
 }
 
 if (want('survey')) {
