@@ -1,43 +1,5 @@
 import { cachedStatement, type Db } from '../db/client.ts'
 
-/** The counts behind NPS, CSAT and CES of every completed response (the formulas are in domain/winback.ts). */
-export function scoreCounts(db: Db) {
-  return cachedStatement(
-    db,
-    `SELECT count(*) AS responses,
-       coalesce(sum(nps >= 9), 0) AS promoters, coalesce(sum(nps <= 6), 0) AS detractors, count(nps) AS npsAnswers,
-       coalesce(sum(csat >= 4), 0) AS satisfied, count(csat) AS csatAnswers,
-       avg(ces) AS cesMean, count(ces) AS cesAnswers
-     FROM responses WHERE status = 'complete'`,
-  ).get() as { responses: number; promoters: number; detractors: number; npsAnswers: number; satisfied: number; csatAnswers: number; cesMean: number | null; cesAnswers: number }
-}
-
-/** Members of campaigns who were mailed, and how many of them answered. */
-export function responseRate(db: Db) {
-  return cachedStatement(
-    db,
-    `SELECT count(*) AS mailed, coalesce(sum(EXISTS (SELECT 1 FROM responses r WHERE r.member_id = m.id AND r.status = 'complete')), 0) AS answered
-     FROM campaign_members m JOIN campaigns k ON k.id = m.campaign_id WHERE k.kind = 'campaign' AND m.mails_sent > 0`,
-  ).get() as { mailed: number; answered: number }
-}
-
-/** The main churn reasons of completed responses, most frequent first. */
-export function reasonCounts(db: Db) {
-  return cachedStatement(db, `SELECT main_reason AS reason, count(*) AS n FROM responses WHERE status = 'complete' AND main_reason IS NOT NULL GROUP BY main_reason ORDER BY n DESC, reason`).all() as { reason: string; n: number }[]
-}
-
-/** Customers who bought again within the window after their first campaign mail, and the revenue of those orders. */
-export function wonBack(db: Db, windowDays: number) {
-  return cachedStatement(
-    db,
-    `WITH first_mail AS (
-       SELECT customer_id, min(sent_at) AS since FROM messages WHERE kind = 'invitation' AND status = 'sent' AND campaign_id IS NOT NULL GROUP BY customer_id)
-     SELECT count(DISTINCT f.customer_id) AS customers, coalesce(sum(o.total_cents), 0) AS revenueCents
-     FROM first_mail f JOIN orders o ON o.customer_id = f.customer_id AND o.status = 'completed'
-       AND o.ordered_at > f.since AND o.ordered_at <= strftime('%Y-%m-%dT%H:%M:%fZ', f.since, '+' || @windowDays || ' days')`,
-  ).get({ windowDays }) as { customers: number; revenueCents: number }
-}
-
 /** The dashboards' filters, applied on the server to the completed responses `r` (their member `m`). */
 export interface ResponseFilter {
   campaignId?: number
@@ -133,4 +95,72 @@ export function reasonTexts(db: Db, f: ResponseFilter, reason: string, limit: nu
   ).all({ ...params, reason, limit, offset }) as { id: number; customerId: number | null; externalId: string | null; firstName: string | null; lastName: string | null; answers: string; surveyVersionId: number; completedAt: string; locale: string }[]
   const total = (statement(db, `SELECT count(*) AS n FROM responses r WHERE ${where} AND r.main_reason = @reason AND ${hasText}`, f).get({ ...params, reason }) as { n: number }).n
   return { rows, total }
+}
+
+/** The counts behind NPS, CSAT and CES of the filtered answers (the formulas are in domain/winback.ts). */
+export function scoreCounts(db: Db, f: ResponseFilter = {}) {
+  const { where, params } = responseWhere(f)
+  return statement(
+    db,
+    `SELECT count(*) AS responses,
+       coalesce(sum(r.nps >= 9), 0) AS promoters, coalesce(sum(r.nps <= 6), 0) AS detractors, count(r.nps) AS npsAnswers,
+       coalesce(sum(r.csat >= 4), 0) AS satisfied, count(r.csat) AS csatAnswers,
+       avg(r.ces) AS cesMean, count(r.ces) AS cesAnswers
+     FROM responses r WHERE ${where}`,
+    f,
+  ).get(params) as { responses: number; promoters: number; detractors: number; npsAnswers: number; satisfied: number; csatAnswers: number; cesMean: number | null; cesAnswers: number }
+}
+
+/** The main churn reasons of the filtered answers, most frequent first. */
+export function reasonCounts(db: Db, f: ResponseFilter = {}) {
+  const { where, params } = responseWhere(f)
+  return statement(db, `SELECT r.main_reason AS reason, count(*) AS n FROM responses r WHERE ${where} AND r.main_reason IS NOT NULL GROUP BY r.main_reason ORDER BY n DESC, reason`, f).all(params) as { reason: string; n: number }[]
+}
+
+/** The filters that apply to campaign members `m` and their customers: campaign, language, segment (dates apply to answers and mails). */
+function memberWhere(f: ResponseFilter) {
+  const parts: string[] = []
+  const params: Record<string, string | number> = {}
+  if (f.campaignId !== undefined) {
+    parts.push('m.campaign_id = @campaignId')
+    params.campaignId = f.campaignId
+  }
+  if (f.locale) {
+    parts.push('m.customer_id IN (SELECT id FROM customers WHERE locale = @locale)')
+    params.locale = f.locale
+  }
+  if (f.segment) {
+    parts.push(`m.customer_id IN (SELECT c.id FROM customers c LEFT JOIN customer_analysis a ON a.customer_id = c.id WHERE ${f.segment.sql})`)
+    Object.assign(params, f.segment.params)
+  }
+  return { where: parts.map((p) => ` AND ${p}`).join(''), params }
+}
+
+/** Members of campaigns who were mailed (in the date range, by their last mail), and how many of them answered. */
+export function responseRate(db: Db, f: ResponseFilter = {}) {
+  const { where, params } = memberWhere(f)
+  const dates = `${f.from ? ' AND m.last_mailed_at >= @from' : ''}${f.to ? ' AND m.last_mailed_at < @to' : ''}`
+  return statement(
+    db,
+    `SELECT count(*) AS mailed, coalesce(sum(EXISTS (SELECT 1 FROM responses r WHERE r.member_id = m.id AND r.status = 'complete')), 0) AS answered
+     FROM campaign_members m JOIN campaigns k ON k.id = m.campaign_id WHERE k.kind = 'campaign' AND m.mails_sent > 0${where}${dates}`,
+    f,
+  ).get({ ...params, ...(f.from && { from: f.from }), ...(f.to && { to: `${f.to}\uffff` }) }) as { mailed: number; answered: number }
+}
+
+/** Customers who bought again within the window after their first campaign mail (in the date range), and the revenue of those orders. */
+export function wonBack(db: Db, windowDays: number, f: ResponseFilter = {}) {
+  const { where, params } = memberWhere(f)
+  const dates = `${f.from ? ' AND since >= @from' : ''}${f.to ? ' AND since < @to' : ''}`
+  return statement(
+    db,
+    `WITH first_mail AS (
+       SELECT g.customer_id, min(g.sent_at) AS since FROM messages g JOIN campaign_members m ON m.id = g.member_id
+       WHERE g.kind = 'invitation' AND g.status = 'sent' AND g.campaign_id IS NOT NULL${where} GROUP BY g.customer_id)
+     SELECT count(DISTINCT f.customer_id) AS customers, coalesce(sum(o.total_cents), 0) AS revenueCents
+     FROM first_mail f JOIN orders o ON o.customer_id = f.customer_id AND o.status = 'completed'
+       AND o.ordered_at > f.since AND o.ordered_at <= strftime('%Y-%m-%dT%H:%M:%fZ', f.since, '+' || @windowDays || ' days')
+     WHERE 1${dates}`,
+    f,
+  ).get({ ...params, windowDays, ...(f.from && { from: f.from }), ...(f.to && { to: `${f.to}\uffff` }) }) as { customers: number; revenueCents: number }
 }

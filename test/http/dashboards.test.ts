@@ -23,6 +23,11 @@ describe('dashboards', () => {
     expect(page.body).toContain(`${answered} answers`)
     expect(page.body).toMatch(/Won back<\/p><p class="kpi-value">[1-9]/)
     expect(page.body).toContain('<svg')
+    // The same filters as the reasons page, on the server: English answers only.
+    const english = await t.app.inject({ url: '/admin?locale=en', headers: { cookie: jar.header() } })
+    expect(english.body).toContain(`${count("SELECT count(*) AS n FROM responses WHERE status = 'complete' AND locale = 'en' AND nps IS NOT NULL")} answers`)
+    const fragment = await t.app.inject({ url: '/admin?campaign=1', headers: { cookie: jar.header(), 'hx-request': 'true', 'hx-target': 'overview-body' } })
+    expect(fragment.body.startsWith('<div id="overview-body">')).toBe(true)
     await addUser(t.db, 'staff')
     const staff = (await login(t.app, 'staff@example.com')).jar
     const landing = await t.app.inject({ url: '/admin', headers: { cookie: staff.header() } })
