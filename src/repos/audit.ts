@@ -1,4 +1,5 @@
 import { cachedStatement, type Db } from '../db/client.ts'
+import { Conditions } from './rows.ts'
 
 export function addAuditEntry(
   db: Db,
@@ -23,25 +24,12 @@ export interface AuditFilter {
 }
 
 function auditWhere(f: AuditFilter) {
-  const parts: string[] = []
-  const params: Record<string, string> = {}
-  if (f.kind) {
-    parts.push("(action = @kind OR substr(action, 1, length(@kind) + 1) = @kind || '.')")
-    params.kind = f.kind
-  }
-  if (f.actor) {
-    parts.push('actor = @actor')
-    params.actor = f.actor
-  }
-  if (f.from) {
-    parts.push('at >= @from')
-    params.from = f.from
-  }
-  if (f.to) {
-    parts.push('at < @to')
-    params.to = `${f.to}\uffff`
-  }
-  return { where: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params }
+  const c = new Conditions()
+    .when(f.kind, "(action = @kind OR substr(action, 1, length(@kind) + 1) = @kind || '.')", { kind: f.kind! })
+    .when(f.actor, 'actor = @actor', { actor: f.actor! })
+    .when(f.from, 'at >= @from', { from: f.from! })
+    .when(f.to, 'at < @to', { to: `${f.to}\uffff` })
+  return { where: c.where(), params: c.params }
 }
 
 /** One page of the audit log, newest first, and how many entries match. */

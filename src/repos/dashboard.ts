@@ -1,4 +1,5 @@
 import { cachedStatement, type Db } from '../db/client.ts'
+import { Conditions } from './rows.ts'
 
 /** The dashboards' filters, applied on the server to the completed responses `r` (their member `m`). */
 export interface ResponseFilter {
@@ -11,30 +12,18 @@ export interface ResponseFilter {
   segment?: { sql: string; params: Record<string, string | number> }
 }
 
+const inSegment = (f: ResponseFilter, column: string) =>
+  f.segment && `${column} IN (SELECT c.id FROM customers c LEFT JOIN customer_analysis a ON a.customer_id = c.id WHERE ${f.segment.sql})`
+
 function responseWhere(f: ResponseFilter) {
-  const parts = ["r.status = 'complete'"]
-  const params: Record<string, string | number> = {}
-  if (f.campaignId !== undefined) {
-    parts.push('r.member_id IN (SELECT id FROM campaign_members WHERE campaign_id = @campaignId)')
-    params.campaignId = f.campaignId
-  }
-  if (f.from) {
-    parts.push('r.completed_at >= @from')
-    params.from = f.from
-  }
-  if (f.to) {
-    parts.push('r.completed_at < @to')
-    params.to = `${f.to}\uffff`
-  }
-  if (f.locale) {
-    parts.push('r.locale = @locale')
-    params.locale = f.locale
-  }
-  if (f.segment) {
-    parts.push(`r.customer_id IN (SELECT c.id FROM customers c LEFT JOIN customer_analysis a ON a.customer_id = c.id WHERE ${f.segment.sql})`)
-    Object.assign(params, f.segment.params)
-  }
-  return { where: parts.join(' AND '), params }
+  const c = new Conditions()
+    .when(true, "r.status = 'complete'")
+    .when(f.campaignId, 'r.member_id IN (SELECT id FROM campaign_members WHERE campaign_id = @campaignId)', { campaignId: f.campaignId! })
+    .when(f.from, 'r.completed_at >= @from', { from: f.from! })
+    .when(f.to, 'r.completed_at < @to', { to: `${f.to}\uffff` })
+    .when(f.locale, 'r.locale = @locale', { locale: f.locale! })
+    .when(f.segment, inSegment(f, 'r.customer_id')!, f.segment?.params)
+  return { where: c.parts.join(' AND '), params: c.params }
 }
 
 /** Prepared each time only when a segment shapes the SQL (see segments.ts); otherwise cached. */
@@ -119,21 +108,11 @@ export function reasonCounts(db: Db, f: ResponseFilter = {}) {
 
 /** The filters that apply to campaign members `m` and their customers: campaign, language, segment (dates apply to answers and mails). */
 function memberWhere(f: ResponseFilter) {
-  const parts: string[] = []
-  const params: Record<string, string | number> = {}
-  if (f.campaignId !== undefined) {
-    parts.push('m.campaign_id = @campaignId')
-    params.campaignId = f.campaignId
-  }
-  if (f.locale) {
-    parts.push('m.customer_id IN (SELECT id FROM customers WHERE locale = @locale)')
-    params.locale = f.locale
-  }
-  if (f.segment) {
-    parts.push(`m.customer_id IN (SELECT c.id FROM customers c LEFT JOIN customer_analysis a ON a.customer_id = c.id WHERE ${f.segment.sql})`)
-    Object.assign(params, f.segment.params)
-  }
-  return { where: parts.map((p) => ` AND ${p}`).join(''), params }
+  const c = new Conditions()
+    .when(f.campaignId, 'm.campaign_id = @campaignId', { campaignId: f.campaignId! })
+    .when(f.locale, 'm.customer_id IN (SELECT id FROM customers WHERE locale = @locale)', { locale: f.locale! })
+    .when(f.segment, inSegment(f, 'm.customer_id')!, f.segment?.params)
+  return { where: c.and(), params: c.params }
 }
 
 /** Members of campaigns who were mailed (in the date range, by their last mail), and how many of them answered. */

@@ -89,3 +89,28 @@ export function updateRows<T extends Table>(db: Db, table: T, changes: Partial<T
   const sql = `UPDATE "${i.name}" SET ${keys.map((k) => `"${columnNames[k]}" = @${k}`).join(', ')} ${where}`
   return cachedStatement(db, sql).run({ ...params, ...whereParams }).changes
 }
+
+/** A WHERE clause from the filters that are set, each condition with its bound parameters (values never enter the SQL). */
+export class Conditions {
+  readonly parts: string[] = []
+  readonly params: Record<string, string | number> = {}
+
+  /** Add `sql` with its parameters when `value` is given (not undefined, null or ''). */
+  when(value: unknown, sql: string, params: Record<string, string | number> = {}): this {
+    if (value !== undefined && value !== null && value !== '') {
+      this.parts.push(sql)
+      Object.assign(this.params, params)
+    }
+    return this
+  }
+
+  /** `WHERE a AND b`, or '' when nothing is set. */
+  where(): string {
+    return this.parts.length ? `WHERE ${this.parts.join(' AND ')}` : ''
+  }
+
+  /** ` AND a AND b`, to follow conditions of one's own. */
+  and(): string {
+    return this.parts.map((p) => ` AND ${p}`).join('')
+  }
+}

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { expectAccessible, hasChromium, laptop, launchBrowser, phone } from '../helpers/browser.ts'
+import { expectAccessible, hasChromium, laptop, launchBrowser, phone, signInGerman } from '../helpers/browser.ts'
 import { addUser, PASSWORD } from '../helpers/factories.ts'
 import { startServer } from '../helpers/server.ts'
 
@@ -68,11 +68,7 @@ describe.skipIf(!hasChromium)('an admin imports a CSV file and finds the custome
   it('works with JavaScript off: plain form posts and links; a user switches to English', async () => {
     const context = await browser.newContext({ ...laptop, javaScriptEnabled: false, locale: 'de-DE' })
     const page = await context.newPage()
-    await page.goto(`${server.url}/login`)
-    await page.getByLabel('E-Mail').fill('admin@example.com')
-    await page.getByLabel('Passwort').fill(PASSWORD)
-    await page.getByRole('button', { name: 'Anmelden' }).click()
-    await page.getByRole('heading', { name: 'Übersicht' }).waitFor()
+    await signInGerman(page, server.url, 'admin@example.com', PASSWORD)
     // Their own language, from the account page: the pages follow at once.
     await page.getByRole('link', { name: /admin@example.com/ }).click()
     await page.getByLabel('English').check()

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { analyze } from '../../src/services/analyze.ts'
 import { changeCampaignState } from '../../src/services/campaigns.ts'
 import { loadDemoShop } from '../../src/services/demo.ts'
-import { expectAccessible, hasChromium, laptop, launchBrowser, phone } from '../helpers/browser.ts'
+import { expectAccessible, hasChromium, laptop, launchBrowser, phone, signInGerman } from '../helpers/browser.ts'
 import { testCampaign } from '../helpers/campaigns.ts'
 import { addUser, PASSWORD } from '../helpers/factories.ts'
 import { startServer } from '../helpers/server.ts'
@@ -34,11 +34,7 @@ describe.skipIf(!hasChromium)('every manager page passes axe, in German (Chromiu
     it(`on a ${device}`, { timeout: 120_000 }, async () => {
       const context = await browser.newContext({ ...options, locale: 'de-DE' })
       const page = await context.newPage()
-      await page.goto(`${server.url}/login`)
-      await page.getByLabel('E-Mail').fill('admin@example.com')
-      await page.getByLabel('Passwort').fill(PASSWORD)
-      await page.getByRole('button', { name: 'Anmelden' }).click()
-      await page.getByRole('heading', { name: 'Übersicht' }).waitFor()
+      await signInGerman(page, server.url, 'admin@example.com', PASSWORD)
       const yearAgo = new Date(Date.now() - 365 * 86_400_000).toISOString().slice(0, 10)
       const campaignId = (server.db.$client.prepare("SELECT id FROM campaigns WHERE name = 'Axe campaign'").get() as { id: number }).id
       const messageId = (server.db.$client.prepare("SELECT id FROM messages WHERE status = 'sent' ORDER BY id DESC LIMIT 1").get() as { id: number }).id
@@ -82,11 +78,7 @@ describe.skipIf(!hasChromium)('every manager page passes axe, in German (Chromiu
     it(`shows each dashboard's charts with their tables, JavaScript ${javaScriptEnabled ? 'on' : 'off'}`, { timeout: 60_000 }, async () => {
       const context = await browser.newContext({ ...laptop, javaScriptEnabled, locale: 'de-DE' })
       const page = await context.newPage()
-      await page.goto(`${server.url}/login`)
-      await page.getByLabel('E-Mail').fill('admin@example.com')
-      await page.getByLabel('Passwort').fill(PASSWORD)
-      await page.getByRole('button', { name: 'Anmelden' }).click()
-      await page.getByRole('heading', { name: 'Übersicht' }).waitFor()
+      await signInGerman(page, server.url, 'admin@example.com', PASSWORD)
       const campaignId = (server.db.$client.prepare("SELECT id FROM campaigns WHERE name = 'Axe campaign'").get() as { id: number }).id
       for (const [path, charts] of [['/admin', 2], ['/admin/reasons', 3], [`/admin/campaigns/${campaignId}`, 0]] as const) {
         await page.goto(server.url + path)

@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { analyze } from '../../src/services/analyze.ts'
 import { loadDemoShop } from '../../src/services/demo.ts'
-import { expectAccessible, hasChromium, laptop, launchBrowser } from '../helpers/browser.ts'
+import { expectAccessible, hasChromium, laptop, launchBrowser, signInGerman } from '../helpers/browser.ts'
 import { addUser, PASSWORD } from '../helpers/factories.ts'
 import { startServer } from '../helpers/server.ts'
 
@@ -24,13 +24,7 @@ describe.skipIf(!hasChromium)('a manager builds a segment and staff export it, i
     await server?.close()
   })
 
-  async function signIn(page: Page, email: string) {
-    await page.goto(`${server.url}/login`)
-    await page.getByLabel('E-Mail').fill(email)
-    await page.getByLabel('Passwort').fill(PASSWORD)
-    await page.getByRole('button', { name: 'Anmelden' }).click()
-    await page.getByRole('heading', { name: email.startsWith('staff') ? 'Kunden' : 'Übersicht' }).waitFor()
-  }
+  const signIn = (page: Page, email: string) => signInGerman(page, server.url, email, PASSWORD, email.startsWith('staff') ? 'Kunden' : 'Übersicht')
   const count = async (page: Page) => Number((await page.locator('#segment-builder .big-number').innerText()).split(' ')[0]!.replace(/\./g, ''))
 
   for (const javaScriptEnabled of [true, false]) {

@@ -31,3 +31,12 @@ export async function expectAccessible(page: Page): Promise<void> {
     .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`)
   expect(bad, `accessibility violations on ${page.url()}`).toEqual([])
 }
+
+/** Sign in through the German login page (the staff side's default language) and wait for the page it leads to. */
+export async function signInGerman(page: Page, baseUrl: string, email: string, password: string, landing = 'Übersicht'): Promise<void> {
+  await page.goto(`${baseUrl}/login`)
+  await page.getByLabel('E-Mail').fill(email)
+  await page.getByLabel('Passwort').fill(password)
+  await page.getByRole('button', { name: 'Anmelden' }).click()
+  await page.getByRole('heading', { name: landing }).waitFor()
+}
