@@ -66,3 +66,11 @@ export function cachedStatement(db: Db, sql: string): Database.Statement {
   if (!stmt) cache.set(sql, (stmt = db.$client.prepare(sql)))
   return stmt
 }
+
+/**
+ * A statement whose SQL a segment's rules shape: prepared afresh, never cached, since a cache
+ * keyed by such SQL would grow with every rule anyone tries. Static SQL goes to `cachedStatement`.
+ */
+export function ruleStatement(db: Db, sql: string, shapedByRules: boolean): Database.Statement {
+  return shapedByRules ? db.$client.prepare(sql) : cachedStatement(db, sql)
+}

@@ -1,9 +1,6 @@
-import { cachedStatement, type Db } from '../db/client.ts'
+import { cachedStatement, ruleStatement, type Db } from '../db/client.ts'
 import { filterWhere, type CustomerFilters } from './customers.ts'
 import type { SegmentWhere } from './segments.ts'
-
-/** Cached unless a segment's rules shape the SQL: those vary with every rule, and a cache of them would only grow. */
-const statement = (db: Db, sql: string) => (sql.includes('@p0') ? db.$client.prepare(sql) : cachedStatement(db, sql))
 
 /** Why a targeted customer is not mailed (SPEC §5), in the order they are checked. */
 export const exclusionReasons = ['no_email', 'objected', 'bounced', 'unsubscribed', 'no_consent', 'quiet_period'] as const
@@ -57,7 +54,7 @@ export interface TargetPreview {
 /** How many a target reaches, how many are left out and why, and the value at stake. */
 export function previewTarget(db: Db, target: CustomerFilters, rules: EligibilityRules, segment?: SegmentWhere): TargetPreview {
   const q = eligibilityQuery(target, rules, segment)
-  const rows = statement(db, `SELECT excluded, count(*) AS n, coalesce(sum(valueIfWonCents), 0) AS ifWon, coalesce(sum(clvCents), 0) AS clv FROM (${q.sql}) GROUP BY excluded`).all(q.params) as { excluded: ExclusionReason | null; n: number; ifWon: number; clv: number }[]
+  const rows = ruleStatement(db, `SELECT excluded, count(*) AS n, coalesce(sum(valueIfWonCents), 0) AS ifWon, coalesce(sum(clvCents), 0) AS clv FROM (${q.sql}) GROUP BY excluded`, segment !== undefined).all(q.params) as { excluded: ExclusionReason | null; n: number; ifWon: number; clv: number }[]
   const excluded = Object.fromEntries(exclusionReasons.map((r) => [r, 0])) as Record<ExclusionReason, number>
   let eligible = 0
   let valueIfWonCents = 0
@@ -75,7 +72,7 @@ export function previewTarget(db: Db, target: CustomerFilters, rules: Eligibilit
 /** The ids of the eligible customers, in id order. */
 export function eligibleCustomerIds(db: Db, target: CustomerFilters, rules: EligibilityRules, segment?: SegmentWhere): number[] {
   const q = eligibilityQuery(target, rules, segment)
-  return statement(db, `SELECT customerId FROM (${q.sql}) WHERE excluded IS NULL ORDER BY customerId`).pluck().all(q.params) as number[]
+  return ruleStatement(db, `SELECT customerId FROM (${q.sql}) WHERE excluded IS NULL ORDER BY customerId`, segment !== undefined).pluck().all(q.params) as number[]
 }
 
 /**

@@ -1,4 +1,4 @@
-import { cachedStatement, type Db } from '../db/client.ts'
+import { ruleStatement, type Db } from '../db/client.ts'
 import { Conditions } from './rows.ts'
 
 /** The dashboards' filters, applied on the server to the completed responses `r` (their member `m`). */
@@ -26,8 +26,7 @@ function responseWhere(f: ResponseFilter) {
   return { where: c.parts.join(' AND '), params: c.params }
 }
 
-/** Prepared each time only when a segment shapes the SQL (see segments.ts); otherwise cached. */
-const statement = (db: Db, sql: string, f: ResponseFilter) => (f.segment ? db.$client.prepare(sql) : cachedStatement(db, sql))
+const statement = (db: Db, sql: string, f: ResponseFilter) => ruleStatement(db, sql, f.segment !== undefined)
 
 /** Main and any churn reasons of the filtered answers, by reason; `reasons` lists the reason values to count. */
 export function reasonDistribution(db: Db, f: ResponseFilter, reasons: readonly string[]) {

@@ -1,4 +1,4 @@
-import { cachedStatement, type Db } from '../db/client.ts'
+import { cachedStatement, ruleStatement, type Db } from '../db/client.ts'
 import { segments, type Segment } from '../db/schema.ts'
 import { customerSortColumns } from './customers.ts'
 import { insertRow, selectRow, selectRows, updateRows } from './rows.ts'
@@ -41,11 +41,8 @@ export function deleteSegment(db: Db, id: number): void {
 
 const from = 'FROM customers c LEFT JOIN customer_analysis a ON a.customer_id = c.id'
 
-/**
- * Prepared each time: a segment's SQL depends on its rules, and a cache keyed by SQL text would
- * grow with every rule anyone tries in the builder.
- */
-const prepare = (db: Db, sql: string) => db.$client.prepare(sql)
+/** Every statement here is shaped by a segment's rules (see `ruleStatement`). */
+const prepare = (db: Db, sql: string) => ruleStatement(db, sql, true)
 
 /** How many customers a segment holds, and the value at stake among them. */
 export function countSegment(db: Db, where: SegmentWhere): { customers: number; valueIfWonCents: number } {
