@@ -23,8 +23,7 @@ const numberOps = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte'] as const
 const enumOps = ['is', 'is_not'] as const
 const dayOps = ['more_than', 'less_than'] as const
 const flagOps = ['yes', 'no'] as const
-export const operators = [...numberOps, ...enumOps, ...dayOps, ...flagOps] as const
-export type Operator = (typeof operators)[number]
+type Operator = (typeof numberOps)[number] | (typeof enumOps)[number] | (typeof dayOps)[number] | (typeof flagOps)[number]
 
 export interface FieldDef {
   type: FieldType
@@ -250,6 +249,3 @@ export const builtInSegments: { slug: string; rules: SegmentRules; reason?: stri
   },
   { slug: 'mailed-no-answer', rules: { version: SEGMENT_VERSION, root: { match: 'all', rules: [{ field: 'mailed', op: 'yes' }, { field: 'answered', op: 'no' }] } } },
 ]
-
-/** The churn reasons' suggested follow-up offers (SPEC §9): the catalogue key of each default. */
-export const offerReasons = reasonValues

@@ -13,6 +13,14 @@ export interface RewardReportRow {
 }
 
 /** Rewards per campaign: coupons granted, redeemed, expired, still open, their cost; points granted. */
+/**
+ * What a coupon gave (in cents) on the order that redeemed it: its percentage of the order, or
+ * its amount (never more than the order); 0 while unredeemed. `coupon` and `order` are table aliases.
+ */
+export const couponDiscount = (coupon: string, order: string) =>
+  `CASE WHEN ${coupon}.redeemed_at IS NULL THEN 0 WHEN ${coupon}.kind = 'percent' THEN round(${order}.total_cents * ${coupon}.value / 100.0)
+        ELSE min(${coupon}.value, coalesce(${order}.total_cents, ${coupon}.value)) END`
+
 export function rewardReport(db: Db, now: string): RewardReportRow[] {
   return db.$client
     .prepare(
@@ -21,9 +29,7 @@ export function rewardReport(db: Db, now: string): RewardReportRow[] {
          coalesce(sum(c.redeemed_at IS NOT NULL), 0) AS redeemed,
          coalesce(sum(c.redeemed_at IS NULL AND c.expires_at < @now), 0) AS expired,
          coalesce(sum(c.redeemed_at IS NULL AND c.expires_at >= @now), 0) AS open,
-         coalesce(sum(CASE WHEN c.redeemed_at IS NULL THEN 0
-                           WHEN c.kind = 'percent' THEN round(o.total_cents * c.value / 100.0)
-                           ELSE min(c.value, coalesce(o.total_cents, c.value)) END), 0) AS discountCents,
+         coalesce(sum(${couponDiscount('c', 'o')}), 0) AS discountCents,
          coalesce(sum(CASE WHEN c.redeemed_at IS NOT NULL THEN o.total_cents END), 0) AS redeemedRevenueCents,
          coalesce(sum(w.points), 0) AS pointsGranted
        FROM rewards w

@@ -1,4 +1,5 @@
 import { cachedStatement, type Db } from '../db/client.ts'
+import { couponDiscount } from './reward-report.ts'
 
 /**
  * The facts the win-back lift needs (SPEC §10): per campaign member, whether they bought again
@@ -37,8 +38,7 @@ export function memberOutcomes(db: Db, campaignId: number, windowDays: number): 
        EXISTS (SELECT 1 FROM rewards w JOIN coupons c ON c.id = w.coupon_id WHERE w.response_id = r.id AND c.redeemed_at IS NOT NULL) AS redeemed,
        r.main_reason AS reason,
        count(o.id) AS orders, coalesce(sum(o.total_cents), 0) AS revenueCents,
-       coalesce((SELECT CASE WHEN c.redeemed_at IS NULL THEN 0 WHEN c.kind = 'percent' THEN round(ro.total_cents * c.value / 100.0)
-                             ELSE min(c.value, coalesce(ro.total_cents, c.value)) END
+       coalesce((SELECT ${couponDiscount('c', 'ro')}
                  FROM rewards w JOIN coupons c ON c.id = w.coupon_id LEFT JOIN orders ro ON ro.external_id = c.redeemed_order
                  WHERE w.response_id = r.id), 0) AS incentiveCents,
        EXISTS (SELECT 1 FROM rewards w WHERE w.response_id = r.id) AS offered

@@ -3,7 +3,7 @@ import { csatOf, npsOf } from '../domain/winback.ts'
 import { listCampaigns } from '../repos/campaigns.ts'
 import { reasonCounts, responseRate, scoreCounts, wonBack, type ResponseFilter } from '../repos/dashboard.ts'
 import { latestAnalysis } from './analysis-report.ts'
-import { campaignLift, REACTIVATION_DAYS } from './winback.ts'
+import { campaignOverallLift, REACTIVATION_DAYS } from './winback.ts'
 
 /** What the Overview shows a manager (SPEC §8): one read of each figure, nothing per customer in JavaScript. */
 export function overview(db: Db, f: ResponseFilter = {}) {
@@ -11,8 +11,7 @@ export function overview(db: Db, f: ResponseFilter = {}) {
   const campaigns = listCampaigns(db)
   const started = campaigns.filter((c) => c.kind === 'campaign' && c.startedAt && (f.campaignId === undefined || c.id === f.campaignId))
   // Revenue gained against the holdout, summed over the campaigns that have enough customers in both groups to tell.
-  const lifts = started.map((c) => ({ campaign: c, lift: campaignLift(db, c.id).overall }))
-  const measured = lifts.filter((l) => l.lift.enough)
+  const measured = started.map((c) => campaignOverallLift(db, c.id)).filter((l) => l.enough)
   return {
     latest: latestAnalysis(db),
     running: campaigns.filter((c) => c.kind === 'campaign' && ['sending', 'scheduled', 'paused'].includes(c.status)),
@@ -26,7 +25,6 @@ export function overview(db: Db, f: ResponseFilter = {}) {
     reasons: reasonCounts(db, f),
     wonBack: wonBack(db, REACTIVATION_DAYS, f),
     windowDays: REACTIVATION_DAYS,
-    gained: measured.length ? { cents: measured.reduce((s, l) => s + (l.lift.gainedCents ?? 0), 0), campaigns: measured.length } : null,
-    unmeasured: lifts.length - measured.length,
+    gained: measured.length ? { cents: measured.reduce((s, l) => s + (l.gainedCents ?? 0), 0), campaigns: measured.length } : null,
   }
 }

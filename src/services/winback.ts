@@ -53,15 +53,21 @@ function funnelOf(rows: readonly MemberOutcomeRow[]): Funnel {
  * (by the main reason of those who answered; the holdout is the same for every reason, as a
  * held-out customer gives no reason).
  */
+const outcome = (r: MemberOutcomeRow): MemberOutcome => ({
+  holdout: r.holdout === 1,
+  reactivated: r.orders > 0,
+  revenueCents: r.revenueCents,
+  incentiveCents: r.incentiveCents,
+  offered: r.offered === 1,
+})
+
+/** A campaign's lift over all its members only (the Overview's figure), without the funnel, arms and reasons. */
+export function campaignOverallLift(db: Db, campaignId: number, windowDays = REACTIVATION_DAYS): Lift {
+  return lift(memberOutcomes(db, campaignId, windowDays).map(outcome), `campaign:${campaignId}`)
+}
+
 export function campaignLift(db: Db, campaignId: number, windowDays = REACTIVATION_DAYS): CampaignLift {
   const rows = memberOutcomes(db, campaignId, windowDays)
-  const outcome = (r: MemberOutcomeRow): MemberOutcome => ({
-    holdout: r.holdout === 1,
-    reactivated: r.orders > 0,
-    revenueCents: r.revenueCents,
-    incentiveCents: r.incentiveCents,
-    offered: r.offered === 1,
-  })
   const all = rows.map(outcome)
   const heldRows = rows.filter((r) => r.holdout === 1)
   const held = heldRows.map(outcome)
