@@ -29,7 +29,7 @@ export interface ExportOptions {
   t: Translate
 }
 
-const CHUNK = 5000
+const CHUNK = 2000
 
 /**
  * A cell a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR) gets a
