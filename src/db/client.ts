@@ -74,3 +74,12 @@ export function cachedStatement(db: Db, sql: string): Database.Statement {
 export function ruleStatement(db: Db, sql: string, shapedByRules: boolean): Database.Statement {
   return shapedByRules ? db.$client.prepare(sql) : cachedStatement(db, sql)
 }
+
+/**
+ * A value that changes whenever the database does: rows this connection changed
+ * (`total_changes()`) and commits by any other connection or process (`PRAGMA data_version`).
+ */
+export function dataStamp(db: Db): string {
+  const changes = (cachedStatement(db, 'SELECT total_changes() AS n').get() as { n: number }).n
+  return `${db.$client.pragma('data_version', { simple: true })}:${changes}`
+}

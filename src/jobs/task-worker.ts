@@ -4,17 +4,20 @@ import { openDatabase } from '../db/client.ts'
 import type { BacktestResult } from '../domain/backtest.ts'
 import { analyze, type AnalysisTrigger } from '../services/analyze.ts'
 import { backtest } from '../services/backtest.ts'
+import { computeFigure, type FigureRequest, type FigureValues } from '../services/figures.ts'
 import { runImport, type ImportOptions, type ImportReport } from '../services/import.ts'
 
 export interface TaskInput {
   analyze: { trigger: AnalysisTrigger }
   backtest: { calibrationEnd: string; holdoutEnd?: string }
   import: { runId: string; path: string; options: ImportOptions & { fileName: string } }
+  figure: FigureRequest
 }
 export interface TaskResult {
   analyze: { runId: number; customers: number; seconds: number }
   backtest: BacktestResult
   import: ImportReport
+  figure: FigureValues[keyof FigureValues]
 }
 export type TaskName = keyof TaskInput
 
@@ -25,6 +28,7 @@ export const tasks: { [N in TaskName]: (db: ReturnType<typeof openDatabase>, inp
   },
   backtest: (db, input) => backtest(db, input),
   import: (db, input) => runImport(db, input.runId, input.path, input.options),
+  figure: (db, input) => computeFigure(db, input),
 }
 
 // Only inside a worker thread: importing the module elsewhere (for `tasks`) runs nothing.

@@ -87,6 +87,8 @@ export default {
   'common.language': 'Sprache',
   'common.notSaved': 'Nicht gespeichert:',
   'common.asOf': 'Stand {date}',
+  'common.keptFigures': 'Zahlen vom {time}: bei dieser Datenmenge werden sie nach einer Änderung höchstens alle {minutes} Min. neu berechnet.',
+  'overview.stakeFiltered': 'Nur die Kunden der gewählten Kampagne, Sprache oder des Segments, mit ihrem heutigen Status (der Zeitraum gilt hier nicht).',
   'common.analysisAsOf': 'Analyse vom {date}',
   'common.days.one': '{n} Tag',
   'common.days.other': '{n} Tage',

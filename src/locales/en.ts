@@ -88,6 +88,8 @@ export default {
   'common.language': 'Language',
   'common.notSaved': 'Not saved:',
   'common.asOf': 'as of {date}',
+  'common.keptFigures': 'Figures as of {time}: over this much data they are recomputed at most every {minutes} min after a change.',
+  'overview.stakeFiltered': 'Only the customers of the chosen campaign, language or segment, with their status today (the date range does not apply here).',
   'common.analysisAsOf': 'analysis as of {date}',
   'common.days.one': '{n} day',
   'common.days.other': '{n} days',

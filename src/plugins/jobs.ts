@@ -4,6 +4,8 @@ import { MailSender } from '../jobs/sender.ts'
 import { tasks, type TaskInput, type TaskName, type TaskResult } from '../jobs/task-worker.ts'
 import { runTask } from '../jobs/tasks.ts'
 import { createMailTransport, type MailTransport } from '../mail/transport.ts'
+import { keptFigure, type FigureRequest, type FigureValue } from '../services/figures.ts'
+import type { Cached } from '../services/result-cache.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -11,6 +13,8 @@ declare module 'fastify' {
     mailSender: MailSender
     /** A long task in a worker thread (in-process for an in-memory database): the server keeps answering. */
     runTask: <N extends TaskName>(task: N, input: TaskInput[N]) => Promise<TaskResult[N]>
+    /** A dashboard figure as kept (services/result-cache.ts); a slow one is computed in a worker thread. */
+    figure: <R extends FigureRequest>(r: R) => Promise<Cached<FigureValue<R>>>
   }
 }
 
@@ -27,6 +31,7 @@ export default fp<{ nightly: boolean; transport?: MailTransport }>(
     app.decorate('runTask', <N extends TaskName>(task: N, input: TaskInput[N]) =>
       app.config.dbFile === ':memory:' ? Promise.resolve(tasks[task](app.db, input)) : runTask(app.config.dbFile, task, input),
     )
+    app.decorate('figure', <R extends FigureRequest>(r: R) => keptFigure(app.db, r, (x) => app.runTask('figure', x) as Promise<FigureValue<R>>))
     app.addHook('onClose', async () => sender.stop())
   },
   { name: 'jobs', dependencies: ['db'] },

@@ -1,4 +1,4 @@
-import { ruleStatement, type Db } from '../db/client.ts'
+import { cachedStatement, ruleStatement, type Db } from '../db/client.ts'
 import { Conditions } from './rows.ts'
 
 /** The dashboards' filters, applied on the server to the completed responses `r` (their member `m`). */
@@ -141,4 +141,23 @@ export function wonBack(db: Db, windowDays: number, f: ResponseFilter = {}) {
      WHERE 1${dates}`,
     f,
   ).get({ ...params, windowDays, ...(f.from && { from: f.from }), ...(f.to && { to: `${f.to}\uffff` }) }) as { customers: number; revenueCents: number }
+}
+
+/** Customers and their value per lapse status (as of the latest analysis), for the customers the filter's campaign, language and segment select. */
+export function stakesByStatus(db: Db, f: ResponseFilter) {
+  const c = new Conditions()
+    .when(f.campaignId, 'c.id IN (SELECT customer_id FROM campaign_members WHERE campaign_id = @campaignId)', { campaignId: f.campaignId! })
+    .when(f.locale, 'c.locale = @locale', { locale: f.locale! })
+    .when(f.segment, `(${f.segment?.sql})`, f.segment?.params)
+  return statement(
+    db,
+    `SELECT a.lapse_status AS status, count(*) AS customers, coalesce(sum(a.value_if_won_cents), 0) AS valueIfWonCents, coalesce(sum(a.clv_cents), 0) AS expectedValueCents
+     FROM customers c JOIN customer_analysis a ON a.customer_id = c.id WHERE 1${c.and()} GROUP BY a.lapse_status`,
+    f,
+  ).all(c.params) as { status: string; customers: number; valueIfWonCents: number; expectedValueCents: number }[]
+}
+
+/** About how many answers and campaign members there are (highest ids: no scan), to tell a big shop's dashboards before computing them once. */
+export function dashboardRowsHint(db: Db): number {
+  return (cachedStatement(db, 'SELECT coalesce((SELECT max(id) FROM responses), 0) + coalesce((SELECT max(id) FROM campaign_members), 0) AS n').get() as { n: number }).n
 }

@@ -1,9 +1,25 @@
 import type { Db } from '../db/client.ts'
+import { lapseStatuses } from '../domain/lapse.ts'
 import { csatOf, npsOf } from '../domain/winback.ts'
 import { listCampaigns } from '../repos/campaigns.ts'
-import { reasonCounts, responseRate, scoreCounts, wonBack, type ResponseFilter } from '../repos/dashboard.ts'
+import { reasonCounts, responseRate, scoreCounts, stakesByStatus, wonBack, type ResponseFilter } from '../repos/dashboard.ts'
 import { latestAnalysis } from './analysis-report.ts'
-import { campaignOverallLift, REACTIVATION_DAYS } from './winback.ts'
+import { cachedCampaignLift, REACTIVATION_DAYS } from './winback.ts'
+
+/** Whether the filter narrows the customers (campaign, language, segment); dates narrow only answers, mails and orders. */
+const narrowsCustomers = (f: ResponseFilter) => f.campaignId !== undefined || f.locale !== undefined || f.segment !== undefined
+
+/** The analysis' value at stake, for the filtered customers when the filter narrows them. */
+function stakes(db: Db, f: ResponseFilter) {
+  const latest = latestAnalysis(db)
+  if (!latest || !narrowsCustomers(f)) return latest
+  const rows = stakesByStatus(db, f)
+  const statuses = lapseStatuses.map((status) => {
+    const row = rows.find((r) => r.status === status)
+    return { status, customers: row?.customers ?? 0, valueIfWonCents: row?.valueIfWonCents ?? 0, expectedValueCents: row?.expectedValueCents ?? 0 }
+  })
+  return { ...latest, statuses, filtered: true }
+}
 
 /** What the Overview shows a manager (SPEC §8): one read of each figure, nothing per customer in JavaScript. */
 export function overview(db: Db, f: ResponseFilter = {}) {
@@ -11,9 +27,9 @@ export function overview(db: Db, f: ResponseFilter = {}) {
   const campaigns = listCampaigns(db)
   const started = campaigns.filter((c) => c.kind === 'campaign' && c.startedAt && (f.campaignId === undefined || c.id === f.campaignId))
   // Revenue gained against the holdout, summed over the campaigns that have enough customers in both groups to tell.
-  const measured = started.map((c) => campaignOverallLift(db, c.id)).filter((l) => l.enough)
+  const measured = started.map((c) => cachedCampaignLift(db, c.id).value.overall).filter((l) => l.enough)
   return {
-    latest: latestAnalysis(db),
+    latest: stakes(db, f),
     running: campaigns.filter((c) => c.kind === 'campaign' && ['sending', 'scheduled', 'paused'].includes(c.status)),
     rate: responseRate(db, f),
     scores: {

@@ -34,7 +34,7 @@ const report = (line: string) => {
   lines.push(line)
 }
 /** One figure for bench.json (and its line for bench.txt): the result beside its baseline from this run. */
-const figure = (f: { name: string; value: number; unit: string; baseline?: number; baselineLabel?: string; ratio?: number; goal?: string; peakMemoryMiB?: number; note?: string }, line: string) => {
+const figure = (f: { name: string; value: number; unit: string; baseline?: number; baselineLabel?: string; ratio?: number; goal?: string; peakMemoryMiB?: number; note?: string; firstViewMs?: number; slowestHealthzDuringFirstViewMs?: number }, line: string) => {
   figures.push({ ...f, ratio: f.ratio === undefined ? undefined : Number(f.ratio.toFixed(3)) })
   report(line)
 }
@@ -256,11 +256,33 @@ if (want('dashboards')) {
     bareRuns.push(performance.now() - s)
   }
   const bare = median(bareRuns)
-  for (const [name, url] of [['overview', '/admin'], ['churn reasons', '/admin/reasons'], ['churn reasons of one campaign', '/admin/reasons?campaign=1'], ['campaign page with its win-back (100,000 members)', '/admin/campaigns/1']] as const) {
+  // The first view computes the figures (cold); later views while the data changes read them as kept (services/result-cache.ts).
+  // Each view is preceded by a write, as on a live shop where the sender and the survey keep writing.
+  const touch = sql.prepare("INSERT INTO settings (key, value) VALUES ('bench.touch', '1') ON CONFLICT (key) DO UPDATE SET value = value + 1")
+  for (const [name, url] of [['campaign page with its win-back (100,000 members)', '/admin/campaigns/1'], ['overview', '/admin'], ['churn reasons', '/admin/reasons'], ['churn reasons of one campaign', '/admin/reasons?campaign=1']] as const) {
+    touch.run()
+    const s = performance.now()
+    // While the first view computes its figures (in a worker thread), the server goes on answering: /healthz every 20 ms.
+    let computing = true
+    let slowestHealth = 0
+    const sampler = (async () => {
+      while (computing) {
+        const h = performance.now()
+        await app.inject({ url: '/healthz' })
+        slowestHealth = Math.max(slowestHealth, performance.now() - h)
+        await new Promise((r) => setTimeout(r, 20))
+      }
+    })()
+    const first = await app.inject({ url, headers: { cookie: session } })
+    const cold = performance.now() - s
+    computing = false
+    await sampler
+    if (first.statusCode !== 200) throw new Error(`${url}: ${first.statusCode}`)
+    touch.run()
     const ms = await timedPage(url)
     figure(
-      { name: `dashboard: ${name}`, value: ms, unit: 'ms', baseline: bare, baselineLabel: 'bare SQL count over the same responses', ratio: ms / bare, goal: '< 300 ms (median); aim 100 ms' },
-      `dashboard ${name} (${url}) over ${responses.toLocaleString('en')} responses: median ${fmt(ms)} (goal < 300 ms); bare SQL count over the same responses: ${fmt(bare)}; ratio ${(ms / bare).toFixed(1)}`,
+      { name: `dashboard: ${name}`, value: ms, unit: 'ms', baseline: bare, baselineLabel: 'bare SQL count over the same responses', ratio: ms / bare, goal: '< 300 ms (median); aim 100 ms', firstViewMs: cold, slowestHealthzDuringFirstViewMs: slowestHealth },
+      `dashboard ${name} (${url}) over ${responses.toLocaleString('en')} responses: median ${fmt(ms)} (goal < 300 ms), first view ${fmt(cold)} (slowest /healthz meanwhile ${fmt(slowestHealth)}); bare SQL count over the same responses: ${fmt(bare)}; ratio ${(ms / bare).toFixed(2)}`,
     )
   }
   await app.close()

@@ -26,6 +26,11 @@ describe('dashboards', () => {
     // The same filters as the reasons page, on the server: English answers only.
     const english = await t.app.inject({ url: '/admin?locale=en', headers: { cookie: jar.header() } })
     expect(english.body).toContain(`${count("SELECT count(*) AS n FROM responses WHERE status = 'complete' AND locale = 'en' AND nps IS NOT NULL")} answers`)
+    // The value at stake counts the customers the filter selects: here the English-speaking ones.
+    const stakeCustomers = (body: string) => [...body.matchAll(/status-(?:active|at_risk|lapsed|lost)">[^<]+<\/span><\/a><\/th>\s*<td class="num">([\d,]+)</g)].reduce((n, m) => n + Number(m[1]!.replace(/,/g, '')), 0)
+    expect(stakeCustomers(page.body)).toBe(count('SELECT count(*) AS n FROM customer_analysis'))
+    expect(stakeCustomers(english.body)).toBe(count("SELECT count(*) AS n FROM customer_analysis a JOIN customers c ON c.id = a.customer_id WHERE c.locale = 'en'"))
+    expect(english.body).toContain('Only the customers of the chosen campaign')
     const fragment = await t.app.inject({ url: '/admin?campaign=1', headers: { cookie: jar.header(), 'hx-request': 'true', 'hx-target': 'overview-body' } })
     expect(fragment.body.startsWith('<div id="overview-body">')).toBe(true)
     await addUser(t.db, 'staff')

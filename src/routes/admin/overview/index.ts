@@ -2,7 +2,6 @@ import type { FastifyPluginAsync } from 'fastify'
 import { rankChart } from '../../../domain/charts.ts'
 import { viewLocals } from '../../../plugins/i18n.ts'
 import { stakeChart } from '../../../services/analysis-report.ts'
-import { overview } from '../../../services/dashboard.ts'
 import { dashboardChoices, dashboardFilter, dashboardQuery, dashboardQueryString } from '../dashboard-filter.ts'
 
 /** /admin: the Overview for managers and admins (SPEC §8); staff start on the customer list. */
@@ -10,11 +9,13 @@ const overviewRoutes: FastifyPluginAsync = async (app) => {
   app.get('/', async (req, reply) => {
     if (req.user!.role === 'staff') return reply.redirect('/admin/customers', 303)
     const q = dashboardQuery.parse(req.query)
-    const o = overview(app.db, dashboardFilter(app, q))
+    const cached = await app.figure({ name: 'overview', filter: dashboardFilter(app, q) })
+    const o = cached.value
     const { fmt } = viewLocals(req.t)
     const data = {
       title: req.t('overview.title'),
       ...o,
+      cached,
       query: q,
       qs: dashboardQueryString(q),
       ...dashboardChoices(app),

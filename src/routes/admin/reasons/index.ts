@@ -4,7 +4,7 @@ import { barChart, rankChart } from '../../../domain/charts.ts'
 import { churnReasons } from '../../../domain/survey.ts'
 import { viewLocals } from '../../../plugins/i18n.ts'
 import { dashboardChoices, dashboardFilter, dashboardQuery, dashboardQueryString } from '../dashboard-filter.ts'
-import { reasonFreeTexts, reasonsReport, valueTiers } from '../../../services/reasons-report.ts'
+import { reasonFreeTexts, valueTiers } from '../../../services/reasons-report.ts'
 
 const PAGE_SIZE = 20
 const reasonParams = z.object({ reason: z.enum(churnReasons.map((r) => r.value) as [string, ...string[]]) })
@@ -15,7 +15,8 @@ const reasonRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/', managers, async (req, reply) => {
     const q = dashboardQuery.parse(req.query)
-    const report = reasonsReport(app.db, dashboardFilter(app, q))
+    const cached = await app.figure({ name: 'reasons', filter: dashboardFilter(app, q) })
+    const report = cached.value
     const { fmt } = viewLocals(req.t)
     const data = {
       title: req.t('reasons.title'),
@@ -23,6 +24,7 @@ const reasonRoutes: FastifyPluginAsync = async (app) => {
       qs: dashboardQueryString(q),
       ...dashboardChoices(app),
       report,
+      cached,
       tiers: valueTiers,
       mainChart: report.main.length ? rankChart({ categories: report.main.map((r) => fmt.reason(r.reason)), values: report.main.map((r) => r.n), formatValue: (v) => fmt.number(v) }) : null,
       anyChart: report.any.length ? rankChart({ categories: report.any.map((r) => fmt.reason(r.reason)), values: report.any.map((r) => r.n), formatValue: (v) => fmt.number(v) }) : null,

@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest'
+import { openDatabase } from '../../src/db/client.ts'
+import { runTask } from '../../src/jobs/tasks.ts'
+import { loadDemoShop } from '../../src/services/demo.ts'
+import { computeFigure } from '../../src/services/figures.ts'
+import { cachedResult, FRESH_MS, keptResult, OFFLOAD_MS, STALE_FACTOR } from '../../src/services/result-cache.ts'
+import { useTestDatabase } from '../helpers/build-app.ts'
+
+/** The dashboards' figures kept until the data changes, and a slow one a while longer (adaptive caching). */
+describe('kept figures', () => {
+  const t = useTestDatabase()
+  const count = () => (t.db.$client.prepare('SELECT count(*) AS n FROM settings').get() as { n: number }).n
+  const write = (key: string) => t.db.$client.prepare("INSERT INTO settings (key, value) VALUES (?, '1')").run(key)
+  const busy = (ms: number) => {
+    const until = performance.now() + ms
+    while (performance.now() < until);
+  }
+
+  it('computes again as soon as the data changes, when the figure is cheap', () => {
+    let runs = 0
+    const cheap = () => cachedResult(t.db, 'cheap', () => (runs++, count()))
+    const first = cheap()
+    expect(cheap().value).toBe(first.value)
+    expect(runs).toBe(1)
+    write('cache-test-1')
+    const after = cheap()
+    expect(runs).toBe(2)
+    expect(after).toMatchObject({ value: first.value + 1, current: true, keepMs: 0 })
+  })
+
+  it('sees commits of another connection (another process: the CLI, an import)', () => {
+    let runs = 0
+    const other = openDatabase(t.file)
+    try {
+      cachedResult(t.db, 'other', () => (runs++, count()))
+      other.$client.prepare("INSERT INTO settings (key, value) VALUES ('cache-test-other', '1')").run()
+      const after = cachedResult(t.db, 'other', () => (runs++, count()))
+      expect(runs).toBe(2)
+      expect(after.current).toBe(true)
+    } finally {
+      other.$client.close()
+    }
+  })
+
+  it('keeps a slow figure for STALE_FACTOR times its computing time after a change, and says so', () => {
+    let runs = 0
+    const slow = (now: number) => cachedResult(t.db, 'slow', () => (runs++, busy(FRESH_MS + 10), count()), now)
+    const first = slow(1_000_000)
+    expect(first.keepMs).toBeGreaterThanOrEqual((FRESH_MS + 10) * STALE_FACTOR)
+    write('cache-test-2')
+    const kept = slow(1_000_000 + first.keepMs - 1)
+    expect(runs).toBe(1)
+    expect(kept).toMatchObject({ value: first.value, current: false, computedAt: 1_000_000 })
+    const renewed = slow(1_000_000 + first.keepMs + 1)
+    expect(runs).toBe(2)
+    expect(renewed).toMatchObject({ value: first.value + 1, current: true })
+  })
+})
+
+describe('slow figures, computed off the server thread', () => {
+  const t = useTestDatabase()
+
+  it('offloads a figure that looks slow, shares one computation among waiting requests, and keeps its result', async () => {
+    let offloads = 0
+    let inline = 0
+    let finish!: (n: number) => void
+    const offload = () => (offloads++, new Promise<number>((resolve) => (finish = resolve)))
+    const ask = () => keptResult(t.db, 'big', () => (inline++, -1), offload, () => true)
+    const a = ask()
+    const b = ask()
+    finish(42)
+    expect((await a).value).toBe(42)
+    expect((await b).value).toBe(42)
+    expect(await ask()).toMatchObject({ value: 42, current: true })
+    expect({ offloads, inline }).toEqual({ offloads: 1, inline: 0 })
+  })
+
+  it('while a slow figure is computed afresh, gives the one computed before', async () => {
+    let offloads = 0
+    // Each computation takes a little longer than OFFLOAD_MS and yields how many there have been.
+    const offload = () => new Promise<number>((resolve) => setTimeout(() => resolve(++offloads), OFFLOAD_MS + 10))
+    const ask = (now: number) => keptResult(t.db, 'revalidate', () => -1, offload, () => true, now)
+    expect((await ask(1_000)).value).toBe(1)
+    t.db.$client.prepare("INSERT INTO settings (key, value) VALUES ('cache-test-revalidate', '1')").run()
+    // Long after: the old figure has expired; the page gets it at once while the new one is computed.
+    const started = performance.now()
+    const stale = await ask(1_000_000_000)
+    expect(performance.now() - started).toBeLessThan(OFFLOAD_MS)
+    expect(stale).toMatchObject({ value: 1, current: false })
+    await new Promise((r) => setTimeout(r, OFFLOAD_MS + 50))
+    expect(await ask(1_000_000_001)).toMatchObject({ value: 2, current: true })
+    expect(offloads).toBe(2)
+  })
+
+  it('computes a figure that looks cheap on the spot', async () => {
+    let offloads = 0
+    const r = await keptResult(t.db, 'small', () => 7, async () => (offloads++, 0), () => false)
+    expect(r.value).toBe(7)
+    expect(offloads).toBe(0)
+  })
+
+  it('a worker thread computes the same overview and win-back as the server would', async () => {
+    loadDemoShop(t.db, { customers: 400, seed: 5, asOf: new Date('2026-06-30'), defaultLocale: 'de', defaultCurrency: 'EUR' })
+    const filter = { locale: 'de' as const }
+    const inWorker = await runTask(t.file, 'figure', { name: 'overview', filter })
+    const here = computeFigure(t.db, { name: 'overview', filter })
+    expect(here.scores.responses).toBeGreaterThan(0)
+    expect(inWorker).toEqual(here)
+    const lift = { name: 'lift' as const, campaignId: here.running[0]?.id ?? 1, windowDays: 90 }
+    expect(await runTask(t.file, 'figure', lift)).toEqual(computeFigure(t.db, lift))
+  })
+})
