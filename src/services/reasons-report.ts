@@ -1,11 +1,27 @@
 import type { Db } from '../db/client.ts'
 import { churnReasons } from '../domain/survey.ts'
 import { csatOf, npsOf } from '../domain/winback.ts'
-import { monthly, reasonDistribution, reasonsByValueTier, reasonTexts, type ResponseFilter } from '../repos/dashboard.ts'
+import { monthly, reasonCounts, reasonDistribution, reasonsByValueTier, reasonTexts, type ResponseFilter } from '../repos/dashboard.ts'
+import { builtInSegmentRefs, savedSegmentRefs, segmentWhere } from './segments.ts'
 import { freeTextsOf } from './surveys.ts'
 
 const reasonValues = churnReasons.map((r) => r.value)
 export const valueTiers = ['high', 'medium', 'low', 'unknown'] as const
+/** At most this many saved segments in the breakdown by segment (each is one grouped read). */
+const MAX_SEGMENTS = 30
+
+/**
+ * The main reasons of the filtered answers per segment: the saved segments and the built-in ones
+ * that are not a reason themselves. Left out when the filter already picks a segment.
+ */
+function reasonsBySegment(db: Db, f: ResponseFilter) {
+  if (f.segment) return []
+  const refs = [...savedSegmentRefs(db).slice(0, MAX_SEGMENTS), ...builtInSegmentRefs().filter((b) => b.reason === null)]
+  return refs.map((ref) => {
+    const counts = reasonCounts(db, { ...f, segment: segmentWhere(ref.rules) })
+    return { segment: { key: ref.key, name: ref.name, reason: ref.reason }, answers: counts.reduce((n, c) => n + c.n, 0), counts: Object.fromEntries(counts.map((c) => [c.reason, c.n])) as Record<string, number> }
+  })
+}
 
 /** The churn-reasons dashboard (SPEC §8): distribution, by value tier, by month, and scores over time, for the filtered answers. */
 export function reasonsReport(db: Db, f: ResponseFilter) {
@@ -17,6 +33,7 @@ export function reasonsReport(db: Db, f: ResponseFilter) {
   // The five most frequent main reasons as columns of the monthly table.
   const top = main.slice(0, 5).map((r) => r.reason)
   return {
+    bySegment: reasonsBySegment(db, f),
     answers: dist.answers,
     main,
     any: dist.any.filter((r) => r.n > 0).sort((a, b) => b.n - a.n || a.reason.localeCompare(b.reason)),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { analyze } from '../../src/services/analyze.ts'
 import { loadDemoShop } from '../../src/services/demo.ts'
+import { saveSegment } from '../../src/services/segments.ts'
 import { useTestApp } from '../helpers/build-app.ts'
 import { addUser, login } from '../helpers/factories.ts'
 
@@ -53,6 +54,14 @@ describe('dashboards', () => {
     expect(await answers('?from=2099-01-01')).toBe(0)
     expect(await answers('?campaign=1')).toBe(count("SELECT count(*) AS n FROM responses r JOIN campaign_members m ON m.id = r.member_id WHERE r.status = 'complete' AND m.campaign_id = 1"))
     expect(await answers('?segment=reason-price')).toBe(count("SELECT count(DISTINCT r.id) AS n FROM responses r WHERE r.status = 'complete' AND r.customer_id IN (SELECT customer_id FROM responses WHERE status = 'complete' AND main_reason = 'price')"))
+    // Main reasons by segment: a saved segment of the English-speaking customers, its share of "price" as SQL counts it.
+    saveSegment(t.db, { name: 'English speakers', rules: { version: 1, root: { match: 'all', rules: [{ field: 'locale', op: 'is', value: 'en' }] } } }, 'test')
+    const page = (await t.app.inject({ url: '/admin/reasons', headers: { cookie: jar.header() } })).body
+    const row = /segment=(\d+)">English speakers<\/a><\/th><td class="num">([\d,]+)<\/td>/.exec(page)
+    const withReason = count("SELECT count(*) AS n FROM responses r JOIN customers c ON c.id = r.customer_id WHERE r.status = 'complete' AND r.main_reason IS NOT NULL AND c.locale = 'en'")
+    expect(Number(row![2]!.replace(/,/g, ''))).toBe(withReason)
+    expect(withReason).toBeGreaterThan(0)
+    expect(await answers(`?segment=${row![1]}`)).toBe(count("SELECT count(*) AS n FROM responses r JOIN customers c ON c.id = r.customer_id WHERE r.status = 'complete' AND c.locale = 'en'"))
     // Nonsense in the URL is ignored, not an error.
     expect(await answers('?campaign=abc&from=yesterday&locale=fr')).toBe(await answers(''))
   })
