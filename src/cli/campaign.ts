@@ -61,8 +61,9 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
     .option('--rate <n>', 'mails per minute, at most', (v) => Number(v), defaultCampaignOptions.ratePerMinute)
     .option('--quiet-days <n>', 'leave out customers another campaign mailed within this many days', (v) => Number(v), defaultCampaignOptions.quietDays)
     .option('--link-expiry <days>', 'days the survey links stay valid after the last mail', (v) => Number(v), defaultCampaignOptions.linkExpiryDays)
+    .option('--follow-up-days <days>', 'days after a won-back customer’s first new order for a short check; 0: none', (v) => Number(v), defaultCampaignOptions.followUpDays)
     .option('--start', 'start sending at once')
-    .action((opts: { name: string; segment?: string; lapse?: 'active' | 'at_risk' | 'lapsed' | 'lost'; survey?: number; incentive: Incentive[]; holdout: number; reminders: number; sendDays: number[]; sendFrom: string; sendTo: string; timeZone: string; rate: number; quietDays: number; linkExpiry: number; start?: boolean }) => {
+    .action((opts: { name: string; segment?: string; lapse?: 'active' | 'at_risk' | 'lapsed' | 'lost'; survey?: number; incentive: Incentive[]; holdout: number; reminders: number; sendDays: number[]; sendFrom: string; sendTo: string; timeZone: string; rate: number; quietDays: number; linkExpiry: number; followUpDays: number; start?: boolean }) => {
       if (!opts.lapse && !opts.segment) throw new CliFailure('Give a target: --segment ID_OR_NAME, --lapse STATUS, or both.')
       // A segment by id, name or built-in slug; the campaign keeps its key and reads its rules when it starts.
       const segment = opts.segment ? findSegment(ctx.db, opts.segment).key : undefined
@@ -84,6 +85,7 @@ export function registerCampaignCommands(program: Command, ctx: CliContext): voi
           ratePerMinute: opts.rate,
           quietDays: opts.quietDays,
           linkExpiryDays: opts.linkExpiry,
+          followUpDays: opts.followUpDays,
         },
         'cli',
       )

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { check, index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { check, index, integer, real, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from 'drizzle-orm/sqlite-core'
 
 // Timestamps are ISO 8601 UTC strings (`2026-11-24T06:15:54.000Z`); they sort as text.
 const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`
@@ -249,14 +249,22 @@ export const surveyVersions = sqliteTable(
   (t) => [uniqueIndex('survey_versions_survey_version').on(t.surveyId, t.version)],
 )
 
-/** A campaign (SPEC §5); the standing "personal links" campaign carries links made one at a time. */
+/**
+ * A campaign (SPEC §5); the standing "personal links" campaign carries links made one at a time;
+ * a "followup" campaign belongs to a win-back campaign (parent) and asks its won-back customers
+ * a short check a set number of days after their first new order (SPEC §8, after the comeback).
+ */
 export const campaigns = sqliteTable(
   'campaigns',
   {
   id: integer('id').primaryKey({ autoIncrement: true }),
   name: text('name').notNull(),
-  kind: text('kind', { enum: ['personal', 'campaign'] }).notNull(),
+  kind: text('kind', { enum: ['personal', 'campaign', 'followup'] }).notNull(),
   status: text('status', { enum: ['draft', 'scheduled', 'sending', 'paused', 'completed', 'cancelled'] }).notNull(),
+  /** A follow-up check's win-back campaign. */
+  parentId: integer('parent_id').references((): AnySQLiteColumn => campaigns.id),
+  /** A win-back campaign: days after a won-back customer's first new order for the follow-up check (null: none). A follow-up: the same. */
+  followUpDays: integer('follow_up_days'),
   surveyId: integer('survey_id')
     .notNull()
     .references(() => surveys.id),
@@ -292,6 +300,8 @@ export const campaigns = sqliteTable(
   (t) => [
     // One standing "personal links" campaign, however many processes ask for it at once.
     uniqueIndex('campaigns_one_personal').on(t.kind).where(sql`kind = 'personal'`),
+    // One follow-up check per win-back campaign.
+    uniqueIndex('campaigns_one_followup').on(t.parentId).where(sql`kind = 'followup'`),
     index('campaigns_status').on(t.status),
   ],
 )

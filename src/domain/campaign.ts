@@ -61,6 +61,9 @@ export const targetSchema = z.object({
 })
 export type CampaignTarget = z.infer<typeof targetSchema>
 
+/** The follow-up check after a comeback goes this many days after the first new order, unless a campaign says otherwise. */
+export const FOLLOW_UP_DAYS = 14
+
 export const campaignOptionsSchema = z
   .object({
     name: z.string().trim().min(1).max(100),
@@ -77,6 +80,8 @@ export const campaignOptionsSchema = z
     ratePerMinute: z.number().int().min(1).max(1_000_000),
     quietDays: z.number().int().min(0).max(365),
     linkExpiryDays: z.number().int().min(1).max(365),
+    /** Days after a won-back customer's first new order for the short follow-up check; 0: none. */
+    followUpDays: z.number().int().min(0).max(180).default(FOLLOW_UP_DAYS),
     templates: templatesSchema,
   })
   .refine((o) => o.sendFrom < o.sendTo, { message: 'v.windowOrder', path: ['sendTo'] })
@@ -95,6 +100,7 @@ export const defaultCampaignOptions: Omit<CampaignOptions, 'name' | 'surveyId' |
   ratePerMinute: 60,
   quietDays: 30,
   linkExpiryDays: 30,
+  followUpDays: FOLLOW_UP_DAYS,
   templates: {},
 }
 
@@ -197,6 +203,20 @@ export const defaultTemplates: Required<CampaignTemplates> = {
     en: {
       subject: 'Two more minutes for us, {first_name}?',
       body: 'A few days ago we asked why you no longer order from {company}. In case you have not found the time yet: the survey takes only 2–3 minutes, and as a thank-you you receive {incentive}.',
+    },
+  },
+}
+
+/** The follow-up check's mail after a comeback (no reminder, no incentive). */
+export const followUpTemplates: Required<Pick<CampaignTemplates, 'invitation'>> = {
+  invitation: {
+    de: {
+      subject: '{first_name}, wie war Ihre Bestellung?',
+      body: 'Schön, dass Sie wieder bei {company} bestellt haben.\n\nWie war es diesmal? Drei kurze Fragen, eine Minute – Ihre Antwort hilft uns, dass es so gut bleibt oder besser wird.',
+    },
+    en: {
+      subject: '{first_name}, how was your order?',
+      body: 'Good to see you ordering from {company} again.\n\nHow was it this time? Three short questions, one minute – your answer helps us keep it this good or make it better.',
     },
   },
 }

@@ -156,6 +156,24 @@ export const defaultSurvey: SurveyDefinition = {
   ],
 }
 
+/** The short check after a comeback (SPEC §8): CSAT, CES and one free text; found by this name. */
+export const FOLLOW_UP_SURVEY_NAME = 'Follow-up check'
+
+export const followUpSurvey: SurveyDefinition = {
+  title: t('Schön, dass Sie wieder da sind', 'Good to have you back'),
+  intro: t('Sie haben wieder bei uns bestellt. Wie war es diesmal? Drei kurze Fragen, eine Minute.', 'You have ordered from us again. How was it this time? Three short questions, one minute.'),
+  questions: [
+    { key: 'csat', type: 'csat', label: t('Wie zufrieden sind Sie mit Ihrer letzten Bestellung?', 'How satisfied are you with your latest order?'), required: true },
+    {
+      key: 'ces',
+      type: 'ces',
+      label: t('{company} hat es mir leicht gemacht, wieder zu bestellen.', '{company} made it easy for me to order again.'),
+      required: true,
+    },
+    { key: 'improve', type: 'text', label: t('Was können wir noch besser machen?', 'What could we still do better?'), required: false },
+  ],
+}
+
 /** Scales of the fixed score questions: NPS 0–10, CSAT 1–5, CES 1–7. */
 export function scaleOf(q: Question): { min: number; max: number } {
   switch (q.type) {

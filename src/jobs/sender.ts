@@ -164,7 +164,7 @@ export class MailSender {
     }
     // Accepted by the server. Recording it is outside the try: a database error here must not count
     // as a failed send and mail the customer again; the message stays "sending" and is logged.
-    const at = new Date()
+    const at = now()
     // One transaction: a crash between the two would lose the member's count, and with it a reminder.
     writeTransaction(this.db, () => {
       finishMessage(this.db, message.id, { status: 'sent', subject: rendered.subject, smtpMessageId: info.messageId, sentAt: at.toISOString(), lastError: null, storedFile: info.storedFile ?? null })

@@ -131,14 +131,15 @@ function composeCampaignMail(
   token: string,
   memberId?: number,
 ): RenderedMail {
-  const incentive = options.incentives[member.arm] ?? options.incentives[0]!
+  // A follow-up check has no incentive.
+  const incentive = options.incentives[member.arm] ?? options.incentives[0]
   const texts = { ...defaultTemplates, ...options.templates }[kind][locale]
   const favourites = member.favouriteItems?.split('|').slice(0, 2) ?? []
   const values = {
     first_name: member.firstName ?? t('public.mailDearCustomer'),
     company,
     favourite_items: favourites.length ? favourites.join(locale === 'de' ? ' und ' : ' and ') : t('public.mailFavouriteFallback'),
-    incentive: describeIncentive(incentive, locale, (cents, currency) => formatMoney(cents, currency, locale)),
+    incentive: incentive ? describeIncentive(incentive, locale, (cents, currency) => formatMoney(cents, currency, locale)) : '',
   }
   const surveyUrl = `${config.baseUrl}/s/${token}`
   const unsubscribeUrl = `${config.baseUrl}/u/${token}`

@@ -10,7 +10,14 @@ export interface ResponseFilter {
   locale?: 'de' | 'en'
   /** Only customers in a segment (its compiled condition over `c` and `a`). */
   segment?: { sql: string; params: Record<string, string | number> }
+  /**
+   * The answers to the follow-up checks after a comeback (of the campaign's check, with a
+   * campaign) instead of the others: the two are never mixed in one score.
+   */
+  followUp?: boolean
 }
+
+const followUpMembers = "SELECT m.id FROM campaign_members m JOIN campaigns k ON k.id = m.campaign_id WHERE k.kind = 'followup'"
 
 const inSegment = (f: ResponseFilter, column: string) =>
   f.segment && `${column} IN (SELECT c.id FROM customers c LEFT JOIN customer_analysis a ON a.customer_id = c.id WHERE ${f.segment.sql})`
@@ -18,7 +25,14 @@ const inSegment = (f: ResponseFilter, column: string) =>
 function responseWhere(f: ResponseFilter) {
   const c = new Conditions()
     .when(true, "r.status = 'complete'")
-    .when(f.campaignId, 'r.member_id IN (SELECT id FROM campaign_members WHERE campaign_id = @campaignId)', { campaignId: f.campaignId! })
+    .when(true, `r.member_id ${f.followUp ? 'IN' : 'NOT IN'} (${followUpMembers})`)
+    .when(
+      f.campaignId,
+      f.followUp
+        ? 'r.member_id IN (SELECT m.id FROM campaign_members m JOIN campaigns k ON k.id = m.campaign_id WHERE k.parent_id = @campaignId)'
+        : 'r.member_id IN (SELECT id FROM campaign_members WHERE campaign_id = @campaignId)',
+      { campaignId: f.campaignId! },
+    )
     .when(f.from, 'r.completed_at >= @from', { from: f.from! })
     .when(f.to, 'r.completed_at < @to', { to: `${f.to}\uffff` })
     .when(f.locale, 'r.locale = @locale', { locale: f.locale! })
@@ -160,4 +174,20 @@ export function stakesByStatus(db: Db, f: ResponseFilter) {
 /** About how many answers and campaign members there are (highest ids: no scan), to tell a big shop's dashboards before computing them once. */
 export function dashboardRowsHint(db: Db): number {
   return (cachedStatement(db, 'SELECT coalesce((SELECT max(id) FROM responses), 0) + coalesce((SELECT max(id) FROM campaign_members), 0) AS n').get() as { n: number }).n
+}
+
+/** Follow-up checks after a comeback: how many were asked (mailed) and how many answered; of one campaign's check with a campaign. */
+export function followUpCounts(db: Db, f: ResponseFilter = {}) {
+  const c = new Conditions()
+    .when(f.campaignId, 'k.parent_id = @campaignId', { campaignId: f.campaignId! })
+    .when(f.locale, 'm.customer_id IN (SELECT id FROM customers WHERE locale = @locale)', { locale: f.locale! })
+    .when(f.segment, inSegment(f, 'm.customer_id')!, f.segment?.params)
+    .when(f.from, 'm.last_mailed_at >= @from', { from: f.from! })
+    .when(f.to, 'm.last_mailed_at < @to', { to: `${f.to}\uffff` })
+  return statement(
+    db,
+    `SELECT count(*) AS asked, coalesce(sum(EXISTS (SELECT 1 FROM responses r WHERE r.member_id = m.id AND r.status = 'complete')), 0) AS answered
+     FROM campaign_members m JOIN campaigns k ON k.id = m.campaign_id WHERE k.kind = 'followup' AND m.mails_sent > 0${c.and()}`,
+    f,
+  ).get(c.params) as { asked: number; answered: number }
 }

@@ -3,6 +3,7 @@ import type { Db } from '../db/client.ts'
 import { analyseHistories, HistoryBuilder, type AnalysisSummary } from '../domain/analysis.ts'
 import { AppError, note } from '../domain/errors.ts'
 import { iterateCompletedOrders, saveAnalysisRun } from '../repos/analysis.ts'
+import { enrolFollowUps } from './follow-ups.ts'
 import { getAnalysisSettings } from './settings.ts'
 
 export type AnalysisTrigger = 'cli' | 'import' | 'nightly' | 'manual' | 'start'
@@ -27,8 +28,10 @@ export function loadHistories(db: Db, asOf: string) {
 /**
  * Recompute history, lapse status, models and CLV for every customer who bought, and store the
  * results with the run (one transaction). `--as-of` analyses the data as it stood on that date.
+ * A run of today also enrols the follow-up checks that fell due: imports bring the orders, and
+ * the nightly run lets the days pass (services/follow-ups.ts).
  */
-export function analyze(db: Db, options: { asOf?: string | Date; trigger: AnalysisTrigger }): AnalysisSummary & { runId: number; seconds: number } {
+export function analyze(db: Db, options: { asOf?: string | Date; trigger: AnalysisTrigger }): AnalysisSummary & { runId: number; seconds: number; followUps: number } {
   const started = new Date()
   const asOf = resolveAsOf(options.asOf)
   const asOfDay = Date.parse(`${asOf}T00:00:00Z`) / DAY_MS
@@ -40,5 +43,6 @@ export function analyze(db: Db, options: { asOf?: string | Date; trigger: Analys
     { asOf, trigger: options.trigger, startedAt: started.toISOString(), finishedAt: finished.toISOString(), customers: customers.length, summary: JSON.stringify(summary) },
     customers,
   )
-  return { ...summary, runId, seconds: (finished.getTime() - started.getTime()) / 1000 }
+  const followUps = options.asOf === undefined ? enrolFollowUps(db) : 0
+  return { ...summary, runId, seconds: (finished.getTime() - started.getTime()) / 1000, followUps }
 }

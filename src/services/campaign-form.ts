@@ -60,6 +60,7 @@ export function optionsFromForm(f: CampaignForm, surveyDefault: number): Campaig
     ratePerMinute: num(f.rate) ?? NaN,
     quietDays: num(f.quiet_days) ?? NaN,
     linkExpiryDays: num(f.link_expiry) ?? NaN,
+    followUpDays: num(f.follow_up_days) ?? NaN,
     templates: {
       invitation: { de: template('invitation', 'de'), en: template('invitation', 'en') },
       reminder: { de: template('reminder', 'de'), en: template('reminder', 'en') },
@@ -87,6 +88,7 @@ export function defaultForm(): CampaignForm {
     rate: String(o.ratePerMinute),
     quiet_days: String(o.quietDays),
     link_expiry: String(o.linkExpiryDays),
+    follow_up_days: String(o.followUpDays),
   }
   for (const kind of ['invitation', 'reminder'] as const) {
     for (const lang of ['de', 'en'] as const) {

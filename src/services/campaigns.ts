@@ -19,6 +19,7 @@ import { addAuditEntry } from '../repos/audit.ts'
 import { eligibleCustomerIds, previewTarget, type EligibilityRules, type TargetPreview } from '../repos/campaign-targets.ts'
 import { campaignHasPendingWork, campaignsWithStatus, getCampaign, insertCampaign, insertMembers, membersDueForReminder, updateCampaign } from '../repos/campaigns.ts'
 import { campaignFailureCounts, enqueueInvitations, enqueueMessage, skipQueuedMessages } from '../repos/messages.ts'
+import { cancelFollowUp, startFollowUp } from './follow-ups.ts'
 import { getMailSettings } from './settings.ts'
 
 
@@ -39,6 +40,7 @@ export function campaignOptions(c: Campaign): CampaignOptions {
     ratePerMinute: c.ratePerMinute,
     quietDays: c.quietDays,
     linkExpiryDays: c.linkExpiryDays,
+    followUpDays: c.followUpDays ?? 0,
     templates: JSON.parse(c.templates),
   }
 }
@@ -67,6 +69,7 @@ function columns(o: CampaignOptions) {
     ratePerMinute: o.ratePerMinute,
     quietDays: o.quietDays,
     linkExpiryDays: o.linkExpiryDays,
+    followUpDays: o.followUpDays || null,
     templates: JSON.stringify(o.templates),
   }
 }
@@ -127,6 +130,7 @@ export function changeCampaignState(db: Db, id: number, action: CampaignAction, 
       case 'start':
         materialise(db, campaign, now)
         updateCampaign(db, id, { status: to, startedAt: at, pauseReason: null })
+        startFollowUp(db, campaign, now)
         break
       case 'pause':
         updateCampaign(db, id, { status: to, pauseReason: JSON.stringify(options.reason ?? note('note.pausedBy', { actor })) })
@@ -135,10 +139,12 @@ export function changeCampaignState(db: Db, id: number, action: CampaignAction, 
         // A campaign paused before it started (an overdue schedule) starts now.
         if (!campaign.startedAt) materialise(db, campaign, now)
         updateCampaign(db, id, { status: to, pauseReason: null, startedAt: campaign.startedAt ?? at })
+        startFollowUp(db, campaign, now)
         break
       case 'cancel':
         skipQueuedMessages(db, id, 'campaign cancelled')
         updateCampaign(db, id, { status: to, finishedAt: at })
+        cancelFollowUp(db, id, now)
         break
       case 'complete':
         updateCampaign(db, id, { status: to, finishedAt: at })

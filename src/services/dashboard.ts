@@ -2,7 +2,7 @@ import type { Db } from '../db/client.ts'
 import { lapseStatuses } from '../domain/lapse.ts'
 import { csatOf, npsOf } from '../domain/winback.ts'
 import { listCampaigns } from '../repos/campaigns.ts'
-import { reasonCounts, responseRate, scoreCounts, stakesByStatus, wonBack, type ResponseFilter } from '../repos/dashboard.ts'
+import { followUpCounts, reasonCounts, responseRate, scoreCounts, stakesByStatus, wonBack, type ResponseFilter } from '../repos/dashboard.ts'
 import { latestAnalysis } from './analysis-report.ts'
 import { cachedCampaignLift, REACTIVATION_DAYS } from './winback.ts'
 
@@ -19,6 +19,16 @@ function stakes(db: Db, f: ResponseFilter) {
     return { status, customers: row?.customers ?? 0, valueIfWonCents: row?.valueIfWonCents ?? 0, expectedValueCents: row?.expectedValueCents ?? 0 }
   })
   return { ...latest, statuses, filtered: true }
+}
+
+/** The scores of the follow-up checks after a comeback (SPEC §8): CSAT and CES with their answers, and how many were asked. */
+export function afterComeback(db: Db, f: ResponseFilter = {}) {
+  const counts = scoreCounts(db, { ...f, followUp: true })
+  return {
+    ...followUpCounts(db, f),
+    csat: { value: csatOf({ satisfied: counts.satisfied, answers: counts.csatAnswers }), answers: counts.csatAnswers },
+    ces: { value: counts.cesMean, answers: counts.cesAnswers },
+  }
 }
 
 /** What the Overview shows a manager (SPEC §8): one read of each figure, nothing per customer in JavaScript. */
@@ -40,6 +50,7 @@ export function overview(db: Db, f: ResponseFilter = {}) {
     },
     reasons: reasonCounts(db, f),
     wonBack: wonBack(db, REACTIVATION_DAYS, f),
+    afterComeback: afterComeback(db, f),
     windowDays: REACTIVATION_DAYS,
     gained: measured.length ? { cents: measured.reduce((s, l) => s + (l.gainedCents ?? 0), 0), campaigns: measured.length } : null,
   }

@@ -7,11 +7,14 @@ import { demoAnswers } from '../domain/demo-answers.ts'
 import { SeededRandom } from '../domain/random.ts'
 import { defaultIncentive } from '../domain/rewards.ts'
 import { contactOptions, mainReason, reasonsOf, scores, text } from '../domain/survey.ts'
-import { insertCampaign, insertMember } from '../repos/campaigns.ts'
+import { insertCampaign, insertMember, markMemberMailed } from '../repos/campaigns.ts'
+import type { Campaign } from '../db/schema.ts'
+import { FOLLOW_UP_DAYS } from '../domain/campaign.ts'
 import { contactableCustomersLastOrderBefore } from '../repos/customers.ts'
-import { enqueueMessage } from '../repos/messages.ts'
+import { dueMessages, enqueueMessage, finishMessage } from '../repos/messages.ts'
 import { insertResponse } from '../repos/responses.ts'
 import { changeConsent, recordConsentRequest } from './consent.ts'
+import { enrolFollowUps, startFollowUp } from './follow-ups.ts'
 import { grantReward } from './rewards.ts'
 import { getBrand } from './settings.ts'
 import { currentVersion, definitionOf, ensureDefaultSurvey } from './surveys.ts'
@@ -48,6 +51,7 @@ export function loadDemoAnswers(db: Db, options: { seed: number | string; asOf: 
       finishedAt: new Date(started.getTime() + 12 * DAY).toISOString(),
       // A larger holdout than the default 10%, so that the demo's win-back lift has enough customers to measure.
       holdoutPercent: 20,
+      followUpDays: FOLLOW_UP_DAYS,
       createdBy: 'demo',
     })
     for (const c of chosen) {
@@ -119,6 +123,51 @@ export function loadDemoAnswers(db: Db, options: { seed: number | string; asOf: 
       }
       responses++
     }
+    responses += loadDemoFollowUps(db, campaign, rnd, started, options.asOf)
   })
   return { members: chosen.length, responses, comebacks }
+}
+
+const followUpTexts = {
+  de: ['Lieferung war diesmal schnell, danke!', 'Der Gutschein hat mich zurückgeholt.', 'Bitte mehr Bio-Sorten.', 'Verpackung könnte weniger Plastik haben.'],
+  en: ['Delivery was quick this time, thanks!', 'The coupon brought me back.', 'More organic blends, please.', 'Less plastic in the packaging would be nice.'],
+}
+
+/**
+ * The demo campaign's follow-up checks after a comeback, as the nightly runs since its start would
+ * have enrolled them (services/follow-ups.ts), mailed, and about half of them answered.
+ */
+function loadDemoFollowUps(db: Db, parent: Campaign, rnd: SeededRandom, started: Date, asOf: Date): number {
+  const followUp = startFollowUp(db, parent, started)!
+  for (let day = started.getTime(); day <= asOf.getTime(); day += DAY) enrolFollowUps(db, new Date(day))
+  const version = currentVersion(db, followUp.surveyId)
+  const definition = definitionOf(version)
+  let answered = 0
+  for (const message of dueMessages(db, asOf.toISOString(), 10_000, followUp.id)) {
+    const sentAt = new Date(Date.parse(message.notBefore) + rnd.int(9, 17) * 3600_000)
+    if (sentAt.getTime() >= asOf.getTime()) continue
+    finishMessage(db, message.id, { status: 'sent', attempts: 1, subject: message.locale === 'de' ? 'Wie war Ihre Bestellung?' : 'How was your order?', sentAt: sentAt.toISOString() })
+    markMemberMailed(db, message.memberId!, sentAt.toISOString(), new Date(sentAt.getTime() + followUp.linkExpiryDays * DAY).toISOString())
+    if (!rnd.chance(0.5)) continue
+    const at = new Date(sentAt.getTime() + rnd.int(1, 48) * 3600_000)
+    if (at.getTime() >= asOf.getTime()) continue
+    const locale = message.locale === 'en' ? 'en' : 'de'
+    const a: Record<string, unknown> = { csat: rnd.pick([3, 4, 4, 5, 5, 5]), ces: rnd.pick([4, 5, 6, 6, 7, 7]), ...(rnd.chance(0.4) && { improve: rnd.pick(followUpTexts[locale]) }) }
+    insertResponse(db, {
+      memberId: message.memberId!,
+      customerId: message.customerId,
+      surveyVersionId: version.id,
+      locale,
+      status: 'complete',
+      answers: JSON.stringify(a),
+      mainReason: null,
+      reasons: null,
+      ...scores(definition, a),
+      startedAt: at.toISOString(),
+      updatedAt: at.toISOString(),
+      completedAt: at.toISOString(),
+    })
+    answered++
+  }
+  return answered
 }

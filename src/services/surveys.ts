@@ -1,5 +1,5 @@
 import { type Db, writeTransaction } from '../db/client.ts'
-import { DEFAULT_SURVEY_NAME, type Answers, type ChoiceAnswer } from '../domain/survey.ts'
+import { DEFAULT_SURVEY_NAME, FOLLOW_UP_SURVEY_NAME, followUpSurvey, type Answers, type ChoiceAnswer } from '../domain/survey.ts'
 import type { SurveyVersion } from '../db/schema.ts'
 import { AppError, invalidInput, note } from '../domain/errors.ts'
 import { defaultSurvey, surveyDefinitionSchema, type SurveyDefinition } from '../domain/survey.ts'
@@ -9,17 +9,27 @@ import { findSurveyByName, getSurvey, getSurveyVersion, insertSurvey, insertSurv
 export { DEFAULT_SURVEY_NAME }
 export const SURVEY_NAME_MAX = 100
 
-/** The default survey of SPEC §6, created on first use. */
-export function ensureDefaultSurvey(db: Db): number {
-  const existing = findSurveyByName(db, DEFAULT_SURVEY_NAME)
+/** A survey the app brings along, created on first use under its name. */
+function ensureBuiltInSurvey(db: Db, name: string, definition: SurveyDefinition): number {
+  const existing = findSurveyByName(db, name)
   if (existing) return existing.id
   // Another process (the CLI beside the server) may be creating it too: the unique name decides.
   return writeTransaction(db, () => {
-    const id = insertSurvey(db, DEFAULT_SURVEY_NAME)
-    if (id === undefined) return findSurveyByName(db, DEFAULT_SURVEY_NAME)!.id
-    insertSurveyVersion(db, id, JSON.stringify(defaultSurvey), 'system')
+    const id = insertSurvey(db, name)
+    if (id === undefined) return findSurveyByName(db, name)!.id
+    insertSurveyVersion(db, id, JSON.stringify(definition), 'system')
     return id
   })
+}
+
+/** The default survey of SPEC §6. */
+export function ensureDefaultSurvey(db: Db): number {
+  return ensureBuiltInSurvey(db, DEFAULT_SURVEY_NAME, defaultSurvey)
+}
+
+/** The short check a won-back customer gets after the comeback (CSAT, CES, a free text). */
+export function ensureFollowUpSurvey(db: Db): number {
+  return ensureBuiltInSurvey(db, FOLLOW_UP_SURVEY_NAME, followUpSurvey)
 }
 
 /** Parsed definitions by their stored text: a version never changes, and every survey page needs one. */

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { MIN_GROUP } from '../../../domain/winback.ts'
+import { afterComeback } from '../../../services/dashboard.ts'
 import { REACTIVATION_DAYS } from '../../../services/winback.ts'
 import { builtInSegmentRefs, findSegment, savedSegmentRefs } from '../../../services/segments.ts'
 import { z } from 'zod'
@@ -83,6 +84,8 @@ const campaignRoutes: FastifyPluginAsync = async (app) => {
       exclusions: campaign.exclusions ? (JSON.parse(campaign.exclusions) as Record<string, number>) : null,
       // The measured win-back, once the campaign has members; the progress poll (htmx) does not need it.
       winback: campaign.startedAt && !(req.isHtmx && req.headers['hx-target'] === 'campaign-progress') ? await app.figure({ name: 'lift', campaignId: id, windowDays: REACTIVATION_DAYS }) : null,
+      // The follow-up checks after a comeback, when the campaign asks them.
+      after: campaign.startedAt && campaign.followUpDays ? afterComeback(app.db, { campaignId: id }) : null,
       minGroup: MIN_GROUP,
       preview: campaign.status === 'draft' ? previewCampaignTarget(app.db, campaignOptions(campaign), id) : null,
       actions: allowedActions(campaign.status as CampaignStatus).filter((a) => a !== 'complete'),
