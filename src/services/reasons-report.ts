@@ -12,11 +12,12 @@ const MAX_SEGMENTS = 30
 
 /**
  * The main reasons of the filtered answers per segment: the saved segments and the built-in ones
- * that are not a reason themselves. Left out when the filter already picks a segment.
+ * that are not a reason themselves and can hold answers ("mailed, no answer" cannot). Left out
+ * when the filter already picks a segment.
  */
 function reasonsBySegment(db: Db, f: ResponseFilter) {
   if (f.segment) return []
-  const refs = [...savedSegmentRefs(db).slice(0, MAX_SEGMENTS), ...builtInSegmentRefs().filter((b) => b.reason === null)]
+  const refs = [...savedSegmentRefs(db).slice(0, MAX_SEGMENTS), ...builtInSegmentRefs().filter((b) => b.reason === null && b.key !== 'mailed-no-answer')]
   return refs.map((ref) => {
     const counts = reasonCounts(db, { ...f, segment: segmentWhere(ref.rules) })
     return { segment: { key: ref.key, name: ref.name, reason: ref.reason }, answers: counts.reduce((n, c) => n + c.n, 0), counts: Object.fromEntries(counts.map((c) => [c.reason, c.n])) as Record<string, number> }
