@@ -1,5 +1,6 @@
 import { cachedStatement, ruleStatement, type Db } from '../db/client.ts'
 import { Conditions } from './rows.ts'
+import { comebackOrder } from './winback.ts'
 
 /** The dashboards' filters, applied on the server to the completed responses `r` (their member `m`). */
 export interface ResponseFilter {
@@ -148,10 +149,9 @@ export function wonBack(db: Db, windowDays: number, f: ResponseFilter = {}) {
     db,
     `WITH first_mail AS (
        SELECT g.customer_id, min(g.sent_at) AS since FROM messages g JOIN campaign_members m ON m.id = g.member_id
-       WHERE g.kind = 'invitation' AND g.status = 'sent' AND g.campaign_id IS NOT NULL${where} GROUP BY g.customer_id)
+       WHERE g.kind = 'invitation' AND g.status = 'sent' AND g.campaign_id IN (SELECT id FROM campaigns WHERE kind = 'campaign')${where} GROUP BY g.customer_id)
      SELECT count(DISTINCT f.customer_id) AS customers, coalesce(sum(o.total_cents), 0) AS revenueCents
-     FROM first_mail f JOIN orders o ON o.customer_id = f.customer_id AND o.status = 'completed'
-       AND o.ordered_at > f.since AND o.ordered_at <= strftime('%Y-%m-%dT%H:%M:%fZ', f.since, '+' || @windowDays || ' days')
+     FROM first_mail f JOIN orders o ON o.customer_id = f.customer_id AND ${comebackOrder('o', 'f.since')}
      WHERE 1${dates}`,
     f,
   ).get({ ...params, windowDays, ...(f.from && { from: f.from }), ...(f.to && { to: `${f.to}\uffff` }) }) as { customers: number; revenueCents: number }

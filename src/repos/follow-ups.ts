@@ -2,6 +2,7 @@ import { cachedStatement, type Db } from '../db/client.ts'
 import type { Campaign } from '../db/schema.ts'
 import { selectRow, selectRows } from './rows.ts'
 import { campaigns } from '../db/schema.ts'
+import { comebackOrder, firstMailOf } from './winback.ts'
 
 /** The follow-up check of a win-back campaign, if it has one. */
 export function followUpOf(db: Db, parentId: number): Campaign | undefined {
@@ -23,13 +24,11 @@ export function dueComebacks(db: Db, parentId: number, windowDays: number, notBe
   return cachedStatement(
     db,
     `WITH mailed AS (
-       SELECT m.customer_id,
-         (SELECT min(g.sent_at) FROM messages g WHERE g.member_id = m.id AND g.kind = 'invitation' AND g.status = 'sent') AS since
+       SELECT m.customer_id, ${firstMailOf('m')} AS since
        FROM campaign_members m WHERE m.campaign_id = @parentId AND m.holdout = 0 AND m.mails_sent > 0),
      back AS (
        SELECT x.customer_id, min(o.ordered_at) AS first_order
-       FROM mailed x JOIN orders o ON o.customer_id = x.customer_id AND o.status = 'completed'
-         AND o.ordered_at > x.since AND o.ordered_at <= strftime('%Y-%m-%dT%H:%M:%fZ', x.since, '+' || @windowDays || ' days')
+       FROM mailed x JOIN orders o ON o.customer_id = x.customer_id AND ${comebackOrder('o', 'x.since')}
        WHERE x.since IS NOT NULL GROUP BY x.customer_id)
      SELECT b.customer_id AS customerId, b.first_order AS firstOrderAt FROM back b
      WHERE b.first_order >= @notBefore AND b.first_order <= @dueBefore

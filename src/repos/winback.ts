@@ -1,6 +1,13 @@
 import { cachedStatement, type Db } from '../db/client.ts'
 import { couponDiscount } from './reward-report.ts'
 
+/** SPEC §10: the first campaign mail a member `m` was sent (the invitation), from which a comeback counts. */
+export const firstMailOf = (m: string) => `(SELECT min(g.sent_at) FROM messages g WHERE g.member_id = ${m}.id AND g.kind = 'invitation' AND g.status = 'sent')`
+
+/** SPEC §10: an order `o` that counts as a comeback: completed, after `since`, within @windowDays of it. */
+export const comebackOrder = (o: string, since: string) =>
+  `${o}.status = 'completed' AND ${o}.ordered_at > ${since} AND ${o}.ordered_at <= strftime('%Y-%m-%dT%H:%M:%fZ', ${since}, '+' || @windowDays || ' days')`
+
 /**
  * The facts the win-back lift needs (SPEC §10): per campaign member, whether they bought again
  * within the window after their first mail (held out: after the campaign started), the revenue
@@ -29,9 +36,7 @@ export function memberOutcomes(db: Db, campaignId: number, windowDays: number): 
     `WITH members AS (
        SELECT m.id, m.customer_id, m.arm, m.holdout, m.mails_sent > 0 AS mailed, m.opened_at IS NOT NULL AS opened,
          EXISTS (SELECT 1 FROM messages b WHERE b.member_id = m.id AND b.status = 'bounced') AS bounced,
-         coalesce(CASE WHEN m.holdout THEN NULL ELSE
-                    (SELECT min(g.sent_at) FROM messages g WHERE g.member_id = m.id AND g.kind = 'invitation' AND g.status = 'sent') END,
-                  k.started_at) AS since
+         coalesce(CASE WHEN m.holdout THEN NULL ELSE ${firstMailOf('m')} END, k.started_at) AS since
        FROM campaign_members m JOIN campaigns k ON k.id = m.campaign_id
        WHERE m.campaign_id = @campaignId AND k.started_at IS NOT NULL)
      SELECT s.arm, s.holdout, s.mailed, s.bounced, s.opened, r.id IS NOT NULL AS started, coalesce(r.status = 'complete', 0) AS completed,
@@ -44,8 +49,7 @@ export function memberOutcomes(db: Db, campaignId: number, windowDays: number): 
        EXISTS (SELECT 1 FROM rewards w WHERE w.response_id = r.id) AS offered
      FROM members s
      LEFT JOIN responses r ON r.member_id = s.id
-     LEFT JOIN orders o ON o.customer_id = s.customer_id AND o.status = 'completed'
-       AND o.ordered_at > s.since AND o.ordered_at <= strftime('%Y-%m-%dT%H:%M:%fZ', s.since, '+' || @windowDays || ' days')
+     LEFT JOIN orders o ON o.customer_id = s.customer_id AND ${comebackOrder('o', 's.since')}
      GROUP BY s.id`,
   ).all({ campaignId, windowDays }) as MemberOutcomeRow[]
 }
