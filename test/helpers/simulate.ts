@@ -51,3 +51,48 @@ export function simulateBgNbd(
     return { x, tx, T, zbar: x > 0 ? total / x : 0 }
   })
 }
+
+/** Customers drawn from a known MBG/NBD process: as BG/NBD, but dropout may strike at the first purchase too. */
+export function simulateMbgNbd(params: { r: number; alpha: number; a: number; b: number }, customers: number, seed: number) {
+  const rnd = new SeededRandom(seed)
+  return Array.from({ length: customers }, () => {
+    const T = 30 + rnd.next() * 48
+    const lambda = gammaVariate(rnd, params.r, params.alpha)
+    const g1 = gammaVariate(rnd, params.a, 1)
+    const dropout = g1 / (g1 + gammaVariate(rnd, params.b, 1))
+    let t = 0
+    let x = 0
+    let tx = 0
+    for (;;) {
+      // After every purchase, the first one at time 0 included.
+      if (rnd.next() < dropout) break
+      t += -Math.log(1 - rnd.next()) / lambda
+      if (t > T) break
+      x++
+      tx = t
+    }
+    return { x, tx, T }
+  })
+}
+
+/** Customers drawn from a known Pareto/NBD process: purchases at rate λ until an exponential death at rate μ. */
+export function simulateParetoNbd(params: { r: number; alpha: number; s: number; beta: number }, customers: number, seed: number) {
+  const rnd = new SeededRandom(seed)
+  return Array.from({ length: customers }, () => {
+    const T = 30 + rnd.next() * 48
+    const lambda = gammaVariate(rnd, params.r, params.alpha)
+    const mu = gammaVariate(rnd, params.s, params.beta)
+    const death = -Math.log(1 - rnd.next()) / mu
+    const end = Math.min(T, death)
+    let t = 0
+    let x = 0
+    let tx = 0
+    for (;;) {
+      t += -Math.log(1 - rnd.next()) / lambda
+      if (t > end) break
+      x++
+      tx = t
+    }
+    return { x, tx, T }
+  })
+}
