@@ -1,10 +1,12 @@
-import { expectedPurchases, fitBgNbd, pAlive, SummaryGroups, type BgNbdFit, type PurchaseSummary } from './clv/bgnbd.ts'
+import { SummaryGroups, type PurchaseSummary } from './clv/bgnbd.ts'
+import { fitModel, modelExpectedPurchases, modelKinds, modelPAlive, type ModelFit, type ModelKind } from './clv/models.ts'
 import { defaultClvSettings, lifetimeValueIfAlive, type ClvSettings } from './clv/clv.ts'
 import { expectedAverageValue, fitGammaGamma, type GammaGammaFit } from './clv/gamma-gamma.ts'
 import { defaultLapseThresholds, earlyWarning, lapseStatus, lapseStatuses, typicalGap, type EarlyWarning, type LapseStatus, type LapseThresholds } from './lapse.ts'
 import { median, quintileScorer } from './stats.ts'
 import { DAY_MS } from './time.ts'
 import { note, type Note } from './errors.ts'
+import { backtestHistories, type BacktestResult } from './backtest.ts'
 
 /**
  * From completed orders to per-customer facts (SPEC §4): history, lapse status, early warning,
@@ -16,9 +18,13 @@ import { note, type Note } from './errors.ts'
 export const MODEL_TIME_UNIT = 'weeks'
 const DAYS_PER_UNIT = 7
 
+/** Which purchase model gives the customers' figures: the best in the shop's own back-test, or one an admin pinned. */
+export type ModelChoice = 'auto' | ModelKind
+
 export interface AnalysisSettings {
   lapse: LapseThresholds
   clv: ClvSettings
+  model: ModelChoice
   /** What a win-back attempt costs per customer (incentive), in cents. */
   incentiveCostCents: number
 }
@@ -26,6 +32,7 @@ export interface AnalysisSettings {
 export const defaultAnalysisSettings: AnalysisSettings = {
   lapse: defaultLapseThresholds,
   clv: defaultClvSettings,
+  model: 'auto',
   incentiveCostCents: 500,
 }
 
@@ -144,9 +151,29 @@ export interface CustomerAnalysis {
   priorityCents: number | null
 }
 
+/** A fitted model as the summary keeps it: its parameters flat, and how far to trust them. */
+export type FittedModelSummary = Record<string, number | boolean | string> & {
+  logLikelihood: number
+  customers: number
+  converged: boolean
+  iterations: number
+  /** The plain fit ran off; a small penalty kept it finite: unreliable. */
+  penalised: boolean
+  timeUnit: string
+}
+
 export interface ModelSummary {
-  bgnbd: (BgNbdFit['params'] & { logLikelihood: number; customers: number; converged: boolean; iterations: number; timeUnit: string }) | null
+  bgnbd: (FittedModelSummary & { r: number; alpha: number; a: number; b: number }) | null
+  mbgnbd?: (FittedModelSummary & { r: number; alpha: number; a: number; b: number }) | null
+  paretoNbd?: (FittedModelSummary & { r: number; alpha: number; s: number; beta: number }) | null
   gammaGamma: (GammaGammaFit['params'] & { logLikelihood: number; customers: number; converged: boolean }) | null
+  /** The model whose P(alive), expected purchases and CLV the customers have; null: none could be trusted (the lapse status decides). */
+  chosen?: ModelKind | null
+  /** The setting, and how the choice was made. */
+  choice?: ModelChoice
+  chosenBy?: 'backtest' | 'likelihood' | 'pinned' | null
+  /** The shop's own back-test of the three models, which the automatic choice follows. */
+  backtest?: BacktestResult | null
   /** Why a model could not be fitted, for the manager (notes written before notes were keys are text). */
   notes: (Note | string)[]
 }
@@ -162,19 +189,27 @@ export interface AnalysisSummary {
 }
 
 /** Fewer repeat buyers than this and a fit says more about noise than about customers. */
-const MIN_REPEAT_BUYERS = 10
+export const MIN_REPEAT_BUYERS = 10
 
+export const modelNames: Record<ModelKind, string> = { bgnbd: 'BG/NBD', mbgnbd: 'MBG/NBD', paretoNbd: 'Pareto/NBD' }
+
+/** The three purchase models and Gamma-Gamma, fitted to the customers' histories as of a day. */
 export function fitModels(histories: readonly CustomerHistory[], asOfDay: number) {
   const notes: Note[] = []
   const summaries = histories.map((h) => purchaseSummary(h, asOfDay))
   const repeatBuyers = summaries.filter((s) => s.x > 0).length
-  let bgnbd: BgNbdFit | null = null
+  const fits: Record<ModelKind, ModelFit | null> = { bgnbd: null, mbgnbd: null, paretoNbd: null }
   let gammaGamma: GammaGammaFit | null = null
   if (repeatBuyers < MIN_REPEAT_BUYERS) {
     notes.push(note('note.fewRepeatBuyers', { repeat: repeatBuyers, min: MIN_REPEAT_BUYERS }))
   } else {
-    bgnbd = fitBgNbd(new SummaryGroups(summaries.filter((s) => s.T > 0)))
-    if (!bgnbd.converged) notes.push(note('note.notConverged'))
+    const groups = new SummaryGroups(summaries.filter((s) => s.T > 0))
+    for (const kind of modelKinds) {
+      const fit = fitModel(kind, groups)
+      fits[kind] = fit
+      if (fit.penalised) notes.push(note('note.unreliableFit', { model: modelNames[kind] }))
+      if (!fit.converged) notes.push(note('note.notConverged', { model: modelNames[kind] }))
+    }
     const spend = summaries.filter((s) => s.x > 0 && s.zbar > 0)
     if (spend.length >= MIN_REPEAT_BUYERS) {
       gammaGamma = fitGammaGamma(spend)
@@ -185,15 +220,60 @@ export function fitModels(histories: readonly CustomerHistory[], asOfDay: number
       notes.push(note('note.ggTooFew'))
     }
   }
-  return { summaries, bgnbd, gammaGamma, notes }
+  return { summaries, fits, gammaGamma, notes }
 }
+
+/**
+ * The holdout of the automatic back-test: the last third of the shop's history, between 8 and 52
+ * weeks; none when the history is too short to keep 8 weeks on each side.
+ */
+function automaticBacktest(histories: readonly CustomerHistory[], asOfDay: number): BacktestResult | null {
+  let first = asOfDay
+  for (const h of histories) if (h.purchaseDays[0]! < first) first = h.purchaseDays[0]!
+  const span = asOfDay - first
+  const holdout = Math.min(364, Math.max(56, Math.round(span / 3)))
+  if (span - holdout < 56) return null
+  const result = backtestHistories(histories, asOfDay - holdout, asOfDay)
+  return modelKinds.some((k) => result.fits[k]) ? result : null
+}
+
+/**
+ * Which model gives the customers' figures: a pinned one; otherwise, among the fits that can be
+ * trusted, the one with the smallest error in the shop's own back-test, or (history too short to
+ * test) the highest likelihood, the three having as many parameters. None when no fit can be trusted.
+ */
+function chooseModel(histories: readonly CustomerHistory[], asOfDay: number, fits: Record<ModelKind, ModelFit | null>, choice: ModelChoice, notes: Note[]) {
+  if (choice !== 'auto') {
+    const fit = fits[choice]
+    if (fit?.penalised) notes.push(note('note.pinnedUnreliable', { model: modelNames[choice] }))
+    return { chosen: fit && !fit.penalised ? choice : null, chosenBy: 'pinned' as const, backtest: null }
+  }
+  const reliable = modelKinds.filter((k) => fits[k] && !fits[k].penalised)
+  if (reliable.length === 0) {
+    if (modelKinds.some((k) => fits[k])) notes.push(note('note.noReliableModel'))
+    return { chosen: null, chosenBy: null, backtest: null }
+  }
+  const backtest = automaticBacktest(histories, asOfDay)
+  const tested = backtest ? reliable.filter((k) => backtest.fits[k] && !backtest.fits[k].penalised) : []
+  if (backtest && tested.length) {
+    const chosen = tested.reduce((best, k) => (backtest.meanAbsoluteError[k]! < backtest.meanAbsoluteError[best]! ? k : best))
+    return { chosen, chosenBy: 'backtest' as const, backtest }
+  }
+  const chosen = reliable.reduce((best, k) => (fits[k]!.logLikelihood > fits[best]!.logLikelihood ? k : best))
+  return { chosen, chosenBy: 'likelihood' as const, backtest }
+}
+
+const fitSummary = (fit: ModelFit | null) =>
+  fit && { ...fit.params, logLikelihood: fit.logLikelihood, customers: fit.customers, converged: fit.converged, iterations: fit.iterations, penalised: fit.penalised, timeUnit: MODEL_TIME_UNIT }
 
 export function analyseHistories(
   histories: readonly CustomerHistory[],
   asOfDay: number,
   settings: AnalysisSettings = defaultAnalysisSettings,
 ): { customers: CustomerAnalysis[]; summary: AnalysisSummary } {
-  const { summaries, bgnbd, gammaGamma, notes } = fitModels(histories, asOfDay)
+  const { summaries, fits, gammaGamma, notes } = fitModels(histories, asOfDay)
+  const { chosen, chosenBy, backtest } = chooseModel(histories, asOfDay, fits, settings.model, notes)
+  const model = chosen ? fits[chosen] : null
   const ownGaps = histories.map((h) => typicalGap(h.purchaseDays))
   const populationGap = median(ownGaps.filter((g): g is number => g !== null))
   const recency = quintileScorer(histories.map((h) => asOfDay - h.purchaseDays.at(-1)!), false)
@@ -220,14 +300,13 @@ export function analyseHistories(
     let clv: number | null = null
     let ifWon: number | null = null
     let priority: number | null = null
-    if (bgnbd) {
-      const p = bgnbd.params
-      alive = pAlive(p, s)
-      e90 = expectedPurchases(p, s, 90 / DAYS_PER_UNIT)
-      e365 = expectedPurchases(p, s, 365 / DAYS_PER_UNIT)
+    if (model) {
+      alive = modelPAlive(model, s)
+      e90 = modelExpectedPurchases(model, s, 90 / DAYS_PER_UNIT)
+      e365 = modelExpectedPurchases(model, s, 365 / DAYS_PER_UNIT)
       const ownMean = h.spendCents / h.orders / 100
       orderValue = gammaGamma && gammaGamma.params.q > 1 ? expectedAverageValue(gammaGamma.params, s.x, s.zbar) : ownMean
-      ifWon = lifetimeValueIfAlive(p, s, orderValue, settings.clv) * 100
+      ifWon = lifetimeValueIfAlive(model, s, orderValue, settings.clv) * 100
       clv = alive * ifWon
       priority = clv - settings.incentiveCostCents
     }
@@ -274,7 +353,13 @@ export function analyseHistories(
       byStatus,
       earlyWarnings,
       models: {
-        bgnbd: bgnbd && { ...bgnbd.params, logLikelihood: bgnbd.logLikelihood, customers: bgnbd.customers, converged: bgnbd.converged, iterations: bgnbd.iterations, timeUnit: MODEL_TIME_UNIT },
+        bgnbd: fitSummary(fits.bgnbd) as ModelSummary['bgnbd'],
+        mbgnbd: fitSummary(fits.mbgnbd) as ModelSummary['bgnbd'],
+        paretoNbd: fitSummary(fits.paretoNbd) as ModelSummary['paretoNbd'],
+        chosen,
+        choice: settings.model,
+        chosenBy,
+        backtest,
         gammaGamma: gammaGamma && { ...gammaGamma.params, logLikelihood: gammaGamma.logLikelihood, customers: gammaGamma.customers, converged: gammaGamma.converged },
         notes,
       },

@@ -1,19 +1,22 @@
 import type { Note } from './errors.ts'
 import { DAY_MS } from './time.ts'
 import { fitModels, type CustomerHistory } from './analysis.ts'
-import { expectedPurchases } from './clv/bgnbd.ts'
+import { modelExpectedPurchases, modelKinds, type ModelKind } from './clv/models.ts'
 
 /**
- * The calibration/holdout check of the BG/NBD paper: fit on the purchases up to a past date,
- * predict each customer's purchases in the period after it, and compare with what they did.
+ * The calibration/holdout check of the BG/NBD paper, for the three models at once: fit on the
+ * purchases up to a past date, predict each customer's purchases in the period after it, and
+ * compare with what they did. The analysis runs one over the last third of the history to choose
+ * the model; managers run others from the Analysis page.
  */
 
 export interface BacktestRow {
   /** Repeat purchases in the calibration period: "0" … "6", "7+". */
   group: string
   customers: number
+  /** Mean purchases per customer in the holdout period: what they did, and what each model said. */
   actual: number
-  predicted: number
+  predicted: Record<ModelKind, number>
 }
 
 export interface BacktestResult {
@@ -23,15 +26,17 @@ export interface BacktestResult {
   customers: number
   rows: BacktestRow[]
   totalActual: number
-  totalPredicted: number
-  /** Mean absolute error per customer, against that of "they will buy as often as before". */
-  meanAbsoluteError: number
+  totalPredicted: Record<ModelKind, number>
+  /** Mean absolute error per customer of each model, against that of "they will buy as often as before". */
+  meanAbsoluteError: Record<ModelKind, number>
   naiveMeanAbsoluteError: number
-  params: { r: number; alpha: number; a: number; b: number } | null
+  /** Each model's calibration fit; null where there was too little to fit. */
+  fits: Record<ModelKind, { params: Record<string, number>; penalised: boolean } | null>
   notes: Note[]
 }
 
 const GROUPS = 7
+const perModel = <T>(f: (k: ModelKind) => T) => Object.fromEntries(modelKinds.map((k) => [k, f(k)])) as Record<ModelKind, T>
 
 export function backtestHistories(histories: readonly CustomerHistory[], calibrationEndDay: number, holdoutEndDay: number): BacktestResult {
   const calibration: CustomerHistory[] = []
@@ -46,24 +51,27 @@ export function backtestHistories(histories: readonly CustomerHistory[], calibra
     actual.push(later)
   }
   const holdoutDays = holdoutEndDay - calibrationEndDay
-  const { summaries, bgnbd, notes } = fitModels(calibration, calibrationEndDay)
-  const rows: BacktestRow[] = Array.from({ length: GROUPS + 1 }, (_, i) => ({ group: i < GROUPS ? String(i) : `${GROUPS}+`, customers: 0, actual: 0, predicted: 0 }))
+  const { summaries, fits, notes } = fitModels(calibration, calibrationEndDay)
+  const rows: BacktestRow[] = Array.from({ length: GROUPS + 1 }, (_, i) => ({ group: i < GROUPS ? String(i) : `${GROUPS}+`, customers: 0, actual: 0, predicted: perModel(() => 0) }))
   let totalActual = 0
-  let totalPredicted = 0
-  let absError = 0
+  const totalPredicted = perModel(() => 0)
+  const absError = perModel(() => 0)
   let naiveError = 0
   summaries.forEach((s, i) => {
     const row = rows[Math.min(s.x, GROUPS)]!
-    const predicted = bgnbd ? expectedPurchases(bgnbd.params, s, holdoutDays / 7) : 0
     // The naive forecast: the customer's repeat rate so far, carried forward.
     const naive = s.T > 0 ? (s.x / s.T) * (holdoutDays / 7) : 0
     row.customers++
     row.actual += actual[i]!
-    row.predicted += predicted
     totalActual += actual[i]!
-    totalPredicted += predicted
-    absError += Math.abs(predicted - actual[i]!)
     naiveError += Math.abs(naive - actual[i]!)
+    for (const k of modelKinds) {
+      const fit = fits[k]
+      const predicted = fit ? modelExpectedPurchases(fit, s, holdoutDays / 7) : 0
+      row.predicted[k] += predicted
+      totalPredicted[k] += predicted
+      absError[k] += Math.abs(predicted - actual[i]!)
+    }
   })
   const n = Math.max(1, summaries.length)
   return {
@@ -73,12 +81,12 @@ export function backtestHistories(histories: readonly CustomerHistory[], calibra
     customers: summaries.length,
     rows: rows
       .filter((r) => r.customers > 0)
-      .map((r) => ({ ...r, actual: r.actual / r.customers, predicted: r.predicted / r.customers })),
+      .map((r) => ({ ...r, actual: r.actual / r.customers, predicted: perModel((k) => r.predicted[k] / r.customers) })),
     totalActual,
     totalPredicted,
-    meanAbsoluteError: absError / n,
+    meanAbsoluteError: perModel((k) => absError[k] / n),
     naiveMeanAbsoluteError: naiveError / n,
-    params: bgnbd?.params ?? null,
+    fits: perModel((k) => fits[k] && { params: fits[k].params, penalised: fits[k].penalised }),
     notes,
   }
 }

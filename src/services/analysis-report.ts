@@ -1,7 +1,9 @@
 import type { Db } from '../db/client.ts'
-import type { AnalysisSummary } from '../domain/analysis.ts'
+import type { BacktestResult } from '../domain/backtest.ts'
+import { modelKinds } from '../domain/clv/models.ts'
+import { modelNames, type AnalysisSummary } from '../domain/analysis.ts'
 import { barChart } from '../domain/charts.ts'
-import { formatMoney } from '../domain/format.ts'
+import { formatMoney, formatNumber } from '../domain/format.ts'
 import type { Translate } from '../domain/i18n.ts'
 import { lapseStatuses } from '../domain/lapse.ts'
 import { latestAnalysisRun } from '../repos/analysis.ts'
@@ -27,4 +29,16 @@ export function stakeChart(latest: NonNullable<ReturnType<typeof latestAnalysis>
   // One colour per status, as in the badges.
   chart.bars.forEach((b, i) => (b.className = `status-${latest.statuses[i]!.status}`))
   return chart
+}
+
+/** A back-test as a bar chart: mean purchases after the calibration date, actual and by each model, per calibration frequency. */
+export function backtestChart(result: BacktestResult, t: Translate) {
+  return barChart({
+    categories: result.rows.map((r) => r.group),
+    series: [
+      { name: t('backtest.actual'), values: result.rows.map((r) => r.actual) },
+      ...modelKinds.filter((k) => result.fits[k]).map((k) => ({ name: modelNames[k], values: result.rows.map((r) => r.predicted[k]) })),
+    ],
+    formatValue: (v) => formatNumber(v, 1, t.intl),
+  })
 }

@@ -1,6 +1,6 @@
 import { DAY_MS } from '../domain/time.ts'
 import type { Db } from '../db/client.ts'
-import { analyseHistories, HistoryBuilder, type AnalysisSummary } from '../domain/analysis.ts'
+import { analyseHistories, HistoryBuilder, type AnalysisSummary, type ModelChoice } from '../domain/analysis.ts'
 import { AppError, note } from '../domain/errors.ts'
 import { iterateCompletedOrders, saveAnalysisRun } from '../repos/analysis.ts'
 import { enrolFollowUps } from './follow-ups.ts'
@@ -31,12 +31,13 @@ export function loadHistories(db: Db, asOf: string) {
  * A run of today also enrols the follow-up checks that fell due: imports bring the orders, and
  * the nightly run lets the days pass (services/follow-ups.ts).
  */
-export function analyze(db: Db, options: { asOf?: string | Date; trigger: AnalysisTrigger }): AnalysisSummary & { runId: number; seconds: number; followUps: number } {
+export function analyze(db: Db, options: { asOf?: string | Date; trigger: AnalysisTrigger; model?: ModelChoice }): AnalysisSummary & { runId: number; seconds: number; followUps: number } {
   const started = new Date()
   const asOf = resolveAsOf(options.asOf)
   const asOfDay = Date.parse(`${asOf}T00:00:00Z`) / DAY_MS
   const histories = loadHistories(db, asOf)
-  const { customers, summary } = analyseHistories(histories, asOfDay, getAnalysisSettings(db))
+  const settings = getAnalysisSettings(db)
+  const { customers, summary } = analyseHistories(histories, asOfDay, options.model ? { ...settings, model: options.model } : settings)
   const finished = new Date()
   const runId = saveAnalysisRun(
     db,

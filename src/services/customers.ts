@@ -1,4 +1,7 @@
 import type { Db } from '../db/client.ts'
+import { latestAnalysis } from './analysis-report.ts'
+import { modelNames } from '../domain/analysis.ts'
+import { modelKinds } from '../domain/clv/models.ts'
 import { notFound } from '../domain/errors.ts'
 import type { Translate } from '../domain/i18n.ts'
 import { describeRhythm } from '../domain/lapse.ts'
@@ -34,6 +37,9 @@ export function customerProfile(db: Db, id: number, t: Translate) {
     .slice(0, 3)
     .map(([item]) => item)
   const analysis = getCustomerAnalysis(db, id) ?? null
+  // The model behind P(alive) and CLV: the latest run's choice (runs before the choice existed used BG/NBD).
+  const models = analysis ? latestAnalysis(db)?.summary.models : undefined
+  const model = models ? (models.chosen === undefined ? (models.bgnbd ? 'bgnbd' : null) : models.chosen) : null
   const company = getBrand(db).name
   const responses = listCustomerResponses(db, id).map((r) => ({
     ...r,
@@ -43,6 +49,9 @@ export function customerProfile(db: Db, id: number, t: Translate) {
   return {
     customer,
     analysis,
+    model: model && { kind: model, name: modelNames[model] },
+    /** Models were fitted, but none could be trusted: the lapse status decides. */
+    noTrustedModel: !!models && model === null && modelKinds.some((k) => models[k]),
     rhythm: analysis
       ? describeRhythm({ typicalGapDays: analysis.typicalGapDays, gapBasis: analysis.gapBasis, daysSinceLast: analysis.daysSinceLast, lapseStatus: analysis.lapseStatus }, t)
       : null,

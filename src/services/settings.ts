@@ -4,6 +4,7 @@ import { writeTransaction, type Db } from '../db/client.ts'
 import { defaultAnalysisSettings, type AnalysisSettings } from '../domain/analysis.ts'
 import { AppError, invalidInput } from '../domain/errors.ts'
 import { defaultIncentive, incentiveSchema, type Incentive } from '../domain/rewards.ts'
+import { modelKinds } from '../domain/clv/models.ts'
 import { addAuditEntry } from '../repos/audit.ts'
 import { getRawSetting, putSetting } from '../repos/settings.ts'
 
@@ -21,6 +22,8 @@ export const analysisSettingsSchema = z
       annualDiscountRate: z.number().min(0, 'v.notNegative').max(1, 'v.maxPercent'),
       margin: z.number().gt(0).max(1, 'v.maxPercent'),
     }),
+    /** The purchase model for P(alive) and CLV: the back-test's best ('auto'), or one pinned. */
+    model: z.enum(['auto', ...modelKinds]).default('auto'),
     incentiveCostCents: z.number().int().min(0, 'v.notNegative').max(100_000_00, 'v.tooLarge'),
   })
   .refine((s) => s.lapse.atRisk < s.lapse.lapsed && s.lapse.lapsed < s.lapse.lost, {

@@ -43,7 +43,11 @@ describe('analysis, potential and settings pages', () => {
     await seed()
     const manager = (await login(t.app, 'manager@example.com')).jar
     const page = await get(manager, '/admin/analysis')
-    expect(page.body).toMatch(/r, α<\/dt><dd>[\d.]+; [\d.]+ \(time unit: weeks\)/)
+    // The three models side by side, the chosen one named, and the automatic back-test behind the choice.
+    for (const name of ['BG/NBD', 'MBG/NBD', 'Pareto/NBD']) expect(page.body).toMatch(new RegExp(`<th scope="col" class="num">${name}`))
+    expect(page.body).toMatch(/come from <strong>(BG|MBG|Pareto)\/NBD<\/strong>: it predicted the last \d+ weeks best/)
+    expect(page.body).toMatch(/<span class="badge chosen">chosen<\/span>/)
+    expect(page.body).toMatch(/α [\d.]+ · a [\d.]+/)
     const test = await get(manager, '/admin/analysis?calibration_end=2025-12-31')
     expect(test.statusCode).toBe(200)
     expect(test.body).toMatch(/compared over the 181 days to 30 Jun 2026/)
@@ -77,7 +81,12 @@ describe('analysis, potential and settings pages', () => {
     const ok = await post(valid)
     expect(ok.statusCode).toBe(200)
     expect(ok.body).toContain('Saved.')
-    expect(getAnalysisSettings(t.db)).toEqual({ lapse: { atRisk: 1.3, lapsed: 2.5, lost: 5, lostAfterDays: 600 }, clv: { horizonMonths: 24, annualDiscountRate: 0.08, margin: 0.35 }, incentiveCostCents: 450 })
+    expect(getAnalysisSettings(t.db)).toEqual({ lapse: { atRisk: 1.3, lapsed: 2.5, lost: 5, lostAfterDays: 600 }, clv: { horizonMonths: 24, annualDiscountRate: 0.08, margin: 0.35 }, model: 'auto', incentiveCostCents: 450 })
+    // An admin pins a model; the next analysis uses it.
+    expect((await post({ ...valid, model: 'paretoNbd' })).statusCode).toBe(200)
+    expect(getAnalysisSettings(t.db).model).toBe('paretoNbd')
+    expect(analyze(t.db, { asOf, trigger: 'manual' }).models).toMatchObject({ chosen: 'paretoNbd', chosenBy: 'pinned' })
+    expect((await post({ ...valid, model: 'gompertz' })).statusCode).toBe(400)
     const wrongOrder = await post({ ...valid, lapsed: '1.2' })
     expect(wrongOrder.statusCode).toBe(400)
     expect(wrongOrder.body).toContain('Lapse thresholds: must rise: at risk &lt; lapsed &lt; lost')
@@ -101,7 +110,7 @@ describe('a long staff request does not hold up the server', () => {
       const order: string[] = []
       const backtest = fetch(`${server.url}/admin/analysis?calibration_end=2025-12-31`, { headers: { cookie: jar.header() } }).then(async (r) => {
         expect(r.status).toBe(200)
-        expect(await r.text()).toContain('Predicted by BG/NBD')
+        expect(await r.text()).toContain('<th scope="col" class="num">Pareto/NBD</th>')
         order.push('backtest')
       })
       // Give the back-test's request a head start, then ask whether the server is alive.

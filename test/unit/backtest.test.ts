@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { HistoryBuilder } from '../../src/domain/analysis.ts'
 import { backtestHistories } from '../../src/domain/backtest.ts'
 import { generateDemoShop } from '../../src/domain/demo-shop.ts'
+import { modelKinds } from '../../src/domain/clv/models.ts'
 
 describe('back-test', () => {
   it('predicts the orders after the fit date about as many as customers placed', () => {
@@ -16,13 +17,15 @@ describe('back-test', () => {
     const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / DAY_MS
     const result = backtestHistories(histories, day('2025-12-31'), day('2026-06-30'))
     expect(result.holdoutDays).toBe(181)
-    expect(result.params).not.toBeNull()
+    for (const k of modelKinds) expect(result.fits[k]).not.toBeNull()
     // Customers who first bought after the fit date are not part of the test.
     expect(result.customers).toBeLessThan(histories.length)
     expect(result.rows.reduce((s, r) => s + r.customers, 0)).toBe(result.customers)
     expect(result.totalActual).toBeGreaterThan(1000)
-    expect(Math.abs(result.totalPredicted / result.totalActual - 1)).toBeLessThan(0.15)
-    // Better than assuming everyone keeps buying as before.
-    expect(result.meanAbsoluteError).toBeLessThan(result.naiveMeanAbsoluteError)
+    for (const k of modelKinds) {
+      expect(Math.abs(result.totalPredicted[k] / result.totalActual - 1)).toBeLessThan(0.15)
+      // Better than assuming everyone keeps buying as before.
+      expect(result.meanAbsoluteError[k]).toBeLessThan(result.naiveMeanAbsoluteError)
+    }
   })
 })

@@ -1,4 +1,5 @@
-import { expectedPurchasesIfAlive, type BgNbdParams, type PurchaseSummary } from './bgnbd.ts'
+import type { PurchaseSummary } from './bgnbd.ts'
+import { modelExpectedIfAlive, type ModelFit } from './models.ts'
 
 /** How CLV is valued: a horizon, a yearly discount rate and the margin on revenue. */
 export interface ClvSettings {
@@ -18,7 +19,7 @@ export const WEEKS_PER_MONTH = 365.25 / 12 / 7
  * Multiply by P(alive) for the expected CLV.
  */
 export function lifetimeValueIfAlive(
-  params: BgNbdParams,
+  model: Pick<ModelFit, 'kind' | 'params'>,
   customer: PurchaseSummary,
   expectedOrderValue: number,
   settings: ClvSettings,
@@ -27,7 +28,7 @@ export function lifetimeValueIfAlive(
   let value = 0
   let previous = 0
   for (let month = 1; month <= settings.horizonMonths; month++) {
-    const cumulative = expectedPurchasesIfAlive(params, customer, month * WEEKS_PER_MONTH)
+    const cumulative = modelExpectedIfAlive(model, customer, month * WEEKS_PER_MONTH)
     value += ((cumulative - previous) * expectedOrderValue * settings.margin) / Math.pow(1 + monthlyDiscount, month)
     previous = cumulative
   }

@@ -1,9 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { z } from 'zod'
-import { barChart } from '../../../domain/charts.ts'
 import { AppError, type Note } from '../../../domain/errors.ts'
-import { latestAnalysis, stakeChart } from '../../../services/analysis-report.ts'
-import { formatNumber } from '../../../domain/format.ts'
+import { backtestChart, latestAnalysis, stakeChart } from '../../../services/analysis-report.ts'
 
 const dateField = z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date (YYYY-MM-DD)').optional())
 const backtestQuery = z.object({ calibration_end: dateField, holdout_end: dateField })
@@ -26,16 +24,6 @@ const analysisRoutes: FastifyPluginAsync = async (app) => {
         reply.code(400)
       }
     }
-    const chart =
-      result &&
-      barChart({
-        categories: result.rows.map((r) => r.group),
-        series: [
-          { name: req.t('backtest.actual'), values: result.rows.map((r) => r.actual) },
-          { name: req.t('backtest.predictedBy'), values: result.rows.map((r) => r.predicted) },
-        ],
-        formatValue: (v) => formatNumber(v, 1, req.t.intl),
-      })
     const latest = latestAnalysis(app.db)
     return reply.view('admin/analysis/index', {
       title: req.t('analysis.title'),
@@ -44,7 +32,8 @@ const analysisRoutes: FastifyPluginAsync = async (app) => {
       running: app.analysisJobs.busy,
       query,
       backtest: result,
-      backtestChart: chart,
+      backtestChart: result && backtestChart(result, req.t),
+      autoBacktestChart: latest?.summary.models.backtest ? backtestChart(latest.summary.models.backtest, req.t) : null,
       backtestError: error,
     })
   })

@@ -14,6 +14,7 @@ function fromForm(f: Record<string, string>) {
     lapse: { atRisk: number(f.at_risk), lapsed: number(f.lapsed), lost: number(f.lost), lostAfterDays: number(f.lost_after_days) },
     clv: { horizonMonths: number(f.horizon_months), annualDiscountRate: number(f.discount_rate) / 100, margin: number(f.margin) / 100 },
     incentiveCostCents: Math.round(number(f.incentive_cost) * 100),
+    model: f.model ?? 'auto',
   }
 }
 
@@ -29,6 +30,7 @@ function toForm(s: AnalysisSettings, t: Translate): Record<string, string> {
     discount_rate: decimal(Math.round(s.clv.annualDiscountRate * 10000) / 100),
     margin: decimal(Math.round(s.clv.margin * 10000) / 100),
     incentive_cost: decimal(s.incentiveCostCents / 100, 2),
+    model: s.model,
   }
 }
 
