@@ -281,6 +281,23 @@ export function analyseHistories(
   const monetary = quintileScorer(histories.map((h) => h.spendCents))
 
   const byStatus = Object.fromEntries(lapseStatuses.map((s) => [s, { customers: 0, valueIfWonCents: 0, expectedValueCents: 0 }])) as AnalysisSummary['byStatus']
+  // What the model says depends on (x, t_x, T) alone, and many customers share them: computed once each.
+  // The value if won back is linear in the order value, so it is kept per unit of it.
+  const forecasts = new Map<string, { alive: number; e90: number; e365: number; valuePerOrderValue: number }>()
+  const forecast = (s: PurchaseSummary) => {
+    const key = `${s.x}|${s.tx}|${s.T}`
+    let f = forecasts.get(key)
+    if (!f) {
+      f = {
+        alive: modelPAlive(model!, s),
+        e90: modelExpectedPurchases(model!, s, 90 / DAYS_PER_UNIT),
+        e365: modelExpectedPurchases(model!, s, 365 / DAYS_PER_UNIT),
+        valuePerOrderValue: lifetimeValueIfAlive(model!, s, 1, settings.clv),
+      }
+      forecasts.set(key, f)
+    }
+    return f
+  }
   let earlyWarnings = 0
   const customers = histories.map((h, i): CustomerAnalysis => {
     const s = summaries[i]!
@@ -301,12 +318,13 @@ export function analyseHistories(
     let ifWon: number | null = null
     let priority: number | null = null
     if (model) {
-      alive = modelPAlive(model, s)
-      e90 = modelExpectedPurchases(model, s, 90 / DAYS_PER_UNIT)
-      e365 = modelExpectedPurchases(model, s, 365 / DAYS_PER_UNIT)
+      const m = forecast(s)
+      alive = m.alive
+      e90 = m.e90
+      e365 = m.e365
       const ownMean = h.spendCents / h.orders / 100
       orderValue = gammaGamma && gammaGamma.params.q > 1 ? expectedAverageValue(gammaGamma.params, s.x, s.zbar) : ownMean
-      ifWon = lifetimeValueIfAlive(model, s, orderValue, settings.clv) * 100
+      ifWon = m.valuePerOrderValue * orderValue * 100
       clv = alive * ifWon
       priority = clv - settings.incentiveCostCents
     }

@@ -107,7 +107,8 @@ if (want('analyze')) {
     { name: 'analyze', value: result.seconds, unit: 's', baseline: scanMs / 1000, baselineLabel: 'bare GROUP BY scan of the orders', ratio: (result.seconds * 1000) / scanMs, goal: '< 10 s', peakMemoryMiB: result.maxRssMiB },
     `analyze (${result.customers.toLocaleString('en')} customers): ${result.seconds.toFixed(2)} s, peak ${result.maxRssMiB} MiB (goal < 10 s, < 500 MiB); bare GROUP BY scan of the orders: ${fmt(scanMs)}; ratio ${(result.seconds * 1000 / scanMs).toFixed(1)}`,
   )
-  rmSync(work, { recursive: true, force: true })
+  if (process.env.BENCH_KEEP) report(`kept: ${dbFile}`)
+  else rmSync(work, { recursive: true, force: true })
 }
 
 if (want('segments')) {

@@ -30,7 +30,8 @@ describe('the three purchase models', () => {
     bgnbd: [{ r: 0.3, alpha: 5, a: 0.9, b: 2.1 }],
     mbgnbd: [{ r: 0.3, alpha: 5, a: 0.9, b: 2.1 }],
     // α below and above β: the two branches of the likelihood.
-    paretoNbd: [{ r: 0.5, alpha: 9, s: 0.6, beta: 12 }, { r: 0.5, alpha: 14, s: 0.8, beta: 6 }],
+    // α below and above β (the two branches), and lopsided (the integral instead of the series).
+    paretoNbd: [{ r: 0.5, alpha: 9, s: 0.6, beta: 12 }, { r: 0.5, alpha: 14, s: 0.8, beta: 6 }, { r: 0.7, alpha: 0.4, s: 1.3, beta: 60 }, { r: 0.7, alpha: 80, s: 0.9, beta: 0.3 }],
   }
   for (const kind of modelKinds) {
     it(`${kind}: the gradient matches finite differences`, () => {

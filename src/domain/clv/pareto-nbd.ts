@@ -52,15 +52,101 @@ const logBt = new Float64Array(NODES)
 const invAt = new Float64Array(NODES)
 const invBt = new Float64Array(NODES)
 
+/** hyp2f1Shifted's result: log F, then ∂ log F/∂a, ∂/∂b, ∂/∂z (one buffer: this runs millions of times per fit). */
+const hyp = new Float64Array(4)
+
+/**
+ * 2F1(a, b; a+1; z) for a, b > 0 and 0 ≤ z ≤ 1/2 by its series in plain arithmetic (no overflow
+ * while b · log(1/(1−z)) stays moderate, which the caller checks), with the partial derivatives
+ * of its log: ∂/∂a (c = a+1 moving with a), ∂/∂b and ∂/∂z, each a weighted sum of the same terms
+ * a/(a+k) · (b)_k/k! · z^k. Written to `hyp`.
+ */
+function hyp2f1Shifted(a: number, b: number, z: number): void {
+  if (z === 0) {
+    hyp[0] = hyp[1] = hyp[2] = 0
+    hyp[3] = (a * b) / (a + 1)
+    return
+  }
+  let term = 1
+  let sum = 1
+  let sumA = 0
+  let sumB = 0
+  let sumZ = 0
+  let harmonic = 0
+  for (let k = 1; k < 100_000; k++) {
+    term *= ((a + k - 1) / (a + k)) * ((b + k - 1) / k) * z
+    harmonic += 1 / (b + k - 1)
+    sum += term
+    sumA += (term * k) / (a * (a + k))
+    sumB += term * harmonic
+    sumZ += term * k
+    // Past the largest term (k > b), the terms shrink at least as fast as z^k.
+    if (k > b && term * Math.max(1, harmonic, k / z) < 1e-17 * sum) break
+  }
+  hyp[0] = Math.log(sum)
+  hyp[1] = sumA / sum
+  hyp[2] = sumB / sum
+  hyp[3] = sumZ / z / sum
+}
+
 /**
  * The "died in between" part of one customer's likelihood, without the common factor:
  * log of s · ∫ from t_x to T of (α+τ)^−(r+x) · (β+τ)^−(s+1) dτ (death at τ after the last
- * purchase; Fader & Hardie's s/(r+s+x) · A₀ in closed form), and its gradient. The closed form
- * needs 2F1 near z = 1 for lopsided α and β, where its series crawls; the integral, taken by
- * Gauss–Legendre in w = log(min(α, β) + τ), is smooth there too and differentiates under the sign.
+ * purchase), and its gradient. In closed form it is s/(r+s+x) · A₀ of Fader & Hardie's note, with
+ * 2F1(r+s+x, t; r+s+x+1; |α−β|/(max(α,β)+u)) at u = t_x and T: quick while that argument is at
+ * most 1/2 (α and β alike, as in most shops). For lopsided α and β the series crawls towards
+ * z = 1, and the integral is taken by Gauss–Legendre in w = log(min(α, β) + τ) instead.
  */
 function logDied(p: ParetoNbdParams, x: number, tx: number, T: number, grad: Grad4 | null): number {
   if (!(T > tx)) return -Infinity
+  const rsx = p.r + p.s + x
+  const alphaLow = p.alpha < p.beta
+  const low = alphaLow ? p.alpha : p.beta
+  const high = alphaLow ? p.beta : p.alpha
+  const t = alphaLow ? p.r + x : p.s + 1
+  const zMax = (high - low) / (high + tx)
+  if (zMax <= 0.5 && t * -Math.log1p(-zMax) < 600) return logDiedSeries(p, tx, T, grad, rsx, alphaLow, low, high, t)
+  return logDiedQuadrature(p, x, tx, T, grad)
+}
+
+/** log P(u) = log 2F1(…; z_u) − (r+s+x) log(max+u) for u = t_x (index 0) and T (index 1), and its gradient in (r, α, s, β). */
+const logP = new Float64Array(2)
+const dLogP = [new Float64Array(4), new Float64Array(4)]
+
+function seriesPart(i: number, u: number, rsx: number, alphaLow: boolean, low: number, high: number, t: number, grad: boolean): void {
+  const z = (high - low) / (high + u)
+  hyp2f1Shifted(rsx, t, z)
+  const logHigh = Math.log(high + u)
+  logP[i] = hyp[0]! - rsx * logHigh
+  if (!grad) return
+  const dRsx = hyp[1]! - logHigh
+  const dHigh = (hyp[3]! * (low + u)) / ((high + u) * (high + u)) - rsx / (high + u)
+  const dLow = -hyp[3]! / (high + u)
+  const d = dLogP[i]!
+  // t = r+x when α < β (∂/∂r gets ∂/∂t), else s+1 (∂/∂s does).
+  d[0] = alphaLow ? dRsx + hyp[2]! : dRsx
+  d[1] = alphaLow ? dLow : dHigh
+  d[2] = alphaLow ? dRsx : dRsx + hyp[2]!
+  d[3] = alphaLow ? dHigh : dLow
+}
+
+function logDiedSeries(p: ParetoNbdParams, tx: number, T: number, grad: Grad4 | null, rsx: number, alphaLow: boolean, low: number, high: number, t: number): number {
+  seriesPart(0, tx, rsx, alphaLow, low, high, t, grad !== null)
+  seriesPart(1, T, rsx, alphaLow, low, high, t, grad !== null)
+  const delta = logP[1]! - logP[0]!
+  if (!(delta < 0)) return -Infinity
+  const e = Math.exp(delta)
+  if (grad) {
+    for (let i = 0; i < 4; i++) grad[i] = (dLogP[0]![i]! - e * dLogP[1]![i]!) / (1 - e)
+    // log s − log(r+s+x) on top of log A₀.
+    grad[0] -= 1 / rsx
+    grad[2] += 1 / p.s - 1 / rsx
+  }
+  return Math.log(p.s) - Math.log(rsx) + logP[0]! + (delta > -0.693 ? Math.log(-Math.expm1(delta)) : Math.log1p(-e))
+}
+
+/** `logDied` by Gauss–Legendre in w = log(min(α, β) + τ): smooth for lopsided α and β too, and differentiated under the integral sign. */
+function logDiedQuadrature(p: ParetoNbdParams, x: number, tx: number, T: number, grad: Grad4 | null): number {
   const low = Math.min(p.alpha, p.beta)
   const w0 = Math.log(low + tx)
   const w1 = Math.log(low + T)
