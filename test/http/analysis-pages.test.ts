@@ -47,7 +47,7 @@ describe('analysis, potential and settings pages', () => {
     for (const name of ['BG/NBD', 'MBG/NBD', 'Pareto/NBD']) expect(page.body).toMatch(new RegExp(`<th scope="col" class="num">${name}`))
     expect(page.body).toMatch(/come from <strong>(BG|MBG|Pareto)\/NBD<\/strong>: it predicted the last \d+ weeks best/)
     expect(page.body).toMatch(/<span class="badge chosen">chosen<\/span>/)
-    expect(page.body).toMatch(/α [\d.]+ · a [\d.]+/)
+    expect(page.body).toMatch(/<span>α [\d.]+<\/span><span>a [\d.]+<\/span>/)
     const test = await get(manager, '/admin/analysis?calibration_end=2025-12-31')
     expect(test.statusCode).toBe(200)
     expect(test.body).toMatch(/compared over the 181 days to 30 Jun 2026/)
