@@ -3,7 +3,9 @@ import { execFileSync, fork, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os, { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { fitBgNbd, SummaryGroups } from '../../src/domain/clv/bgnbd.ts'
+import { SummaryGroups } from '../../src/domain/clv/bgnbd.ts'
+import { fitModel, modelKinds } from '../../src/domain/clv/models.ts'
+import { modelNames } from '../../src/domain/analysis.ts'
 import { migrateDatabase, openDatabase } from '../../src/db/client.ts'
 import { loadDemoShop } from '../../src/services/demo.ts'
 import { analyze } from '../../src/services/analyze.ts'
@@ -71,22 +73,30 @@ if (want('fit')) {
     const [, x, tx, T] = l.split(',').map(Number) as [number, number, number, number]
     return { x, tx, T }
   })
-  for (let i = 0; i < 10; i++) fitBgNbd(new SummaryGroups(summaries))
-  const runs: number[] = []
-  for (let i = 0; i < 30; i++) {
-    const t0 = performance.now()
-    // Grouping customers that share (x, t_x, T) is part of the fit's cost.
-    fitBgNbd(new SummaryGroups(summaries))
-    runs.push(performance.now() - t0)
+  for (const kind of modelKinds) {
+    const name = modelNames[kind]
+    for (let i = 0; i < 5; i++) fitModel(kind, new SummaryGroups(summaries))
+    const runs: number[] = []
+    for (let i = 0; i < 30; i++) {
+      const t0 = performance.now()
+      // Grouping customers that share (x, t_x, T) is part of the fit's cost.
+      fitModel(kind, new SummaryGroups(summaries))
+      runs.push(performance.now() - t0)
+    }
+    const ours = median(runs)
+    const py = spawnSync('python3', [resolve(import.meta.dirname, 'scipy_fit.py'), file, '30', kind], { encoding: 'utf8' })
+    if (py.status === 0) {
+      const scipy = JSON.parse(py.stdout) as { ms: number; ll: number }
+      const ll = fitModel(kind, new SummaryGroups(summaries)).logLikelihood
+      figure(
+        { name: `${name} fit`, value: ours, unit: 'ms', baseline: scipy.ms, baselineLabel: 'scipy L-BFGS-B, same likelihood', ratio: ours / scipy.ms, goal: '≤ 1', note: label },
+        `${name} fit (${label}): ${fmt(ours)}, log-likelihood ${ll.toFixed(2)}; scipy L-BFGS-B on the same likelihood: ${fmt(scipy.ms)}, ${scipy.ll.toFixed(2)}; ratio ${(ours / scipy.ms).toFixed(2)} (goal ≤ 1)`,
+      )
+    } else {
+      report(`${name} fit (${label}): ${fmt(ours)}; scipy baseline unavailable (python3 with numpy and scipy needed): ${py.stderr.trim().split('\n').at(-1)}`)
+    }
   }
-  const ours = median(runs)
-  const py = spawnSync('python3', [resolve(import.meta.dirname, 'scipy_bgnbd.py'), file, '30'], { encoding: 'utf8' })
-  if (py.status === 0) {
-    const scipy = JSON.parse(py.stdout) as { ms: number }
-    figure({ name: 'BG/NBD fit', value: ours, unit: 'ms', baseline: scipy.ms, baselineLabel: 'scipy L-BFGS-B, same likelihood', ratio: ours / scipy.ms, goal: '≤ 1', note: label }, `BG/NBD fit (${label}): ${fmt(ours)}; scipy L-BFGS-B on the same likelihood: ${fmt(scipy.ms)}; ratio ${(ours / scipy.ms).toFixed(2)} (goal ≤ 1)`)
-  } else {
-    report(`BG/NBD fit (${label}): ${fmt(ours)}; scipy baseline unavailable (python3 with numpy and scipy needed): ${py.stderr.trim().split('\n').at(-1)}`)
-  }
+
   rmSync(work, { recursive: true, force: true })
 }
 
