@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { Argument, type Command } from 'commander'
 import { SingleBar, Presets } from 'cli-progress'
 import { formatBytes } from '../domain/format.ts'
-import type { ImportKind } from '../domain/import-records.ts'
+import { importKinds, type ImportKind } from '../domain/import-records.ts'
 import { analyze } from '../services/analyze.ts'
 import { startImportRun, type ImportReport } from '../services/import.ts'
 import { CliFailure, type CliContext } from './context.ts'
@@ -12,8 +12,8 @@ const LISTED_PROBLEMS = 50
 export function registerImportCommands(program: Command, ctx: CliContext): void {
   program
     .command('import')
-    .description('import customers.csv or orders.csv (all-or-nothing unless --skip-invalid)')
-    .addArgument(new Argument('<kind>', 'what the file holds').choices(['customers', 'orders']))
+    .description('import customers.csv, orders.csv or events.csv (all-or-nothing unless --skip-invalid)')
+    .addArgument(new Argument('<kind>', 'what the file holds').choices([...importKinds]))
     .argument('<file>', 'the CSV file')
     .option('--dry-run', 'check the file and report, change nothing')
     .option('--skip-invalid', 'import the valid rows and report the invalid ones')

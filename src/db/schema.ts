@@ -59,6 +59,25 @@ export const orders = sqliteTable(
   ],
 )
 
+/** What happened with a customer besides orders (SPEC §3, events.csv): early warnings read them. */
+export const events = sqliteTable(
+  'events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** The file's event_id, or one made from the row itself, so that importing a file again changes nothing. */
+    externalId: text('external_id').notNull(),
+    customerId: integer('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    occurredAt: text('occurred_at').notNull(),
+    kind: text('kind', { enum: ['complaint', 'late_payment', 'return', 'support_contact', 'cancellation', 'other'] }).notNull(),
+    note: text('note'),
+    insertedAt: text('inserted_at').notNull().default(now),
+    updatedAt: text('updated_at').notNull().default(now),
+  },
+  (t) => [uniqueIndex('events_external_id').on(t.externalId), index('events_customer_occurred_at').on(t.customerId, t.occurredAt), index('events_kind_occurred_at').on(t.kind, t.occurredAt)],
+)
+
 /**
  * Every change of a customer's contact consent, kept so that consent can be proven later:
  * what it became, what it was, where it came from, who or what made the change, the wording shown.
@@ -139,7 +158,7 @@ export const importRuns = sqliteTable(
   'import_runs',
   {
     id: text('id').primaryKey(),
-    kind: text('kind', { enum: ['customers', 'orders'] }).notNull(),
+    kind: text('kind', { enum: ['customers', 'orders', 'events'] }).notNull(),
     fileName: text('file_name').notNull(),
     fileBytes: integer('file_bytes').notNull().default(0),
     status: text('status', { enum: ['running', 'done', 'rejected', 'failed'] }).notNull(),
@@ -185,7 +204,7 @@ export const customerAnalysis = sqliteTable(
     gapBasis: text('gap_basis', { enum: ['own', 'population'] }).notNull(),
     daysSinceLast: integer('days_since_last').notNull(),
     lapseStatus: text('lapse_status', { enum: ['active', 'at_risk', 'lapsed', 'lost'] }).notNull(),
-    earlyWarning: text('early_warning', { enum: ['frequency', 'basket', 'frequency_and_basket'] }),
+    earlyWarning: text('early_warning', { enum: ['frequency', 'basket', 'frequency_and_basket', 'complaint', 'late_payments'] }),
     rScore: integer('r_score').notNull(),
     fScore: integer('f_score').notNull(),
     mScore: integer('m_score').notNull(),

@@ -2,7 +2,7 @@ import { SummaryGroups, type PurchaseSummary } from './clv/bgnbd.ts'
 import { fitModel, modelExpectedPurchases, modelKinds, modelPAlive, type ModelFit, type ModelKind } from './clv/models.ts'
 import { defaultClvSettings, lifetimeValueIfAlive, type ClvSettings } from './clv/clv.ts'
 import { expectedAverageValue, fitGammaGamma, type GammaGammaFit } from './clv/gamma-gamma.ts'
-import { defaultLapseThresholds, earlyWarning, lapseStatus, lapseStatuses, typicalGap, type EarlyWarning, type LapseStatus, type LapseThresholds } from './lapse.ts'
+import { defaultLapseThresholds, earlyWarning, eventWarning, lapseStatus, lapseStatuses, typicalGap, type EarlyWarning, type LapseStatus, type LapseThresholds, type RecentSignals } from './lapse.ts'
 import { median, quintileScorer } from './stats.ts'
 import { DAY_MS } from './time.ts'
 import { note, type Note } from './errors.ts'
@@ -270,6 +270,7 @@ export function analyseHistories(
   histories: readonly CustomerHistory[],
   asOfDay: number,
   settings: AnalysisSettings = defaultAnalysisSettings,
+  signals: ReadonlyMap<number, RecentSignals> = new Map(),
 ): { customers: CustomerAnalysis[]; summary: AnalysisSummary } {
   const { summaries, fits, gammaGamma, notes } = fitModels(histories, asOfDay)
   const { chosen, chosenBy, backtest } = chooseModel(histories, asOfDay, fits, settings.model, notes)
@@ -307,7 +308,8 @@ export function analyseHistories(
     const gap = own ?? populationGap ?? 30
     const daysSinceLast = asOfDay - h.purchaseDays.at(-1)!
     const status = lapseStatus(daysSinceLast, gap, settings.lapse)
-    const warning = status === 'active' ? earlyWarning(h.purchaseDays, h.dayValues) : null
+    // While a customer still counts as active: what the events say first (a complaint, late payments), then the buying pattern.
+    const warning = status === 'active' ? (eventWarning(signals.get(h.customerId)) ?? earlyWarning(h.purchaseDays, h.dayValues)) : null
     if (warning) earlyWarnings++
 
     let alive: number | null = null

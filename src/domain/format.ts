@@ -112,6 +112,7 @@ export function formatter(t: Translate) {
     channel: (c: string) => label('channel', c),
     warning: (w: string | null | undefined) => (w ? label('warning', w) : ''),
     orderStatus: (s: string) => label('orderStatus', s),
+    eventKind: (k: string) => label('eventKind', k),
     campaignStatus: (s: string) => label('campaignStatus', s),
     messageStatus: (s: string) => label('messageStatus', s),
     messageKind: (k: string) => label('messageKind', k),

@@ -1,15 +1,17 @@
 import { DAY_MS } from './time.ts'
 import { AppError, inEnglish, note, type Note } from './errors.ts'
 import type { MessageKey, MessageParams } from './i18n.ts'
+import { createHash } from 'node:crypto'
 import { z } from 'zod'
 
 /**
- * The records of customers.csv and orders.csv (SPEC §3): column names, how each value is read,
+ * The records of customers.csv, orders.csv and events.csv (SPEC §3): column names, how each value is read,
  * and the column readers that turn one row (or one JSON API record) into a clean record.
  * A missing column or an empty cell means "no value given": imports keep what is stored.
  */
 
-export type ImportKind = 'customers' | 'orders'
+export const importKinds = ['customers', 'orders', 'events'] as const
+export type ImportKind = (typeof importKinds)[number]
 
 export const consentStatuses = ['granted', 'existing_customer', 'objected', 'unknown'] as const
 export type Consent = (typeof consentStatuses)[number]
@@ -26,6 +28,10 @@ export const importColumns: Record<ImportKind, { required: readonly string[]; op
   orders: {
     required: ['order_id', 'customer_id', 'ordered_at', 'total'],
     optional: ['currency', 'items', 'coupon_code', 'status'],
+  },
+  events: {
+    required: ['customer_id', 'occurred_at', 'kind'],
+    optional: ['event_id', 'note'],
   },
 }
 
@@ -238,6 +244,33 @@ export const readOrderStatus: Reader<OrderStatus> = (s) => {
   return value
 }
 
+export const eventKinds = ['complaint', 'late_payment', 'return', 'support_contact', 'cancellation', 'other'] as const
+export type EventKind = (typeof eventKinds)[number]
+const eventKindAliases: Record<string, EventKind> = {
+  complaint: 'complaint',
+  beschwerde: 'complaint',
+  reklamation: 'complaint',
+  late_payment: 'late_payment',
+  zahlungsverzug: 'late_payment',
+  mahnung: 'late_payment',
+  return: 'return',
+  retoure: 'return',
+  support_contact: 'support_contact',
+  support: 'support_contact',
+  kontakt: 'support_contact',
+  cancellation: 'cancellation',
+  kündigung: 'cancellation',
+  storno: 'cancellation',
+  other: 'other',
+  sonstiges: 'other',
+}
+/** An event's kind, in English or as German service teams write it (Beschwerde, Zahlungsverzug, Retoure, …). */
+export const readEventKind: Reader<EventKind> = (s) => {
+  const value = eventKindAliases[s.toLowerCase().replace(/[\s-]+/g, '_')]
+  if (!value) bad('import.eventKind', s, { kinds: eventKinds.join(', ') })
+  return value
+}
+
 // ---- one row of a file (or one record of the JSON API): a reader per column ----
 
 /**
@@ -274,6 +307,14 @@ const orderCells = {
   status: opt(readOrderStatus),
 } satisfies Record<string, Cell>
 
+const eventCells = {
+  event_id: opt(readId),
+  customer_id: req(readId),
+  occurred_at: req((s) => readDate(s)),
+  kind: req(readEventKind),
+  note: opt(readText(500)),
+} satisfies Record<string, Cell>
+
 export interface CustomerRecord {
   externalId: string
   email: string | undefined
@@ -297,7 +338,16 @@ export interface OrderRecord {
   status: OrderStatus | undefined
 }
 
-export type ImportRecord<K extends ImportKind> = K extends 'customers' ? CustomerRecord : OrderRecord
+export interface EventRecord {
+  /** The file's event_id, or one made from the row (customer, time, kind, note): a file imported twice adds nothing. */
+  externalId: string
+  customerExternalId: string
+  occurredAt: string
+  kind: EventKind
+  note: string | undefined
+}
+
+export type ImportRecord<K extends ImportKind> = K extends 'customers' ? CustomerRecord : K extends 'orders' ? OrderRecord : EventRecord
 
 const records = {
   customers: {
@@ -325,6 +375,18 @@ const records = {
       items: v.items as string | undefined,
       couponCode: v.coupon_code as string | undefined,
       status: v.status as OrderStatus | undefined,
+    }),
+  },
+  events: {
+    cells: eventCells,
+    build: (v: Record<string, unknown>): EventRecord => ({
+      externalId:
+        (v.event_id as string | undefined) ??
+        `row:${createHash('sha256').update(JSON.stringify([v.customer_id, v.occurred_at, v.kind, v.note ?? ''])).digest('base64url').slice(0, 32)}`,
+      customerExternalId: v.customer_id as string,
+      occurredAt: v.occurred_at as string,
+      kind: v.kind as EventKind,
+      note: v.note as string | undefined,
     }),
   },
 } as const

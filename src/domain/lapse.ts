@@ -37,7 +37,21 @@ export function lapseStatus(daysSinceLast: number, gapDays: number, t: LapseThre
   return 'active'
 }
 
-export type EarlyWarning = 'frequency' | 'basket' | 'frequency_and_basket'
+export type EarlyWarning = 'frequency' | 'basket' | 'frequency_and_basket' | 'complaint' | 'late_payments'
+
+/** What the events say about a customer lately (events.csv): complaints in the last 90 days, late payments in the last 180. */
+export interface RecentSignals {
+  complaints: number
+  latePayments: number
+}
+
+/** An early warning from events: a complaint in the last 90 days, or two late payments in the last 180; the complaint first. */
+export function eventWarning(s: RecentSignals | undefined): EarlyWarning | null {
+  if (!s) return null
+  if (s.complaints > 0) return 'complaint'
+  if (s.latePayments >= 2) return 'late_payments'
+  return null
+}
 
 /**
  * An early warning while a customer still counts as active: the last two gaps are much longer

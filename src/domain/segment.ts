@@ -58,6 +58,8 @@ export const segmentFields = {
   f_score: { type: 'number', sql: 'a.f_score', ops: numberOps, min: 1, max: 5 },
   m_score: { type: 'number', sql: 'a.m_score', ops: numberOps, min: 1, max: 5 },
   early_warning: { type: 'flag', sql: 'a.early_warning IS NOT NULL', ops: flagOps },
+  last_complaint: { type: 'days_ago', sql: `(SELECT max(e.occurred_at) FROM events e WHERE e.customer_id = c.id AND e.kind = 'complaint')`, ops: dayOps, min: 0, max: 100_000 },
+  late_payments: { type: 'number', sql: `(SELECT count(*) FROM events e WHERE e.customer_id = c.id AND e.kind = 'late_payment')`, ops: numberOps, min: 0, max: 100_000 },
   main_reason: { type: 'enum', sql: latest('main_reason'), ops: enumOps, values: reasonValues },
   any_reason: { type: 'enum', sql: '', ops: enumOps, values: reasonValues },
   nps_category: {

@@ -1,6 +1,7 @@
 import { DAY_MS } from '../domain/time.ts'
 import { cachedStatement, type Db } from '../db/client.ts'
 import { analysisRuns, customerAnalysis, type AnalysisRun, type CustomerAnalysisRow } from '../db/schema.ts'
+import type { RecentSignals } from '../domain/lapse.ts'
 import type { CustomerAnalysis, OrderRow } from '../domain/analysis.ts'
 import { insertRow, selectRow } from './rows.ts'
 
@@ -13,6 +14,19 @@ export function iterateCompletedOrders(db: Db, asOfDate: string): IterableIterat
        FROM orders WHERE status = 'completed' AND ordered_at < ? ORDER BY customer_id, ordered_at`,
     )
     .iterate(before) as IterableIterator<OrderRow>
+}
+
+/** Per customer with events: complaints in the 90 days and late payments in the 180 days up to the end of `asOfDate`. */
+export function recentSignals(db: Db, asOfDate: string): Map<number, RecentSignals> {
+  const end = Date.parse(`${asOfDate}T00:00:00Z`) + DAY_MS
+  const rows = db.$client
+    .prepare(
+      `SELECT customer_id AS customerId, coalesce(sum(kind = 'complaint' AND occurred_at >= @complaintsSince), 0) AS complaints,
+              coalesce(sum(kind = 'late_payment'), 0) AS latePayments
+       FROM events WHERE kind IN ('complaint', 'late_payment') AND occurred_at >= @since AND occurred_at < @before GROUP BY customer_id`,
+    )
+    .all({ since: new Date(end - 180 * DAY_MS).toISOString(), complaintsSince: new Date(end - 90 * DAY_MS).toISOString(), before: new Date(end).toISOString() }) as ({ customerId: number } & RecentSignals)[]
+  return new Map(rows.map((r) => [r.customerId, { complaints: r.complaints, latePayments: r.latePayments }]))
 }
 
 /** Replace every stored customer analysis with a new run's, in one transaction. */

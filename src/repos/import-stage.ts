@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3'
 import { nanoid } from 'nanoid'
 import { note } from '../domain/errors.ts'
-import { rowProblem, type CustomerRecord, type ImportKind, type OrderRecord, type RowProblem } from '../domain/import-records.ts'
+import { rowProblem, type CustomerRecord, type EventRecord, type ImportKind, type OrderRecord, type RowProblem } from '../domain/import-records.ts'
 
 /**
  * A temporary staging table for one import: valid records are streamed into it in batches,
@@ -22,6 +22,7 @@ const stageColumns: Record<ImportKind, string[]> = {
     'created_at',
   ],
   orders: ['external_id', 'customer_external_id', 'ordered_at', 'total_cents', 'currency', 'items', 'coupon_code', 'status'],
+  events: ['external_id', 'customer_external_id', 'occurred_at', 'kind', 'note'],
 }
 
 export interface MergeCounts {
@@ -62,7 +63,7 @@ export class ImportStage {
     const extra =
       kind === 'customers'
         ? 'customer_id INTEGER, prev_email_consent TEXT, prev_phone_consent TEXT, changed INTEGER NOT NULL DEFAULT 0'
-        : 'customer_id INTEGER, order_id INTEGER, changed INTEGER NOT NULL DEFAULT 0'
+        : 'customer_id INTEGER, row_id INTEGER, changed INTEGER NOT NULL DEFAULT 0'
     sqlite.exec(
       `CREATE TEMP TABLE ${this.table} (line INTEGER NOT NULL, ${cols.map((c) => `${c} ${c === 'total_cents' ? 'INTEGER' : 'TEXT'}`).join(', ')}, problem TEXT, ${extra})`,
     )
@@ -74,11 +75,13 @@ export class ImportStage {
     })
   }
 
-  add(record: CustomerRecord | OrderRecord, line: number): void {
+  add(record: CustomerRecord | OrderRecord | EventRecord, line: number): void {
     const values =
       this.kind === 'customers'
         ? customerValues(record as CustomerRecord)
-        : orderValues(record as OrderRecord)
+        : this.kind === 'orders'
+          ? orderValues(record as OrderRecord)
+          : eventValues(record as EventRecord)
     this.pending.push([line, ...values])
     if (this.pending.length >= 2000) this.flushPending()
   }
@@ -99,7 +102,7 @@ export class ImportStage {
     const run = this.sqlite.transaction(() => {
       this.sqlite.exec(`CREATE INDEX IF NOT EXISTS temp.${t}_ext ON ${t} (external_id)`)
       const problems: RowProblem[] = []
-      const idColumn = this.kind === 'customers' ? 'customer_id' : 'order_id'
+      const idColumn = { customers: 'customer_id', orders: 'order_id', events: 'event_id' }[this.kind]
 
       // Repeated ids: the first row stands, each later one is a problem.
       const duplicateWhere = `line > (SELECT MIN(d.line) FROM ${t} d WHERE d.external_id = ${t}.external_id)`
@@ -109,11 +112,12 @@ export class ImportStage {
            FROM ${t} WHERE ${duplicateWhere} ORDER BY line LIMIT ?`,
         )
         .all(options.maxProblems) as { line: number; id: string; first: number }[]) {
-        problems.push(rowProblem(row.line, idColumn, note('import.duplicate', { value: row.id, first: row.first })))
+        // An event without an event_id has an id made from the row: the same row twice.
+        problems.push(row.id.startsWith('row:') ? rowProblem(row.line, null, note('import.sameEvent', { first: row.first })) : rowProblem(row.line, idColumn, note('import.duplicate', { value: row.id, first: row.first })))
       }
       this.sqlite.exec(`UPDATE ${t} SET problem = 'duplicate' WHERE ${duplicateWhere}`)
 
-      if (this.kind === 'orders') {
+      if (this.kind !== 'customers') {
         this.sqlite.exec(
           `UPDATE ${t} SET customer_id = c.id FROM customers c WHERE c.external_id = ${t}.customer_external_id`,
         )
@@ -126,11 +130,12 @@ export class ImportStage {
       }
 
       const invalidRows = (this.sqlite.prepare(`SELECT count(*) AS n FROM ${t} WHERE problem IS NOT NULL`).get() as { n: number }).n
-      const counts = this.kind === 'customers' ? this.compareCustomers() : this.compareOrders()
+      const counts = this.kind === 'customers' ? this.compareCustomers() : this.kind === 'orders' ? this.compareOrders() : this.compareEvents()
       const applied = options.apply && (invalidRows === 0 || options.skipInvalid)
       if (applied) {
         if (this.kind === 'customers') this.applyCustomers(options)
-        else Object.assign(counts, this.applyOrders(options))
+        else if (this.kind === 'orders') Object.assign(counts, this.applyOrders(options))
+        else this.applyEvents()
       }
       problems.sort((a, b) => a.line - b.line)
       return { problems: problems.slice(0, options.maxProblems), invalidRows, counts, applied }
@@ -178,10 +183,40 @@ export class ImportStage {
       .concat([`${t}.customer_id IS NOT o.customer_id`])
       .join(' OR ')
     this.sqlite.exec(
-      `UPDATE ${t} SET order_id = o.id, changed = (${differs})
+      `UPDATE ${t} SET row_id = o.id, changed = (${differs})
        FROM orders o WHERE o.external_id = ${t}.external_id AND ${t}.problem IS NULL`,
     )
-    return this.counts('sum(order_id IS NULL)', '0')
+    return this.counts('sum(row_id IS NULL)', '0')
+  }
+
+  private compareEvents(): MergeCounts {
+    const t = this.table
+    const differs = ['occurred_at', 'kind']
+      .map((col) => `${t}.${col} IS NOT e.${col}`)
+      .concat([`coalesce(${t}.note, e.note) IS NOT e.note`, `${t}.customer_id IS NOT e.customer_id`])
+      .join(' OR ')
+    this.sqlite.exec(
+      `UPDATE ${t} SET row_id = e.id, changed = (${differs})
+       FROM events e WHERE e.external_id = ${t}.external_id AND ${t}.problem IS NULL`,
+    )
+    return this.counts('sum(row_id IS NULL)', '0')
+  }
+
+  private applyEvents(): void {
+    const t = this.table
+    const now = new Date().toISOString()
+    this.sqlite
+      .prepare(
+        `INSERT INTO events (external_id, customer_id, occurred_at, kind, note, inserted_at, updated_at)
+         SELECT external_id, customer_id, occurred_at, kind, note, @now, @now FROM ${t} WHERE problem IS NULL AND row_id IS NULL ORDER BY line`,
+      )
+      .run({ now })
+    this.sqlite
+      .prepare(
+        `UPDATE events SET customer_id = s.customer_id, occurred_at = s.occurred_at, kind = s.kind, note = coalesce(s.note, events.note), updated_at = @now
+         FROM ${t} s WHERE s.row_id = events.id AND s.changed AND s.problem IS NULL`,
+      )
+      .run({ now })
   }
 
   private counts(insertedExpr: string, objectionsExpr: string): MergeCounts {
@@ -248,7 +283,7 @@ export class ImportStage {
         `INSERT INTO orders (external_id, customer_id, ordered_at, total_cents, currency, items, coupon_code, status, inserted_at, updated_at)
          SELECT external_id, customer_id, ordered_at, total_cents, coalesce(currency, @currency), items, coupon_code,
                 coalesce(status, 'completed'), @now, @now
-         FROM ${t} WHERE problem IS NULL AND order_id IS NULL ORDER BY line`,
+         FROM ${t} WHERE problem IS NULL AND row_id IS NULL ORDER BY line`,
       )
       .run({ currency: options.defaultCurrency, now })
     this.sqlite
@@ -258,7 +293,7 @@ export class ImportStage {
            currency = coalesce(s.currency, orders.currency), items = coalesce(s.items, orders.items),
            coupon_code = coalesce(s.coupon_code, orders.coupon_code), status = coalesce(s.status, orders.status),
            updated_at = @now
-         FROM ${t} s WHERE s.order_id = orders.id AND s.changed AND s.problem IS NULL`,
+         FROM ${t} s WHERE s.row_id = orders.id AND s.changed AND s.problem IS NULL`,
       )
       .run({ now })
     return this.redeemCoupons()
@@ -308,6 +343,10 @@ function customerValues(r: CustomerRecord): unknown[] {
 
 function orderValues(r: OrderRecord): unknown[] {
   return [r.externalId, r.customerExternalId, r.orderedAt, r.totalCents, r.currency, r.items, r.couponCode, r.status].map(nullish)
+}
+
+function eventValues(r: EventRecord): unknown[] {
+  return [r.externalId, r.customerExternalId, r.occurredAt, r.kind, r.note].map(nullish)
 }
 
 const nullish = (v: unknown) => (v === undefined ? null : v)

@@ -2,7 +2,7 @@ import { DAY_MS } from '../domain/time.ts'
 import type { Db } from '../db/client.ts'
 import { analyseHistories, HistoryBuilder, type AnalysisSummary, type ModelChoice } from '../domain/analysis.ts'
 import { AppError, note } from '../domain/errors.ts'
-import { iterateCompletedOrders, saveAnalysisRun } from '../repos/analysis.ts'
+import { iterateCompletedOrders, recentSignals, saveAnalysisRun } from '../repos/analysis.ts'
 import { enrolFollowUps } from './follow-ups.ts'
 import { getAnalysisSettings } from './settings.ts'
 
@@ -37,7 +37,7 @@ export function analyze(db: Db, options: { asOf?: string | Date; trigger: Analys
   const asOfDay = Date.parse(`${asOf}T00:00:00Z`) / DAY_MS
   const histories = loadHistories(db, asOf)
   const settings = getAnalysisSettings(db)
-  const { customers, summary } = analyseHistories(histories, asOfDay, options.model ? { ...settings, model: options.model } : settings)
+  const { customers, summary } = analyseHistories(histories, asOfDay, options.model ? { ...settings, model: options.model } : settings, recentSignals(db, asOf))
   const finished = new Date()
   const runId = saveAnalysisRun(
     db,

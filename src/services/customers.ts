@@ -2,6 +2,7 @@ import type { Db } from '../db/client.ts'
 import { latestAnalysis } from './analysis-report.ts'
 import { modelNames } from '../domain/analysis.ts'
 import { modelKinds } from '../domain/clv/models.ts'
+import { listCustomerEvents } from '../repos/events.ts'
 import { notFound } from '../domain/errors.ts'
 import type { Translate } from '../domain/i18n.ts'
 import { describeRhythm } from '../domain/lapse.ts'
@@ -56,6 +57,7 @@ export function customerProfile(db: Db, id: number, t: Translate) {
       ? describeRhythm({ typicalGapDays: analysis.typicalGapDays, gapBasis: analysis.gapBasis, daysSinceLast: analysis.daysSinceLast, lapseStatus: analysis.lapseStatus }, t)
       : null,
     orders,
+    events: listCustomerEvents(db, id),
     responses,
     consentEvents: listConsentEvents(db, id),
     summary: {

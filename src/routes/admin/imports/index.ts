@@ -7,11 +7,12 @@ import type { FastifyPluginAsync } from 'fastify'
 import { nanoid } from 'nanoid'
 import { z } from 'zod'
 import { AppError, notFound, note } from '../../../domain/errors.ts'
+import { importKinds } from '../../../domain/import-records.ts'
 import { getImportRun, listImportRuns } from '../../../repos/import-runs.ts'
 import { createImportRun, failImportRun, type ImportReport } from '../../../services/import.ts'
 
 const uploadFields = z.object({
-  kind: z.enum(['customers', 'orders'], { error: 'err.chooseKind' }),
+  kind: z.enum(importKinds, { error: 'err.chooseKind' }),
   dry_run: z.literal('on').optional(),
   skip_invalid: z.literal('on').optional(),
 })
