@@ -96,3 +96,34 @@ export function simulateParetoNbd(params: { r: number; alpha: number; s: number;
     return { x, tx, T }
   })
 }
+
+/**
+ * Whole purchase histories (calendar days) drawn from one of the three models, for the model
+ * choice: customers join over `joinDays` days before `endDay`, at most one purchase a day.
+ */
+export function simulateHistories(kind: 'bgnbd' | 'mbgnbd' | 'paretoNbd', params: Record<string, number>, customers: number, seed: number, endDay: number, joinDays = 365) {
+  const rnd = new SeededRandom(seed)
+  return Array.from({ length: customers }, (_, i) => {
+    const first = endDay - Math.floor(rnd.next() * joinDays) - 1
+    // Rates per week, as the models' time unit; purchases on whole days.
+    const lambda = gammaVariate(rnd, params.r!, params.alpha!)
+    let dropout = 0
+    let death = Infinity
+    if (kind === 'paretoNbd') death = -Math.log(1 - rnd.next()) / gammaVariate(rnd, params.s!, params.beta!)
+    else {
+      const g1 = gammaVariate(rnd, params.a!, 1)
+      dropout = g1 / (g1 + gammaVariate(rnd, params.b!, 1))
+    }
+    const days = [first]
+    let t = 0
+    for (;;) {
+      if (kind !== 'paretoNbd' && (kind === 'mbgnbd' || days.length > 1) && rnd.next() < dropout) break
+      t += -Math.log(1 - rnd.next()) / lambda
+      if (t > death) break
+      const d = first + Math.floor(t * 7)
+      if (d > endDay) break
+      if (d > days.at(-1)!) days.push(d)
+    }
+    return { customerId: i + 1, orders: days.length, purchaseDays: days, dayValues: days.map(() => 3000), spendCents: days.length * 3000, firstOrderAt: new Date(first * 86_400_000).toISOString(), lastOrderAt: new Date(days.at(-1)! * 86_400_000).toISOString(), favouriteItems: [] }
+  })
+}

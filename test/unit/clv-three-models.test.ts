@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { SummaryGroups } from '../../src/domain/clv/bgnbd.ts'
 import { fitModel, modelExpectedPurchases, modelKinds, modelLogLikelihood, modelPAlive, type ModelKind } from '../../src/domain/clv/models.ts'
 import { hasCdnow, readCdnowSummary } from '../helpers/cdnow.ts'
-import { simulateBgNbd, simulateMbgNbd, simulateParetoNbd } from '../helpers/simulate.ts'
+import { simulateBgNbd, simulateHistories, simulateMbgNbd, simulateParetoNbd } from '../helpers/simulate.ts'
+import { analyseHistories } from '../../src/domain/analysis.ts'
 
 const within = (actual: number, expected: number, relative: number) => expect(Math.abs(actual - expected) / Math.abs(expected)).toBeLessThan(relative)
 
@@ -102,5 +103,31 @@ describe('the three purchase models', () => {
       // At least one of the models had to be held back on each of these.
       expect(modelKinds.some((k) => fitModel(k, data).penalised)).toBe(true)
     }
+  })
+})
+
+describe('the model choice', () => {
+  const end = Date.parse('2026-06-30') / 86_400_000
+  const generators = [
+    ['bgnbd', { r: 2, alpha: 4, a: 1, b: 4 }],
+    ['mbgnbd', { r: 2, alpha: 4, a: 2, b: 6 }],
+    ['paretoNbd', { r: 2, alpha: 4, s: 2, beta: 40 }],
+  ] as const
+  for (const [kind, params] of generators) {
+    it(`picks ${kind} for customers that ${kind} generated, by the shop's own back-test`, () => {
+      for (const seed of [1, 2]) {
+        const { summary } = analyseHistories(simulateHistories(kind, params, 8000, seed, end, 700), end)
+        expect(summary.models).toMatchObject({ chosen: kind, chosenBy: 'backtest' })
+        const errors = summary.models.backtest!.meanAbsoluteError
+        for (const other of modelKinds) if (other !== kind) expect(errors[kind]).toBeLessThan(errors[other])
+      }
+    }, 30_000)
+  }
+
+  it('falls back to the highest likelihood when the history is too short to test', () => {
+    const { summary } = analyseHistories(simulateHistories('mbgnbd', { r: 2, alpha: 4, a: 2, b: 6 }, 3000, 4, end, 80), end)
+    expect(summary.models.chosenBy).toBe('likelihood')
+    const best = modelKinds.reduce((b, k) => (summary.models[k]!.logLikelihood > summary.models[b]!.logLikelihood ? k : b))
+    expect(summary.models.chosen).toBe(best)
   })
 })
