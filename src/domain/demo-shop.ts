@@ -1,5 +1,5 @@
 import { DAY_MS as DAY } from './time.ts'
-import type { Consent, CustomerRecord, Locale, OrderRecord } from './import-records.ts'
+import type { Consent, CustomerRecord, EventRecord, Locale, OrderRecord } from './import-records.ts'
 import { SeededRandom } from './random.ts'
 
 /**
@@ -19,7 +19,10 @@ export interface DemoShopOptions {
 export interface DemoCustomer {
   customer: CustomerRecord
   orders: OrderRecord[]
+  events: EventRecord[]
 }
+
+const complaintNotes = ['Paket beschädigt angekommen', 'Falsche Sorte geliefert', 'Lieferung drei Tage zu spät', 'Mühle nach zwei Wochen defekt', 'Hotline nicht erreichbar']
 
 type CustomerType = 'loyal' | 'regular' | 'occasional' | 'one_time' | 'slowing'
 
@@ -73,6 +76,8 @@ const monthWeight = [0.9, 0.85, 0.95, 1, 0.95, 0.85, 0.8, 0.8, 1, 1.1, 1.35, 1.6
 
 export function* generateDemoShop(options: DemoShopOptions): Generator<DemoCustomer> {
   const rnd = new SeededRandom(options.seed)
+  // Events from a random stream of their own, so that adding them changed no customer or order.
+  const eventRnd = new SeededRandom(`events:${options.seed}`)
   const end = Date.UTC(options.asOf.getUTCFullYear(), options.asOf.getUTCMonth(), options.asOf.getUTCDate())
   const start = end - Math.round((options.years ?? 3) * 365 * DAY)
   let orderSeq = 100_000
@@ -142,8 +147,18 @@ export function* generateDemoShop(options: DemoShopOptions): Generator<DemoCusto
         createdAt: new Date(firstOrder - rnd.int(0, 3) * DAY).toISOString(),
       },
       orders,
+      events: demoEvents(eventRnd, `C-${10_000 + n}`, firstOrder, end),
     }
   }
+}
+
+/** Now and then a complaint (one customer in 25) or late payments (one in 35), since the first order. */
+function demoEvents(rnd: SeededRandom, customerExternalId: string, firstOrder: number, end: number): EventRecord[] {
+  const events: EventRecord[] = []
+  const at = () => new Date(firstOrder + rnd.next() * (end - firstOrder)).toISOString()
+  if (rnd.chance(0.04)) events.push({ externalId: `EV-${customerExternalId}-c`, customerExternalId, occurredAt: at(), kind: 'complaint', note: rnd.pick(complaintNotes) })
+  if (rnd.chance(0.03)) for (let i = rnd.int(1, 3); i > 0; i--) events.push({ externalId: `EV-${customerExternalId}-p${i}`, customerExternalId, occurredAt: at(), kind: 'late_payment', note: undefined })
+  return events
 }
 
 function asciiFold(s: string): string {

@@ -17,18 +17,22 @@ export function loadDemoShop(
   const common = { actor: 'demo', defaultLocale: options.defaultLocale, defaultCurrency: options.defaultCurrency }
   const customerBatch = new ImportBatch(db, { ...common, kind: 'customers' })
   const orderBatch = new ImportBatch(db, { ...common, kind: 'orders' })
+  const eventBatch = new ImportBatch(db, { ...common, kind: 'events' })
   try {
-    for (const { customer, orders } of generateDemoShop(options)) {
+    for (const { customer, orders, events } of generateDemoShop(options)) {
       customerBatch.addRecord(customer)
       for (const order of orders) orderBatch.addRecord(order)
+      for (const event of events) eventBatch.addRecord(event)
     }
   } catch (e) {
     customerBatch.discard()
     orderBatch.discard()
+    eventBatch.discard()
     throw e
   }
   const customers = customerBatch.finish(null)
   const orders = orderBatch.finish(null)
+  eventBatch.finish(null)
   const answers = loadDemoAnswers(db, { seed: options.seed, asOf: options.asOf })
   addAuditEntry(db, {
     actor: 'demo',

@@ -9,6 +9,7 @@ import {
   mapHeader,
   parseRecord,
   type CustomerRecord,
+  type EventRecord,
   type ImportKind,
   type OrderRecord,
   rowProblem,
@@ -87,7 +88,7 @@ export class ImportBatch {
   }
 
   /** Stage a record that is already valid (the demo generator). */
-  addRecord(record: CustomerRecord | OrderRecord): void {
+  addRecord(record: CustomerRecord | OrderRecord | EventRecord): void {
     this.rowsRead++
     this.stage.add(record, this.rowsRead)
   }
