@@ -114,8 +114,8 @@ if (want('analyze')) {
   const result = childJson<{ seconds: number; maxRssMiB: number; customers: number }>('analyze-once.ts', dbFile)
   report(`demo shop: ${loaded.customers.toLocaleString('en')} customers, ${loaded.orders.toLocaleString('en')} orders, loaded in ${fmt(loadMs)}`)
   figure(
-    { name: 'analyze', value: result.seconds, unit: 's', baseline: scanMs / 1000, baselineLabel: 'bare GROUP BY scan of the orders', ratio: (result.seconds * 1000) / scanMs, goal: '< 10 s', peakMemoryMiB: result.maxRssMiB },
-    `analyze (${result.customers.toLocaleString('en')} customers): ${result.seconds.toFixed(2)} s, peak ${result.maxRssMiB} MiB (goal < 10 s, < 500 MiB); bare GROUP BY scan of the orders: ${fmt(scanMs)}; ratio ${(result.seconds * 1000 / scanMs).toFixed(1)}`,
+    { name: 'analyze', value: result.seconds, unit: 's', baseline: scanMs / 1000, baselineLabel: 'bare GROUP BY scan of the orders', ratio: (result.seconds * 1000) / scanMs, goal: '< 3 s, < 400 MB (three models, the back-test, every customer)', peakMemoryMiB: result.maxRssMiB },
+    `analyze (${result.customers.toLocaleString('en')} customers; three models, the back-test, every customer's figures): ${result.seconds.toFixed(2)} s, peak ${result.maxRssMiB} MiB (goal < 3 s, < 400 MB); bare GROUP BY scan of the orders: ${fmt(scanMs)}; ratio ${(result.seconds * 1000 / scanMs).toFixed(1)}`,
   )
   if (process.env.BENCH_KEEP) report(`kept: ${dbFile}`)
   else rmSync(work, { recursive: true, force: true })

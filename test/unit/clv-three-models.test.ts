@@ -103,6 +103,19 @@ describe('the three purchase models', () => {
       // At least one of the models had to be held back on each of these.
       expect(modelKinds.some((k) => fitModel(k, data).penalised)).toBe(true)
     }
+    // The analysis says so, in words, and decides by the lapse status when no model can be trusted.
+    const end = Date.parse('2026-06-30') / 86_400_000
+    const everyThirtyDays = Array.from({ length: 311 }, (_, i) => {
+      const days = Array.from({ length: 25 }, (_, k) => end - 1 - (i % 30) - (24 - k) * 30)
+      return { customerId: i + 1, orders: 25, purchaseDays: days, dayValues: days.map(() => 3000), spendCents: 75_000, firstOrderAt: '', lastOrderAt: '', favouriteItems: [] }
+    })
+    const { summary, customers } = analyseHistories(everyThirtyDays, end)
+    expect(summary.models.notes.some((n) => typeof n !== 'string' && n.key === 'note.unreliableFit')).toBe(true)
+    // The example (311 customers, each every 30 days): no model can be trusted, so none decides.
+    expect(summary.models.chosen).toBeNull()
+    expect(summary.models.notes.some((n) => typeof n !== 'string' && n.key === 'note.noReliableModel')).toBe(true)
+    expect(customers.every((c) => c.pAlive === null && c.lapseStatus === 'active')).toBe(true)
+    for (const k of modelKinds) for (const v of Object.values(summary.models[k] ?? {})) if (typeof v === 'number') expect(Number.isFinite(v)).toBe(true)
   })
 })
 
