@@ -13,6 +13,7 @@ import viewPlugin from './plugins/view.ts'
 import accountRoutes from './routes/admin/account/index.ts'
 import analysisRoutes from './routes/admin/analysis/index.ts'
 import auditRoutes from './routes/admin/audit/index.ts'
+import apiKeyRoutes from './routes/admin/api-keys/index.ts'
 import campaignRoutes from './routes/admin/campaigns/index.ts'
 import customerRoutes from './routes/admin/customers/index.ts'
 import importRoutes from './routes/admin/imports/index.ts'
@@ -31,6 +32,8 @@ import surveyRoutes from './routes/public/survey.ts'
 import type { FailureLimiter } from './domain/failure-limiter.ts'
 import { badTokenLimiter } from './routes/public/token-guard.ts'
 import unsubscribeRoutes from './routes/public/unsubscribe.ts'
+import apiRoutes, { apiDocsRoutes, sendProblem } from './routes/api/index.ts'
+import { APP_VERSION } from './paths.ts'
 
 export interface AppOptions {
   config: Config
@@ -43,6 +46,8 @@ export interface AppOptions {
   badTokens?: FailureLimiter
   /** Where mail goes; by default SMTP_URL or the outbox folder. */
   mailTransport?: MailTransport
+  /** API requests per key and minute (default API_RATE_LIMIT). */
+  apiRateLimit?: number
   /** Schedule the nightly analysis (the server does; tests need not). */
   nightlyJobs?: boolean
 }
@@ -78,6 +83,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(unsubscribeRoutes, { badTokens })
   await app.register(confirmRoutes, { badTokens })
   app.get('/', async (_req, reply) => reply.redirect('/admin', 303))
+  await app.register(apiRoutes, { prefix: '/api/v1', rateLimit: options.apiRateLimit })
+  await app.register(apiDocsRoutes, { prefix: '/api', version: APP_VERSION })
 
   await app.register(
     async (admin) => {
@@ -103,6 +110,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await admin.register(settingsRoutes, { prefix: '/settings' })
       await admin.register(accountRoutes, { prefix: '/account' })
       await admin.register(auditRoutes, { prefix: '/audit' })
+      await admin.register(apiKeyRoutes, { prefix: '/api-keys' })
     },
     { prefix: '/admin' },
   )
@@ -137,8 +145,9 @@ function headingFor(status: number): Note {
 
 /** The error page (or JSON for API clients) in the reader's language; JSON messages stay English. */
 function sendError(req: FastifyRequest, reply: FastifyReply, status: number, code: string, heading: Note, message: Note | string) {
+  if (req.url.startsWith('/api/')) return sendProblem(reply, { status, title: code, detail: typeof message === 'string' ? message : inEnglish(message) })
   reply.code(status)
-  const wantsJson = req.url.startsWith('/api/') || (!req.headers.accept?.includes('text/html') && req.headers.accept?.includes('application/json'))
+  const wantsJson = (!req.headers.accept?.includes('text/html') && req.headers.accept?.includes('application/json'))
   const t = req.t
   const text = (m: Note | string) => (typeof m === 'string' ? m : renderNote(m, t))
   if (wantsJson) return reply.send({ error: { code, message: typeof message === 'string' ? message : inEnglish(message) } })

@@ -10,6 +10,7 @@ import { registerImportCommands } from './import.ts'
 import { registerLinkCommands } from './link.ts'
 import { registerServeCommands } from './serve.ts'
 import { registerUserCommands } from './user.ts'
+import { registerApiKeyCommands } from './apikey.ts'
 
 /** `comeback …`: one file per command group; each calls services. */
 export async function main(argv: string[]): Promise<number> {
@@ -26,6 +27,7 @@ export async function main(argv: string[]): Promise<number> {
   registerCampaignCommands(program, ctx)
   registerExportCommands(program, ctx)
   registerUserCommands(program, ctx)
+  registerApiKeyCommands(program, ctx)
 
   try {
     await program.parseAsync(argv)

@@ -546,3 +546,22 @@ export const segments = sqliteTable(
   (t) => [uniqueIndex('segments_name').on(t.name)],
 )
 export type Segment = typeof segments.$inferSelect
+
+/** Keys of the JSON API (SPEC §12): only the SHA-256 of a key is kept; shown once when made. */
+export const apiKeys = sqliteTable(
+  'api_keys',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    name: text('name').notNull(),
+    scope: text('scope', { enum: ['read', 'write'] }).notNull(),
+    keyHash: text('key_hash').notNull(),
+    /** The key's first characters, so that people can tell keys apart. */
+    prefix: text('prefix').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: text('created_at').notNull().default(now),
+    lastUsedAt: text('last_used_at'),
+    revokedAt: text('revoked_at'),
+  },
+  (t) => [uniqueIndex('api_keys_name').on(t.name), uniqueIndex('api_keys_hash').on(t.keyHash)],
+)
+export type ApiKey = typeof apiKeys.$inferSelect

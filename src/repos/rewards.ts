@@ -1,6 +1,6 @@
 import { cachedStatement, type Db } from '../db/client.ts'
 import { coupons, pointsLedger, rewards, type Coupon, type Reward } from '../db/schema.ts'
-import { insertRow, selectRow } from './rows.ts'
+import { insertRow, selectRow, selectRows } from './rows.ts'
 
 export function getRewardByResponse(db: Db, responseId: number): Reward | undefined {
   return selectRow(db, rewards, 'WHERE response_id = ?', responseId)
@@ -33,4 +33,9 @@ export function addPoints(db: Db, entry: typeof pointsLedger.$inferInsert): void
 
 export function pointsBalance(db: Db, customerId: number): number {
   return (cachedStatement(db, 'SELECT coalesce(sum(points), 0) AS total FROM points_ledger WHERE customer_id = ?').get(customerId) as { total: number }).total
+}
+
+/** A customer's coupons, newest first. */
+export function listCustomerCoupons(db: Db, customerId: number): Coupon[] {
+  return selectRows(db, coupons, 'WHERE customer_id = ? ORDER BY created_at DESC, id DESC LIMIT 500', customerId)
 }
