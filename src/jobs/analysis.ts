@@ -11,6 +11,7 @@ export class AnalysisJobs {
   private running: Promise<void> | null = null
   private queued: AnalysisTrigger | null = null
   private nightly: NodeJS.Timeout | null = null
+  private quiet: NodeJS.Timeout | null = null
   private stopped = false
 
   constructor(
@@ -33,6 +34,20 @@ export class AnalysisJobs {
       if (next && !this.stopped) void this.request(next)
     })
     return this.running
+  }
+
+  /**
+   * Ask for a run once writes have paused for `ms`: a shop pushing a hundred API batches gets one
+   * analysis after the last, rather than one racing each batch for the write lock.
+   */
+  requestWhenQuiet(trigger: AnalysisTrigger, ms: number): void {
+    if (this.stopped) return
+    if (this.quiet) clearTimeout(this.quiet)
+    this.quiet = setTimeout(() => {
+      this.quiet = null
+      void this.request(trigger)
+    }, ms)
+    this.quiet.unref()
   }
 
   get busy(): boolean {
@@ -68,6 +83,7 @@ export class AnalysisJobs {
   async stop(): Promise<void> {
     this.stopped = true
     if (this.nightly) clearTimeout(this.nightly)
+    if (this.quiet) clearTimeout(this.quiet)
     await this.running
   }
 }

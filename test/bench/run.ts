@@ -15,6 +15,7 @@ import { createMailTransport, SMTP_CONNECTIONS } from '../../src/mail/transport.
 import { changeCampaignState } from '../../src/services/campaigns.ts'
 import { createSurveyLink } from '../../src/services/links.ts'
 import { createUser } from '../../src/services/users.ts'
+import { createApiKey } from '../../src/services/api-keys.ts'
 import { findSegment, saveSegment, segmentSize } from '../../src/services/segments.ts'
 import { ensureDefaultSurvey } from '../../src/services/surveys.ts'
 import { buildApp } from '../../src/app.ts'
@@ -391,6 +392,33 @@ if (want('import')) {
   figure(
     { name: 'orders import', value: o.seconds, unit: 's', baseline: oBase, baselineLabel: 'sqlite3 .import of the same file', ratio: o.seconds / oBase, goal: '≤ 1.5, < 300 MiB', peakMemoryMiB: o.maxRssMiB },
     `import of ${orders.toLocaleString('en')} orders: ${o.seconds.toFixed(2)} s, peak ${o.maxRssMiB} MiB (goal < 300 MiB); sqlite3 .import of the same file: ${oBase.toFixed(2)} s; ratio ${(o.seconds / oBase).toFixed(1)} (goal ≤ 1.5)`,
+  )
+
+  // The same orders through the JSON API of the built server, in batches of 10,000, into a database with the same customers.
+  const apiDb = join(work, 'api.db')
+  const fresh = openDatabase(apiDb)
+  migrateDatabase(fresh)
+  const { key } = createApiKey(fresh, { name: 'bench', scope: 'write' }, 'bench')
+  fresh.$client.close()
+  childJson<{ seconds: number }>('import-once.ts', apiDb, 'customers', customersCsv)
+  const server = await startBuiltServer(apiDb)
+  const batchSize = 10_000
+  const t0 = performance.now()
+  for (let start = 0; start < orders; start += batchSize) {
+    const batch = []
+    for (let i = start; i < Math.min(orders, start + batchSize); i++) {
+      const day = new Date(Date.UTC(2023, 0, 1) + ((i * 37) % 1000) * 86_400_000).toISOString().slice(0, 10)
+      batch.push({ order_id: `O${i}`, customer_id: `C${(i * 7919) % customers}`, ordered_at: day, total: `${(i % 200) + 5}.${String(i % 100).padStart(2, '0')}`, currency: 'EUR', items: 'Kaffee|Tassen', status: 'completed' })
+    }
+    const res = await fetch(`${server.url}/api/v1/orders`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(batch) })
+    if (res.status !== 200) throw new Error(`API batch at ${start}: ${res.status} ${(await res.text()).slice(0, 300)}`)
+  }
+  const apiSeconds = (performance.now() - t0) / 1000
+  const apiPeak = peakMemoryMiB(server.child.pid!)
+  await server.stop()
+  figure(
+    { name: 'orders through the API', value: orders / apiSeconds, unit: 'orders/s', baseline: orders / o.seconds, baselineLabel: 'CSV import of the same orders', ratio: o.seconds / apiSeconds, goal: '≥ 0.5', peakMemoryMiB: apiPeak },
+    `${orders.toLocaleString('en')} orders through POST /api/v1/orders in batches of ${batchSize.toLocaleString('en')}: ${apiSeconds.toFixed(2)} s (${Math.round(orders / apiSeconds).toLocaleString('en')} orders/s), server peak ${apiPeak} MiB; CSV import of the same orders: ${o.seconds.toFixed(2)} s; ratio ${(o.seconds / apiSeconds).toFixed(2)} (goal ≥ 0.5)`,
   )
   rmSync(work, { recursive: true, force: true })
 }

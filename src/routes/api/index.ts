@@ -18,6 +18,9 @@ declare module 'fastify' {
   }
 }
 
+/** The analysis follows API writes once they have paused this long. */
+const ANALYSIS_QUIET_MS = 10_000
+
 /** Requests per key and minute, unless the app is told otherwise (tests). */
 export const API_RATE_LIMIT = 600
 
@@ -48,7 +51,7 @@ const apiRoutes: FastifyPluginAsync<{ rateLimit?: number }> = async (app, opts) 
         } satisfies Problem,
       })
     }
-    if (report.inserted + report.updated > 0) void app.analysisJobs.request('import')
+    if (report.inserted + report.updated > 0) app.analysisJobs.requestWhenQuiet('import', ANALYSIS_QUIET_MS)
     const { inserted, updated, unchanged, couponsRedeemed, couponsRefused } = report
     return kind === 'orders' ? { inserted, updated, unchanged, couponsRedeemed, couponsRefused } : { inserted, updated, unchanged }
   }
