@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -8,6 +9,11 @@ import { readMigrationFiles } from 'drizzle-orm/migrator'
 import * as schema from './schema.ts'
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database }
+
+/** SHA-256 (hex) of an address, trimmed and lower-cased: what an erasure keeps of it. */
+export function emailHash(email: string): string {
+  return createHash('sha256').update(email.trim().toLowerCase()).digest('hex')
+}
 
 export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations')
 
@@ -21,6 +27,8 @@ export function openDatabase(file: string): Db {
   sqlite.pragma('busy_timeout = 5000')
   // Temporary tables (import staging) go to a file, so memory stays flat for large imports.
   sqlite.pragma('temp_store = FILE')
+  // The hash an erasure keeps of an address (table erasures), for SQL to compare imports against.
+  sqlite.function('email_hash', { deterministic: true }, (email: unknown) => (typeof email === 'string' ? emailHash(email) : null))
   return drizzle(sqlite, { schema }) as Db
 }
 

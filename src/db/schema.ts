@@ -565,3 +565,12 @@ export const apiKeys = sqliteTable(
   (t) => [uniqueIndex('api_keys_name').on(t.name), uniqueIndex('api_keys_hash').on(t.keyHash)],
 )
 export type ApiKey = typeof apiKeys.$inferSelect
+
+/**
+ * Addresses of erased customers, as SHA-256 of the lower-cased address only: an import or API
+ * upsert of the same address later makes that customer objected, so they are never mailed.
+ */
+export const erasures = sqliteTable('erasures', {
+  emailHash: text('email_hash').primaryKey(),
+  erasedAt: text('erased_at').notNull().default(now),
+})

@@ -71,7 +71,8 @@ const listFrom = 'FROM customers c LEFT JOIN customer_analysis a ON a.customer_i
 /** WHERE clause and parameters of the filters (customers `c`, analysis `a`); every value is a bound parameter. */
 export function filterWhere(f: CustomerFilters): { where: string; params: Record<string, unknown> } {
   const q = f.q?.trim() || null
-  const parts: string[] = []
+  // Erased customers stay only as anonymous placeholders (services/privacy.ts): never listed or targeted.
+  const parts: string[] = ["c.external_id NOT LIKE 'erased:%'"]
   const params: Record<string, unknown> = {}
   if (q) {
     params.q = q

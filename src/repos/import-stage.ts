@@ -273,6 +273,22 @@ export class ImportStage {
         )
         .run({ actor: options.actor, evidenceKey: options.fileName ? 'evidence.importFile' : 'evidence.import', file: options.fileName ?? '', now })
     }
+    // An address whose customer was erased comes back objected: never mailed again (SPEC §11).
+    const erased = this.sqlite
+      .prepare(
+        `SELECT c.id, c.email_consent AS prev FROM ${t} s JOIN customers c ON c.external_id = s.external_id
+         WHERE s.problem IS NULL AND c.email IS NOT NULL AND c.email_consent <> 'objected' AND email_hash(c.email) IN (SELECT email_hash FROM erasures)`,
+      )
+      .all() as { id: number; prev: string }[]
+    const object = this.sqlite.prepare("UPDATE customers SET email_consent = 'objected', updated_at = ? WHERE id = ?")
+    const evidence = this.sqlite.prepare(
+      `INSERT INTO consent_events (customer_id, channel, status, previous_status, source, actor, detail, created_at)
+       VALUES (?, 'email', 'objected', ?, 'erasure', 'system', json_object('key', 'evidence.erasedAddress'), ?)`,
+    )
+    for (const c of erased) {
+      object.run(now, c.id)
+      evidence.run(c.id, c.prev, now)
+    }
   }
 
   private applyOrders(options: MergeOptions): { couponsRedeemed: number; couponsRefused: number } {

@@ -32,6 +32,7 @@ export interface TestApp {
   app: FastifyInstance
   db: Db
   dir: string
+  file: string
 }
 
 /** A new app on a new database file before each test, closed and deleted after. */
@@ -43,6 +44,7 @@ export function useTestApp(options: Partial<AppOptions> & { configEnv?: Record<s
     cleanup = t.cleanup
     ctx.db = t.db
     ctx.dir = t.dir
+    ctx.file = t.file
     const { configEnv, ...appOptions } = options
     ctx.app = await buildApp({ config: testConfig(t.file, configEnv), db: t.db, ...appOptions })
     await ctx.app.ready()

@@ -68,7 +68,7 @@ describe('catalogues', () => {
     // Stored values are labelled by prefix in domain/format.ts (`label('status', s)`), and field names by path (`field.<scope>.…`).
     const format = readFileSync('src/domain/format.ts', 'utf8')
     for (const m of format.matchAll(/label\('([\w.]+)'/g)) prefixes.set(`${m[1]}.`, 'format')
-    prefixes.set('field.', 'errors').set('error.heading.', 'app').set('what.', 'errors').set('campaignStatus.', 'campaign').set('campaignVerb.', 'campaign').set('meta.', 'i18n').set('evidence.import', 'import-stage (SQL)')
+    prefixes.set('field.', 'errors').set('error.heading.', 'app').set('what.', 'errors').set('campaignStatus.', 'campaign').set('campaignVerb.', 'campaign').set('meta.', 'i18n').set('evidence.import', 'import-stage (SQL)').set('evidence.erasedAddress', 'import-stage (SQL)')
     const unused = [...keys].filter((k) => !exact.has(k) && !plurals.has(k.replace(/\.(zero|one|two|few|many|other)$/, '')) && ![...prefixes.keys()].some((p) => k.startsWith(p)))
     expect(unused).toEqual([])
   })

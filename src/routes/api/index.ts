@@ -5,6 +5,9 @@ import type { ApiKey } from '../../db/schema.ts'
 import { AppError, inEnglish, notFound } from '../../domain/errors.ts'
 import type { ImportKind } from '../../domain/import-records.ts'
 import { customerForApi, importBatch } from '../../services/api-customers.ts'
+import { eraseCustomer, exportCustomerData } from '../../services/privacy.ts'
+import { getCustomerByExternalId } from '../../repos/customers.ts'
+import { outboxFolder } from '../../mail/transport.ts'
 import { authenticateApiKey } from '../../services/api-keys.ts'
 import { builtInSegmentRefs, savedSegmentRefs } from '../../services/segments.ts'
 import { translator } from '../../locales/index.ts'
@@ -56,6 +59,11 @@ const apiRoutes: FastifyPluginAsync<{ rateLimit?: number }> = async (app, opts) 
     return kind === 'orders' ? { inserted, updated, unchanged, couponsRedeemed, couponsRefused } : { inserted, updated, unchanged }
   }
   const en = formatter(translator('en'))
+  const customerId = (externalId: string) => {
+    const c = getCustomerByExternalId(app.db, externalId)
+    if (!c) throw notFound('customer')
+    return c.id
+  }
   const handlers: Record<OperationId, Handler> = {
     upsertCustomers: batch('customers'),
     upsertOrders: batch('orders'),
@@ -64,6 +72,11 @@ const apiRoutes: FastifyPluginAsync<{ rateLimit?: number }> = async (app, opts) 
       const customer = customerForApi(app.db, params.customer_id!)
       if (!customer) throw notFound('customer')
       return customer
+    },
+    exportCustomer: (req, { params }) => exportCustomerData(app.db, customerId(params.customer_id!), `api:${req.apiKey!.name}`),
+    eraseCustomer: (req, { params }) => {
+      eraseCustomer(app.db, customerId(params.customer_id!), `api:${req.apiKey!.name}`, outboxFolder(app.config))
+      return { erased: true }
     },
     listSegments: () => [
       ...savedSegmentRefs(app.db).map((s) => ({ id: s.key, name: s.name!, built_in: false })),

@@ -103,3 +103,21 @@ export const customerView = z.object({
 })
 
 export const segmentList = z.array(z.object({ id: z.string(), name: z.string(), built_in: z.boolean() }))
+
+const rows = z.array(z.record(z.string(), z.unknown()))
+export const customerExport = z.object({
+  exportedAt: z.string(),
+  customer: z.record(z.string(), z.unknown()),
+  analysis: z.record(z.string(), z.unknown()).optional(),
+  orders: rows,
+  events: rows,
+  responses: rows,
+  consentEvents: rows,
+  optInRequests: rows,
+  campaigns: rows,
+  mails: rows,
+  rewards: rows,
+  points: rows,
+})
+
+export const erased = z.object({ erased: z.literal(true) })

@@ -1,3 +1,5 @@
+import { outboxFolder } from '../../../mail/transport.ts'
+import { eraseCustomer, exportCustomerData } from '../../../services/privacy.ts'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { offerFor } from '../../../services/export.ts'
 import { getOffers } from '../../../services/settings.ts'
@@ -36,6 +38,7 @@ export const customerListQuery = z.object({
 export type CustomerListParams = z.infer<typeof customerListQuery>
 
 const idParams = z.object({ id: z.coerce.number().int().positive() })
+const eraseForm = z.object({ confirm: z.string().max(200).default('') })
 
 /** /admin/customers: the list (search, filters, sort, pages) and one customer's page. Every role may look. */
 const customerRoutes: FastifyPluginAsync = async (app) => {
@@ -56,7 +59,8 @@ const customerRoutes: FastifyPluginAsync = async (app) => {
       limit: PAGE_SIZE,
       offset: (query.page - 1) * PAGE_SIZE,
     })
-    const data = { title: req.t('customers.title'), query, rows, total, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)) }
+    const erased = z.object({ erased: z.string().max(64).optional().catch(undefined) }).parse(req.query).erased
+    const data = { title: req.t('customers.title'), query, rows, total, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)), erased }
     // The search box asks htmx for the rows only (contact.app's pattern); everything else gets the page.
     if (req.isHtmx && req.headers['hx-target'] === 'customer-results') return reply.view('admin/customers/_results', data)
     return reply.view('admin/customers/index', data)
@@ -78,6 +82,23 @@ const customerRoutes: FastifyPluginAsync = async (app) => {
     const { id } = idParams.parse(req.params)
     const link = createSurveyLink(app.db, id, { baseUrl: app.config.baseUrl, actor: req.user!.email })
     return showCustomer(req, reply, id, { link })
+  })
+
+  const admins = { preHandler: app.requireUser('admin') }
+  // Privacy requests (GDPR Art. 15, 17, 20): the whole record as JSON, and erasure. Admins only, audited.
+  app.get('/:id/export', admins, async (req, reply) => {
+    const { id } = idParams.parse(req.params)
+    const data = exportCustomerData(app.db, id, req.user!.email)
+    return reply.header('Content-Disposition', `attachment; filename="customer-${id}.json"`).type('application/json; charset=utf-8').send(JSON.stringify(data, null, 2))
+  })
+
+  app.post('/:id/erase', admins, async (req, reply) => {
+    const { id } = idParams.parse(req.params)
+    const { confirm } = eraseForm.parse(req.body)
+    const customer = customerProfile(app.db, id, req.t).customer
+    if (confirm.trim() !== customer.externalId) return showCustomer(req, reply.code(400), id, { eraseError: true })
+    eraseCustomer(app.db, id, req.user!.email, outboxFolder(app.config))
+    return reply.redirect(`/admin/customers?erased=${encodeURIComponent(customer.externalId)}`, 303)
   })
 }
 
