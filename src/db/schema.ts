@@ -278,7 +278,7 @@ export const campaigns = sqliteTable(
   {
   id: integer('id').primaryKey({ autoIncrement: true }),
   name: text('name').notNull(),
-  kind: text('kind', { enum: ['personal', 'campaign', 'followup'] }).notNull(),
+  kind: text('kind', { enum: ['personal', 'campaign', 'followup', 'exit'] }).notNull(),
   status: text('status', { enum: ['draft', 'scheduled', 'sending', 'paused', 'completed', 'cancelled'] }).notNull(),
   /** A follow-up check's win-back campaign. */
   parentId: integer('parent_id').references((): AnySQLiteColumn => campaigns.id),
@@ -319,6 +319,8 @@ export const campaigns = sqliteTable(
   (t) => [
     // One standing "personal links" campaign, however many processes ask for it at once.
     uniqueIndex('campaigns_one_personal').on(t.kind).where(sql`kind = 'personal'`),
+    // One standing exit survey (links for a shop's cancellation confirmation, from the API).
+    uniqueIndex('campaigns_one_exit').on(t.kind).where(sql`kind = 'exit'`),
     // One follow-up check per win-back campaign.
     uniqueIndex('campaigns_one_followup').on(t.parentId).where(sql`kind = 'followup'`),
     index('campaigns_status').on(t.status),

@@ -1,6 +1,6 @@
 import { renderNote, type Note } from './errors.ts'
 import type { MessageKey, Translate } from './i18n.ts'
-import { churnReasons, DEFAULT_SURVEY_NAME, FOLLOW_UP_SURVEY_NAME } from './survey.ts'
+import { churnReasons, DEFAULT_SURVEY_NAME, EXIT_SURVEY_NAME, FOLLOW_UP_SURVEY_NAME } from './survey.ts'
 
 /**
  * How numbers, money and dates look on the pages and in mails, all through `Intl`: `1.234,56 €`
@@ -117,7 +117,7 @@ export function formatter(t: Translate) {
     messageStatus: (s: string) => label('messageStatus', s),
     messageKind: (k: string) => label('messageKind', k),
     role: (r: string) => label('role', r),
-    surveyName: (name: string) => (name === DEFAULT_SURVEY_NAME ? t('surveys.defaultName') : name === FOLLOW_UP_SURVEY_NAME ? t('surveys.followUpName') : name),
+    surveyName: (name: string) => (name === DEFAULT_SURVEY_NAME ? t('surveys.defaultName') : name === FOLLOW_UP_SURVEY_NAME ? t('surveys.followUpName') : name === EXIT_SURVEY_NAME ? t('surveys.exitName') : name),
     /** A churn reason by its label in the default survey (German or English; other languages read English). */
     reason: (value: string | null | undefined) => (value ? formatterReason(value, t) : '–'),
     /** A segment's name: as its manager wrote it, or a built-in one's from the catalogue. */

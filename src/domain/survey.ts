@@ -174,6 +174,19 @@ export const followUpSurvey: SurveyDefinition = {
   ],
 }
 
+/** The short survey a shop links from its cancellation confirmation (SPEC §12 links): why, mainly why, and what would help. */
+export const EXIT_SURVEY_NAME = 'Exit survey'
+
+export const exitSurvey: SurveyDefinition = {
+  title: t('Schade, dass Sie gehen', 'Sorry to see you go'),
+  intro: t('Verraten Sie uns in einer Minute, warum? So werden wir besser.', 'Would you tell us why, in a minute? It helps us get better.'),
+  questions: [
+    { ...defaultSurvey.questions[0]!, label: t('Warum kündigen Sie?', 'Why are you cancelling?') },
+    defaultSurvey.questions[1]!,
+    { key: 'improve', type: 'text', label: t('Was hätte Sie gehalten?', 'What would have kept you?'), required: false },
+  ],
+}
+
 /** Scales of the fixed score questions: NPS 0–10, CSAT 1–5, CES 1–7. */
 export function scaleOf(q: Question): { min: number; max: number } {
   switch (q.type) {

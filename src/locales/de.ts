@@ -509,6 +509,7 @@ export default {
   'surveys.previewIn': 'Vorschau ({language})',
   'surveys.previewLead': 'Jede Frage so, wie Teilnehmer sie sehen, eine nach der anderen; Bedingungen stehen über der Frage, die sie steuern.',
   'surveys.followUpName': 'Kurzer Check nach der Rückkehr',
+  'surveys.exitName': 'Umfrage bei Kündigung',
   'surveys.defaultName': 'Standardumfrage',
   'surveys.editTitle': 'Umfrage: {name}',
   'editor.name': 'Name (für Mitarbeiter)',
@@ -863,6 +864,7 @@ export default {
   'import.objectionsKept': '{n} Kunde(n) hatten dem Kontakt widersprochen; ein Import hebt keinen Widerspruch auf, er bleibt bestehen.',
   // ---- Nachweise zu jeder Änderung einer Einwilligung ----
   'evidence.erasedAddress': 'Diese Adresse gehörte zu einem Kunden, dessen Daten gelöscht wurden: Sie wird nie wieder angeschrieben.',
+  'evidence.reportedByApi': 'Vom Mailsystem über die API gemeldet: {reason}',
   'evidence.import': 'Import, Zeile {line}',
   'evidence.importFile': 'Import von {file}, Zeile {line}',
   'evidence.response': 'Umfrageantwort {id}',

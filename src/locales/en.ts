@@ -510,6 +510,7 @@ export default {
   'surveys.previewIn': 'Preview ({language})',
   'surveys.previewLead': 'Every question as respondents see it, one after another; conditions are noted above the question they control.',
   'surveys.followUpName': 'Check after the comeback',
+  'surveys.exitName': 'Exit survey (cancellations)',
   'surveys.defaultName': 'Default survey',
   'surveys.editTitle': 'Survey: {name}',
   'editor.name': 'Name (for staff)',
@@ -864,6 +865,7 @@ export default {
   'import.objectionsKept': '{n} customer(s) had objected to contact; an import does not lift an objection, so it was kept.',
   // ---- evidence kept with each consent change ----
   'evidence.erasedAddress': 'This address belonged to a customer whose data was erased: it is never mailed again.',
+  'evidence.reportedByApi': 'Reported by the mail system through the API: {reason}',
   'evidence.import': 'Import, line {line}',
   'evidence.importFile': 'Import of {file}, line {line}',
   'evidence.response': 'Survey response {id}',

@@ -15,7 +15,7 @@ export function updateCampaign(db: Db, id: number, changes: Partial<typeof campa
 }
 
 /** The standing campaign of a kind, created with these columns unless it exists (one per kind, by a unique index). */
-export function ensureStandingCampaign(db: Db, campaign: typeof campaigns.$inferInsert & { kind: 'personal' }): Campaign {
+export function ensureStandingCampaign(db: Db, campaign: typeof campaigns.$inferInsert & { kind: 'personal' | 'exit' }): Campaign {
   insertRow(db, campaigns, campaign, { ignoreConflict: true })
   return findCampaignByKind(db, campaign.kind)!
 }

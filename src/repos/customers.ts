@@ -166,3 +166,8 @@ export function contactableCustomersLastOrderBefore(db: Db, before: string): { i
 export function insertOrder(db: Db, order: typeof orders.$inferInsert): void {
   insertRow(db, orders, order)
 }
+
+/** Customers with an address, whatever its case (imports keep the local part as given). */
+export function customerIdsByEmail(db: Db, email: string): number[] {
+  return cachedStatement(db, 'SELECT id FROM customers WHERE email = ? OR lower(email) = lower(?)').pluck().all(email, email) as number[]
+}

@@ -39,3 +39,8 @@ export function pointsBalance(db: Db, customerId: number): number {
 export function listCustomerCoupons(db: Db, customerId: number): Coupon[] {
   return selectRows(db, coupons, 'WHERE customer_id = ? ORDER BY created_at DESC, id DESC LIMIT 500', customerId)
 }
+
+/** A customer's points ledger, newest first. */
+export function listPointsLedger(db: Db, customerId: number) {
+  return selectRows(db, pointsLedger, 'WHERE customer_id = ? ORDER BY id DESC LIMIT 500', customerId)
+}

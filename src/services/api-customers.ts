@@ -1,10 +1,15 @@
-import type { Db } from '../db/client.ts'
+import { type Db, writeTransaction } from '../db/client.ts'
+import type { Coupon } from '../db/schema.ts'
+import { note } from '../domain/errors.ts'
+import { tierOf } from '../domain/rewards.ts'
+import { addSuppression } from '../repos/consent.ts'
+import { changeConsent } from './consent.ts'
 import type { ImportKind } from '../domain/import-records.ts'
 import { addAuditEntry } from '../repos/audit.ts'
 import { getCustomerAnalysis } from '../repos/analysis.ts'
-import { getCustomerByExternalId, listConsentEvents } from '../repos/customers.ts'
+import { customerIdsByEmail, getCustomerByExternalId, listConsentEvents } from '../repos/customers.ts'
 import { listCustomerResponses } from '../repos/responses.ts'
-import { listCustomerCoupons, pointsBalance } from '../repos/rewards.ts'
+import { listCustomerCoupons, listPointsLedger, pointsBalance } from '../repos/rewards.ts'
 import { ImportBatch, type ImportReport } from './import.ts'
 
 /**
@@ -62,4 +67,32 @@ export function customerForApi(db: Db, externalId: string) {
     points: pointsBalance(db, c.id),
     coupons: listCustomerCoupons(db, c.id).map((k) => ({ code: k.code, kind: k.kind, value: k.value, currency: k.currency, expires_at: k.expiresAt, redeemed_at: k.redeemedAt })),
   }
+}
+
+/** A customer's points: balance, tier and the ledger. */
+export function pointsForApi(db: Db, customerId: number) {
+  const balance = pointsBalance(db, customerId)
+  return { balance, ...tierOf(balance), ledger: listPointsLedger(db, customerId).map((e) => ({ kind: e.kind, points: e.points, reason: e.reason, created_at: e.createdAt })) }
+}
+
+export const couponForApi = (c: Coupon) => ({ code: c.code, kind: c.kind, value: c.value, currency: c.currency, min_order_cents: c.minOrderCents, expires_at: c.expiresAt, redeemed_at: c.redeemedAt, redeemed_order: c.redeemedOrder })
+
+/**
+ * Bounces, complaints and unsubscribes an external mail system reports: each address goes on the
+ * suppression list; a complaint or unsubscribe also makes its customers objected (with the event).
+ */
+export function reportSuppressions(db: Db, records: readonly { email: string; reason: 'bounced' | 'complained' | 'unsubscribed' }[], actor: string) {
+  let customersObjected = 0
+  writeTransaction(db, () => {
+    for (const r of records) {
+      const email = r.email.trim()
+      addSuppression(db, email, r.reason === 'bounced' ? 'bounced' : r.reason === 'complained' ? 'objected' : 'unsubscribed')
+      if (r.reason === 'bounced') continue
+      for (const id of customerIdsByEmail(db, email)) {
+        changeConsent(db, { customerId: id, channel: 'email', status: 'objected', source: r.reason === 'complained' ? 'complaint' : 'unsubscribe', actor, detail: note('evidence.reportedByApi', { reason: r.reason }) })
+        customersObjected++
+      }
+    }
+  })
+  return { suppressed: records.length, customersObjected }
 }

@@ -7,7 +7,7 @@ import { addAuditEntry } from '../repos/audit.ts'
 import { addMemberToken, deleteMemberTokens, ensureStandingCampaign, findCampaignByKind, getCampaign, upsertMember } from '../repos/campaigns.ts'
 import { getCustomer } from '../repos/customers.ts'
 import { getDefaultIncentive } from './settings.ts'
-import { ensureDefaultSurvey } from './surveys.ts'
+import { ensureDefaultSurvey, ensureExitSurvey } from './surveys.ts'
 
 
 /** The standing campaign of links made one at a time: default survey, default incentive, never mailed in bulk. */
@@ -19,6 +19,20 @@ export function personalLinksCampaign(db: Db): Campaign {
     kind: 'personal',
     status: 'sending',
     surveyId: ensureDefaultSurvey(db),
+    incentives: JSON.stringify([getDefaultIncentive(db)]),
+    linkExpiryDays: 30,
+  })
+}
+
+/** The standing exit-survey campaign: links a shop puts into its cancellation confirmation (API), with the default incentive. */
+export function exitSurveyCampaign(db: Db): Campaign {
+  const existing = findCampaignByKind(db, 'exit')
+  if (existing) return existing
+  return ensureStandingCampaign(db, {
+    name: 'Exit survey',
+    kind: 'exit',
+    status: 'sending',
+    surveyId: ensureExitSurvey(db),
     incentives: JSON.stringify([getDefaultIncentive(db)]),
     linkExpiryDays: 30,
   })

@@ -21,14 +21,23 @@ export function grantReward(
     addPoints(db, { customerId: grant.customerId, kind: 'grant', points: incentive.points, reason: `survey response ${grant.responseId}` })
     return insertReward(db, { responseId: grant.responseId, customerId: grant.customerId, kind: 'points', points: incentive.points })
   }
-  let coupon: Coupon | undefined
-  // A code already taken (one in 10^11) is drawn again; the unique index is the judge.
-  for (let attempt = 0; !coupon; attempt++) {
+  const coupon = issueCoupon(db, { customerId: grant.customerId, campaignId: grant.campaignId, incentive, now }, newCode)
+  return insertReward(db, { responseId: grant.responseId, customerId: grant.customerId, kind: 'coupon', couponId: coupon.id })
+}
+
+/** A new coupon with a fresh code; a code already taken (one in 10^11) is drawn again, the unique index judging. */
+export function issueCoupon(
+  db: Db,
+  c: { customerId: number | null; campaignId: number | null; incentive: Extract<Incentive, { kind: 'coupon' }>; now: Date },
+  newCode: (prefix: string) => string = newCouponCode,
+): Coupon {
+  const { incentive, now } = c
+  for (let attempt = 0; ; attempt++) {
     try {
-      coupon = insertCoupon(db, {
+      return insertCoupon(db, {
         code: newCode(incentive.prefix),
-        customerId: grant.customerId,
-        campaignId: grant.campaignId,
+        customerId: c.customerId,
+        campaignId: c.campaignId,
         kind: incentive.percent !== undefined ? 'percent' : 'amount',
         value: incentive.percent ?? incentive.amountCents!,
         currency: incentive.currency,
@@ -39,7 +48,6 @@ export function grantReward(
       if (!(e instanceof Error && /UNIQUE constraint failed: coupons.code/.test(e.message)) || attempt >= 20) throw e
     }
   }
-  return insertReward(db, { responseId: grant.responseId, customerId: grant.customerId, kind: 'coupon', couponId: coupon.id })
 }
 
 export type RewardView =

@@ -1,5 +1,5 @@
 import { type Db, writeTransaction } from '../db/client.ts'
-import { DEFAULT_SURVEY_NAME, FOLLOW_UP_SURVEY_NAME, followUpSurvey, type Answers, type ChoiceAnswer } from '../domain/survey.ts'
+import { DEFAULT_SURVEY_NAME, EXIT_SURVEY_NAME, exitSurvey, FOLLOW_UP_SURVEY_NAME, followUpSurvey, type Answers, type ChoiceAnswer } from '../domain/survey.ts'
 import type { SurveyVersion } from '../db/schema.ts'
 import { AppError, invalidInput, note } from '../domain/errors.ts'
 import { defaultSurvey, surveyDefinitionSchema, type SurveyDefinition } from '../domain/survey.ts'
@@ -25,6 +25,11 @@ function ensureBuiltInSurvey(db: Db, name: string, definition: SurveyDefinition)
 /** The default survey of SPEC §6. */
 export function ensureDefaultSurvey(db: Db): number {
   return ensureBuiltInSurvey(db, DEFAULT_SURVEY_NAME, defaultSurvey)
+}
+
+/** The exit survey for links in a shop's cancellation confirmation. */
+export function ensureExitSurvey(db: Db): number {
+  return ensureBuiltInSurvey(db, EXIT_SURVEY_NAME, exitSurvey)
 }
 
 /** The short check a won-back customer gets after the comeback (CSAT, CES, a free text). */

@@ -2,6 +2,7 @@ import { Validator } from '@seriousme/openapi-schema-validator'
 import { describe, expect, it } from 'vitest'
 import { operations } from '../../src/routes/api/operations.ts'
 import { createApiKey, revokeApiKey } from '../../src/services/api-keys.ts'
+import { saveSegment } from '../../src/services/segments.ts'
 import { useTestApp } from '../helpers/build-app.ts'
 import { addUser, formToken, login } from '../helpers/factories.ts'
 
@@ -37,6 +38,59 @@ describe('JSON API', () => {
     expect(missing.statusCode).toBe(404)
     expect(missing.headers['content-type']).toContain('application/problem+json')
     expect((await call(key, 'GET', '/api/v1/segments')).json()).toContainEqual({ id: 'won-back', name: 'Won back', built_in: true })
+  })
+
+  it('makes and redeems coupons, reads points, takes suppressions, makes exit-survey links and streams a segment', async () => {
+    const { key } = createApiKey(t.db, { name: 'shop', scope: 'write' }, 'test')
+    await call(key, 'POST', '/api/v1/customers', [
+      { customer_id: 'S1', email: 'Sara@Example.com', email_consent: 'granted', first_name: 'Sara' },
+      { customer_id: 'S2', email: 's2@example.com', email_consent: 'granted' },
+      { customer_id: 'S3', email: 's3@example.com', email_consent: 'granted' },
+    ])
+    const coupon = await call(key, 'POST', '/api/v1/coupons', { customer_id: 'S1', percent: 15, min_order_cents: 2000, valid_days: 10, prefix: 'VIP' })
+    expect(coupon.statusCode).toBe(200)
+    const code = coupon.json().code as string
+    expect(code).toMatch(/^VIP-/)
+    expect((await call(key, 'POST', '/api/v1/coupons', { percent: 10, amount_cents: 500 })).statusCode).toBe(400)
+    const below = await call(key, 'POST', `/api/v1/coupons/${code}/redeem`, { order_id: 'W-1', total_cents: 1500 })
+    expect(below.statusCode).toBe(409)
+    expect(below.headers['content-type']).toContain('application/problem+json')
+    const redeemed = await call(key, 'POST', `/api/v1/coupons/${code}/redeem`, { order_id: 'W-2', total_cents: 2500 })
+    expect(redeemed.json()).toMatchObject({ code, redeemed_order: 'W-2' })
+    expect((await call(key, 'POST', `/api/v1/coupons/${code}/redeem`, { order_id: 'W-3', total_cents: 2500 })).statusCode).toBe(409)
+    expect((await call(key, 'POST', '/api/v1/coupons/NOPE-1234/redeem', {})).statusCode).toBe(404)
+    expect((await call(key, 'GET', '/api/v1/customers/S1/points')).json()).toMatchObject({ balance: 0, tier: 'Bronze', ledger: [] })
+
+    // Suppressions: a bad address refuses the whole batch; then a complaint objects, a bounce only suppresses.
+    const bad = await call(key, 'POST', '/api/v1/suppressions', [{ email: 'sara@example.com', reason: 'complained' }, { email: 'not an address', reason: 'bounced' }])
+    expect(bad.statusCode).toBe(422)
+    expect(bad.json().errors).toEqual([{ record: 1, field: 'email', reason: expect.any(String) }])
+    expect(count('SELECT count(*) AS n FROM suppressions')).toBe(0)
+    const reported = await call(key, 'POST', '/api/v1/suppressions', [{ email: 'sara@example.com', reason: 'complained' }, { email: 's2@example.com', reason: 'bounced' }])
+    expect(reported.json()).toEqual({ suppressed: 2, customersObjected: 1 })
+    expect(t.db.$client.prepare("SELECT external_id AS id, email_consent AS c FROM customers ORDER BY external_id").all()).toEqual([{ id: 'S1', c: 'objected' }, { id: 'S2', c: 'granted' }, { id: 'S3', c: 'granted' }])
+    expect(count("SELECT count(*) AS n FROM suppressions WHERE email = 's2@example.com' AND reason = 'bounced'")).toBe(1)
+
+    const link = await call(key, 'POST', '/api/v1/links', { customer_id: 'S3' })
+    expect(link.statusCode).toBe(200)
+    const survey = await t.app.inject({ url: new URL(link.json().url).pathname })
+    expect(survey.statusCode).toBe(200)
+    expect(survey.body).toMatch(/Warum kündigen Sie\?|Why are you cancelling\?/)
+    expect(t.db.$client.prepare("SELECT kind FROM campaigns WHERE id = (SELECT campaign_id FROM campaign_members WHERE customer_id = (SELECT id FROM customers WHERE external_id = 'S3'))").get()).toEqual({ kind: 'exit' })
+
+    const nd = await call(key, 'GET', '/api/v1/segments/reason-price/export')
+    expect(nd.headers['content-type']).toContain('application/x-ndjson')
+    expect(nd.body).toBe('')
+    saveSegment(t.db, { name: 'Everyone', rules: { version: 1, root: { match: 'all', rules: [] } } }, 'test')
+    const everyone = (await call(key, 'GET', '/api/v1/segments')).json().find((x: { name: string }) => x.name === 'Everyone').id
+    const lines = (await call(key, 'GET', `/api/v1/segments/${everyone}/export`)).body.trim().split('\n').map((l) => JSON.parse(l))
+    expect(lines.map((l) => l.customer_id).sort()).toEqual(['S1', 'S2', 'S3'])
+    const contact = (await call(key, 'GET', `/api/v1/segments/${everyone}/export?format=csv&purpose=contact-email`)).body
+    // Sara objected and S2's address bounced: only S3 may be mailed.
+    expect(contact.trim().split('\n')).toHaveLength(2)
+    expect(contact).toContain('S3')
+    expect((await call(key, 'GET', '/api/v1/segments/nope/export')).statusCode).toBe(404)
+    expect(count("SELECT count(*) AS n FROM audit_log WHERE action = 'export.segment'")).toBe(3)
   })
 
   it('writes nothing from a batch with one bad record, and names the record and field', async () => {

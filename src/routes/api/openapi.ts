@@ -20,12 +20,15 @@ export function openApiDocument(version: string) {
       summary: op.summary,
       description: `Needs a key with the ${op.scope} scope${op.scope === 'read' ? ' (or write)' : ''}.`,
       security: [{ bearer: [] }],
-      ...(op.params && {
-        parameters: Object.entries(op.params.shape).map(([name, s]) => ({ name, in: 'path', required: true, schema: schemaOf(s as z.ZodType) })),
+      ...((op.params || op.query) && {
+        parameters: [
+          ...Object.entries(op.params?.shape ?? {}).map(([name, s]) => ({ name, in: 'path', required: true, schema: schemaOf(s as z.ZodType) })),
+          ...Object.entries(op.query?.shape ?? {}).map(([name, s]) => ({ name, in: 'query', required: false, schema: schemaOf(s as z.ZodType) })),
+        ],
       }),
       ...(op.body && { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(op.body) } } } }),
       responses: {
-        200: { description: 'Done', content: { 'application/json': { schema: schemaOf(op.response) } } },
+        200: { description: 'Done', content: op.streams ? Object.fromEntries(op.streams.map((type) => [type, { schema: { type: 'string' } }])) : { 'application/json': { schema: schemaOf(op.response) } } },
         400: problemResponse('The request is malformed'),
         401: problemResponse('No key, or a key that does not work'),
         403: problemResponse('The key lacks the scope'),

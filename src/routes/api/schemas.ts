@@ -121,3 +121,39 @@ export const customerExport = z.object({
 })
 
 export const erased = z.object({ erased: z.literal(true) })
+
+export const couponCreate = z
+  .object({
+    customer_id: z.string().max(64).optional().describe('Whose coupon it is, if anyone’s'),
+    percent: z.number().int().min(1).max(100).optional(),
+    amount_cents: z.number().int().min(1).max(10_000_000).optional(),
+    currency: z.string().regex(/^[A-Z]{3}$/).optional(),
+    min_order_cents: z.number().int().min(0).max(10_000_000).optional(),
+    valid_days: z.number().int().min(1).max(3650).optional(),
+    prefix: z.string().regex(/^[A-Z0-9]{0,8}$/).optional(),
+  })
+  .strict()
+  .refine((c) => (c.percent === undefined) !== (c.amount_cents === undefined), 'a coupon is either a percent or an amount_cents')
+
+export const couponView = z.object({ code: z.string(), kind: z.string(), value: z.number(), currency: z.string(), min_order_cents: z.number().int(), expires_at: z.string(), redeemed_at: z.string().nullable(), redeemed_order: z.string().nullable() })
+export const codeParams = z.object({ code: z.string().min(1).max(64) })
+export const redeemBody = z.object({ order_id: z.string().max(64).optional(), total_cents: z.number().int().min(0).optional(), currency: z.string().regex(/^[A-Z]{3}$/).optional() }).strict()
+
+export const pointsView = z.object({
+  balance: z.number().int(),
+  tier: z.string(),
+  next: z.object({ tier: z.string(), missing: z.number().int() }).nullable(),
+  ledger: z.array(z.object({ kind: z.string(), points: z.number().int(), reason: z.string(), created_at: z.string() })),
+})
+
+export const suppressionRecord = z.object({ email: z.string().max(254), reason: z.enum(['bounced', 'complained', 'unsubscribed']) }).strict()
+export const suppressionResult = z.object({ suppressed: z.number().int(), customersObjected: z.number().int() })
+
+export const linkBody = z.object({ customer_id: z.string().min(1).max(64) }).strict()
+export const linkView = z.object({ url: z.string(), expires_at: z.string() })
+
+export const segmentParams = z.object({ id: z.string().regex(/^[a-z0-9-]{1,40}$/) })
+export const segmentExportQuery = z.object({
+  format: z.enum(['ndjson', 'csv']).default('ndjson'),
+  purpose: z.enum(['analysis', 'contact-email', 'contact-phone']).default('analysis'),
+})

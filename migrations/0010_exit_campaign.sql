@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX `campaigns_one_exit` ON `campaigns` (`kind`) WHERE kind = 'exit';
