@@ -14,6 +14,7 @@ import accountRoutes from './routes/admin/account/index.ts'
 import analysisRoutes from './routes/admin/analysis/index.ts'
 import auditRoutes from './routes/admin/audit/index.ts'
 import apiKeyRoutes from './routes/admin/api-keys/index.ts'
+import webhookRoutes from './routes/admin/webhooks/index.ts'
 import campaignRoutes from './routes/admin/campaigns/index.ts'
 import customerRoutes from './routes/admin/customers/index.ts'
 import importRoutes from './routes/admin/imports/index.ts'
@@ -111,6 +112,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await admin.register(accountRoutes, { prefix: '/account' })
       await admin.register(auditRoutes, { prefix: '/audit' })
       await admin.register(apiKeyRoutes, { prefix: '/api-keys' })
+      await admin.register(webhookRoutes, { prefix: '/webhooks' })
     },
     { prefix: '/admin' },
   )

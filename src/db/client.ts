@@ -68,10 +68,15 @@ const statements = new WeakMap<Database.Database, Map<string, Database.Statement
 
 /** A prepared statement, compiled once per connection: for the hot paths (the mail sender). */
 export function cachedStatement(db: Db, sql: string): Database.Statement {
-  let cache = statements.get(db.$client)
-  if (!cache) statements.set(db.$client, (cache = new Map()))
+  return cachedRawStatement(db.$client, sql)
+}
+
+/** The same on a bare connection (the import's staging works on one). */
+export function cachedRawStatement(sqlite: Database.Database, sql: string): Database.Statement {
+  let cache = statements.get(sqlite)
+  if (!cache) statements.set(sqlite, (cache = new Map()))
   let stmt = cache.get(sql)
-  if (!stmt) cache.set(sql, (stmt = db.$client.prepare(sql)))
+  if (!stmt) cache.set(sql, (stmt = sqlite.prepare(sql)))
   return stmt
 }
 

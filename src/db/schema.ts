@@ -576,3 +576,38 @@ export const erasures = sqliteTable('erasures', {
   emailHash: text('email_hash').primaryKey(),
   erasedAt: text('erased_at').notNull().default(now),
 })
+
+/** Where Comeback tells a shop's systems what happened (SPEC §11 webhooks); the secret signs each delivery. */
+export const webhooks = sqliteTable('webhooks', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  url: text('url').notNull(),
+  /** The events it wants, as JSON: ["response.completed", …]. */
+  events: text('events').notNull(),
+  secret: text('secret').notNull(),
+  createdBy: text('created_by').notNull(),
+  createdAt: text('created_at').notNull().default(now),
+  removedAt: text('removed_at'),
+})
+export type Webhook = typeof webhooks.$inferSelect
+
+/** Each event for each webhook, kept until delivered (or given up): nothing is lost across a restart. */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    webhookId: integer('webhook_id')
+      .notNull()
+      .references(() => webhooks.id),
+    event: text('event').notNull(),
+    payload: text('payload').notNull(),
+    status: text('status', { enum: ['queued', 'delivered', 'failed'] }).notNull().default('queued'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: text('next_attempt_at').notNull().default(now),
+    lastStatus: integer('last_status'),
+    lastError: text('last_error'),
+    createdAt: text('created_at').notNull().default(now),
+    deliveredAt: text('delivered_at'),
+  },
+  (t) => [index('webhook_deliveries_due').on(t.status, t.nextAttemptAt), index('webhook_deliveries_webhook').on(t.webhookId, t.id)],
+)
+export type WebhookDelivery = typeof webhookDeliveries.$inferSelect

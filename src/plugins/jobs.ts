@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import { AnalysisJobs } from '../jobs/analysis.ts'
 import { MailSender } from '../jobs/sender.ts'
+import { WebhookSender } from '../jobs/webhook-sender.ts'
 import { tasks, type TaskInput, type TaskName, type TaskResult } from '../jobs/task-worker.ts'
 import { runTask } from '../jobs/tasks.ts'
 import { createMailTransport, type MailTransport } from '../mail/transport.ts'
@@ -11,6 +12,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     analysisJobs: AnalysisJobs
     mailSender: MailSender
+    webhookSender: WebhookSender
     /** A long task in a worker thread (in-process for an in-memory database): the server keeps answering. */
     runTask: <N extends TaskName>(task: N, input: TaskInput[N]) => Promise<TaskResult[N]>
     /** A dashboard figure as kept (services/result-cache.ts); a slow one is computed in a worker thread. */
@@ -33,6 +35,10 @@ export default fp<{ nightly: boolean; transport?: MailTransport }>(
     )
     app.decorate('figure', <R extends FigureRequest>(r: R) => keptFigure(app.db, r, (x) => app.runTask('figure', x) as Promise<FigureValue<R>>))
     app.addHook('onClose', async () => sender.stop())
+    const hooks = new WebhookSender(app.db, app.log)
+    hooks.start()
+    app.decorate('webhookSender', hooks)
+    app.addHook('onClose', async () => hooks.stop())
   },
   { name: 'jobs', dependencies: ['db'] },
 )

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3'
 import { nanoid } from 'nanoid'
 import { note } from '../domain/errors.ts'
+import { enqueueDeliveries } from './webhooks.ts'
 import { rowProblem, type CustomerRecord, type EventRecord, type ImportKind, type OrderRecord, type RowProblem } from '../domain/import-records.ts'
 
 /**
@@ -334,9 +335,13 @@ export class ImportStage {
            WHERE o.status = 'completed' AND c.redeemed_at IS NULL
              AND o.ordered_at <= c.expires_at AND o.total_cents >= c.min_order_cents
          ) x
-         WHERE x.rn = 1 AND coupons.id = x.couponId`,
+         WHERE x.rn = 1 AND coupons.id = x.couponId
+         RETURNING coupons.code, coupons.redeemed_order AS orderId, coupons.redeemed_at AS redeemedAt`,
       )
-      .run().changes
+      .all() as { code: string; orderId: string; redeemedAt: string }[]
+    // Webhooks hear of each redemption, as of those through the API.
+    const now = new Date().toISOString()
+    for (const r of redeemed) enqueueDeliveries(this.sqlite, 'coupon.redeemed', JSON.stringify({ event: 'coupon.redeemed', at: now, data: { code: r.code, order_id: r.orderId, redeemed_at: r.redeemedAt } }))
     const withCode = this.sqlite
       .prepare(
         `SELECT count(*) AS n FROM orders o JOIN ${t} s ON s.external_id = o.external_id AND s.problem IS NULL
@@ -344,7 +349,7 @@ export class ImportStage {
            AND NOT EXISTS (SELECT 1 FROM coupons c WHERE c.code = o.coupon_code AND c.redeemed_order = o.external_id)`,
       )
       .get() as { n: number }
-    return { couponsRedeemed: redeemed, couponsRefused: withCode.n }
+    return { couponsRedeemed: redeemed.length, couponsRefused: withCode.n }
   }
 
   drop(): void {

@@ -1,6 +1,7 @@
 import { note, type Note } from '../domain/errors.ts'
 import { type Db, writeTransaction } from '../db/client.ts'
 import type { ConsentStatus } from '../db/schema.ts'
+import { emitEvent } from './webhooks.ts'
 import { addAuditEntry } from '../repos/audit.ts'
 import { addSuppression, insertConsentEvent, removeSuppression, setCustomerConsent } from '../repos/consent.ts'
 import { getOptInRequest, markOptInConfirmed } from '../repos/messages.ts'
@@ -32,6 +33,9 @@ export function changeConsent(
   if (previous !== change.status) setCustomerConsent(db, customer.id, change.channel, change.status, at)
   if (change.channel === 'email' && change.status === 'objected' && customer.email) {
     addSuppression(db, customer.email, change.source === 'unsubscribe' ? 'unsubscribed' : 'objected')
+  }
+  if (change.channel === 'email' && change.status === 'objected' && previous !== 'objected') {
+    emitEvent(db, 'customer.unsubscribed', { customer_id: customer.externalId, source: change.source }, change.now)
   }
   addAuditEntry(db, { actor: change.actor, action: 'consent.change', subject: String(customer.id), detail: { channel: change.channel, status: change.status, source: change.source } })
 }

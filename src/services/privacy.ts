@@ -4,6 +4,7 @@ import { nanoid } from 'nanoid'
 import { emailHash, type Db, writeTransaction } from '../db/client.ts'
 import { notFound } from '../domain/errors.ts'
 import { addAuditEntry } from '../repos/audit.ts'
+import { emitEvent } from './webhooks.ts'
 import { getCustomer } from '../repos/customers.ts'
 import { eraseCustomerRows, personalData, storedMailFiles } from '../repos/privacy.ts'
 
@@ -53,6 +54,8 @@ export function eraseCustomer(db: Db, customerId: number, actor: string, outboxD
     writeTransaction(db, () => {
       eraseCustomerRows(db, customerId, `${ERASED_PREFIX}${nanoid(12)}`, customer.email ? emailHash(customer.email) : null, answersWithoutText)
       addAuditEntry(db, { actor, action: 'privacy.erase', subject: String(customerId) })
+      // The shop's own systems hear of it, by the id they know, to erase there too.
+      emitEvent(db, 'customer.erased', { customer_id: customer.externalId })
     })
   } finally {
     sqlite.pragma(`secure_delete = ${secure}`)

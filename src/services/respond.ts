@@ -26,6 +26,8 @@ import { enqueueMessage, insertOptInRequest } from '../repos/messages.ts'
 import { completeResponseRow, getResponseByMember, insertResponse, updatePartialAnswers } from '../repos/responses.ts'
 import { getSurveyVersion } from '../repos/surveys.ts'
 import { changeConsent, recordConsentRequest } from './consent.ts'
+import { emitEvent } from './webhooks.ts'
+import { getCoupon } from '../repos/rewards.ts'
 import { grantReward } from './rewards.ts'
 import { getBrand } from './settings.ts'
 import { currentVersion, definitionOf } from './surveys.ts'
@@ -130,12 +132,14 @@ function completeResponse(db: Db, session: SurveySession, locale: Locale, now: D
     ...s,
   })
   if (!completed) return
+  emitEvent(db, 'response.completed', { response_id: response.id, customer_id: session.customer.externalId, campaign_id: session.campaign.id, main_reason: mainReason(session.definition, session.answers), ...s }, now)
   // The contact answer first: a "no" suppresses the address before any mail is queued.
   recordContactAnswer(db, session, locale, now)
   const incentives = incentiveSchema.array().parse(JSON.parse(session.campaign.incentives))
   const incentive = incentives[session.member.arm] ?? incentives[0]
   if (incentive) {
-    grantReward(db, { responseId: response.id, customerId: session.customer.id, campaignId: session.campaign.id, incentive, now })
+    const reward = grantReward(db, { responseId: response.id, customerId: session.customer.id, campaignId: session.campaign.id, incentive, now })
+    emitEvent(db, 'reward.granted', { customer_id: session.customer.externalId, response_id: response.id, kind: reward.kind, points: reward.points, coupon: reward.couponId === null ? null : getCoupon(db, reward.couponId)?.code ?? null }, now)
     const email = session.customer.email
     if (email && !isSuppressed(db, email)) {
       enqueueMessage(db, { customerId: session.customer.id, kind: 'reward', dedupeKey: `reward:${response.id}`, toAddress: email, locale, payload: JSON.stringify({ responseId: response.id }) })

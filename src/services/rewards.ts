@@ -4,6 +4,7 @@ import type { Coupon, Reward } from '../db/schema.ts'
 import { AppError, note } from '../domain/errors.ts'
 import { newCouponCode, normalizeCouponCode, tierOf, type Incentive } from '../domain/rewards.ts'
 import { addAuditEntry } from '../repos/audit.ts'
+import { emitEvent } from './webhooks.ts'
 import { addPoints, getCoupon, getCouponByCode, getRewardByResponse, insertCoupon, insertReward, markCouponRedeemed, pointsBalance } from '../repos/rewards.ts'
 
 
@@ -90,6 +91,7 @@ export function redeemCoupon(
       throw new AppError(note('err.couponRedeemed', { code: coupon.code }), 409, 'coupon_redeemed')
     }
     addAuditEntry(db, { actor: input.actor, action: 'coupon.redeem', subject: coupon.code, detail: { order: input.order ?? null } })
+    emitEvent(db, 'coupon.redeemed', { code: coupon.code, order_id: input.order ?? null, redeemed_at: now.toISOString() }, now)
     return { ...coupon, redeemedAt: now.toISOString(), redeemedOrder: input.order ?? null }
   })
 }
