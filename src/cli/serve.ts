@@ -1,3 +1,4 @@
+import { backupDatabase } from '../services/backup.ts'
 import type { Command } from 'commander'
 import { loadConfig } from '../config.ts'
 import { migrateDatabase } from '../db/client.ts'
@@ -28,7 +29,7 @@ export function registerServeCommands(program: Command, ctx: CliContext): void {
     .command('backup <file>')
     .description('write a consistent online backup of the database to FILE')
     .action(async (file: string) => {
-      await ctx.db.$client.backup(file)
+      await backupDatabase(ctx.db, file, 'cli')
       console.log(`Backup written to ${file}.`)
     })
 }

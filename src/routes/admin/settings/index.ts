@@ -1,4 +1,8 @@
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
+import { backupDatabase } from '../../../services/backup.ts'
 import type { Translate } from '../../../domain/i18n.ts'
 import { z } from 'zod'
 import { AppError } from '../../../domain/errors.ts'
@@ -48,6 +52,25 @@ const settingsRoutes: FastifyPluginAsync = async (app) => {
   })
 
   app.get('/', admin, async (req, reply) => reply.view('admin/settings/index', page(req)))
+
+  // A download of the whole database, consistent while the server keeps writing; the temporary copy goes once sent.
+  app.get('/backup', admin, async (req, reply) => {
+    const dir = mkdtempSync(join(tmpdir(), 'comeback-backup-'))
+    const file = join(dir, 'comeback.db')
+    try {
+      await backupDatabase(app.db, file, req.user!.email)
+    } catch (e) {
+      rmSync(dir, { recursive: true, force: true })
+      throw e
+    }
+    const stream = createReadStream(file)
+    stream.on('close', () => rmSync(dir, { recursive: true, force: true }))
+    return reply
+      .header('Content-Disposition', `attachment; filename="comeback-${new Date().toISOString().slice(0, 10)}.db"`)
+      .header('Cache-Control', 'no-store')
+      .type('application/vnd.sqlite3')
+      .send(stream)
+  })
 
   app.post('/mail', admin, async (req, reply) => {
     const form = settingsForm.parse(req.body)
