@@ -7,6 +7,7 @@ import { viewLocals } from '../plugins/i18n.ts'
 import { CSRF_COOKIE } from '../plugins/security.ts'
 import { endSession, startSession } from '../services/sessions.ts'
 import { verifyLogin } from '../services/users.ts'
+import { addAuditEntry } from '../repos/audit.ts'
 
 export interface LoginOptions {
   /** Failed sign-ins per client: the same count for unknown users and wrong passwords. */
@@ -53,6 +54,8 @@ const loginRoutes: FastifyPluginAsync<LoginOptions> = async (app, options) => {
     const user = await verifyLogin(app.db, form.email, form.password)
     if (!user) {
       failures.fail(req.ip)
+      // Failed sign-ins show in the audit log, with the address tried and where from.
+      addAuditEntry(app.db, { actor: 'anonymous', action: 'login.failed', subject: form.email.trim().slice(0, 320), detail: { ip: req.ip } })
       return reply.code(401).view('login', {
         ...viewLocals(req.t),
         title: req.t('login.title'),

@@ -40,6 +40,8 @@ describe('login', () => {
     expect(message(wrong.res.body)).toBe('E-Mail oder Passwort ist falsch.')
     expect(message(unknown.res.body)).toBe(message(wrong.res.body))
     expect(String(wrong.res.headers['set-cookie'])).not.toContain('cb_session')
+    // Both failures are in the audit log, with the address tried.
+    expect(t.db.$client.prepare("SELECT subject FROM audit_log WHERE action = 'login.failed' ORDER BY id").all()).toEqual([{ subject: 'admin@example.com' }, { subject: 'nobody@example.com' }])
   })
 
   it('sends visitors without a session to the login page, and back after signing in', async () => {
