@@ -127,6 +127,17 @@ for (const [device, options] of [['phone', phone], ['laptop', laptop]] as const)
   await shot('users')
   await page.goto(`${server.url}/admin/account`)
   await shot('account')
+  await page.goto(`${server.url}/admin/api-keys`)
+  await shot('api-keys')
+  await page.goto(`${server.url}/admin/webhooks`)
+  await shot('webhooks')
+  await page.goto(`${server.url}/api/docs`)
+  await shot('api-docs')
+  const complainer = (server.db.$client.prepare("SELECT customer_id AS id FROM events WHERE kind = 'complaint' LIMIT 1").get() as { id: number } | undefined)?.id
+  if (complainer) {
+    await page.goto(`${server.url}/admin/customers/${complainer}`)
+    await shot('customer-events')
+  }
   await page.goto(`${server.url}/admin/nowhere`)
   await shot('not-found')
   // The survey as an ex-customer sees it, every step.
