@@ -10,32 +10,22 @@ import { getDefaultIncentive } from './settings.ts'
 import { ensureDefaultSurvey, ensureExitSurvey } from './surveys.ts'
 
 
-/** The standing campaign of links made one at a time: default survey, default incentive, never mailed in bulk. */
-export function personalLinksCampaign(db: Db): Campaign {
-  const existing = findCampaignByKind(db, 'personal')
-  if (existing) return existing
-  return ensureStandingCampaign(db, {
-    name: 'Personal links',
-    kind: 'personal',
-    status: 'sending',
-    surveyId: ensureDefaultSurvey(db),
-    incentives: JSON.stringify([getDefaultIncentive(db)]),
-    linkExpiryDays: 30,
-  })
+/** A standing campaign of links made one at a time (never mailed in bulk), created on first use with the default incentive. */
+function standingCampaign(db: Db, kind: 'personal' | 'exit', name: string, surveyId: () => number): Campaign {
+  return (
+    findCampaignByKind(db, kind) ??
+    ensureStandingCampaign(db, { name, kind, status: 'sending', surveyId: surveyId(), incentives: JSON.stringify([getDefaultIncentive(db)]), linkExpiryDays: 30 })
+  )
 }
 
-/** The standing exit-survey campaign: links a shop puts into its cancellation confirmation (API), with the default incentive. */
+/** The links staff make on the customer page or with `comeback link`: the default survey. */
+export function personalLinksCampaign(db: Db): Campaign {
+  return standingCampaign(db, 'personal', 'Personal links', () => ensureDefaultSurvey(db))
+}
+
+/** The links a shop puts into its cancellation confirmation (API): the short exit survey. */
 export function exitSurveyCampaign(db: Db): Campaign {
-  const existing = findCampaignByKind(db, 'exit')
-  if (existing) return existing
-  return ensureStandingCampaign(db, {
-    name: 'Exit survey',
-    kind: 'exit',
-    status: 'sending',
-    surveyId: ensureExitSurvey(db),
-    incentives: JSON.stringify([getDefaultIncentive(db)]),
-    linkExpiryDays: 30,
-  })
+  return standingCampaign(db, 'exit', 'Exit survey', () => ensureExitSurvey(db))
 }
 
 /**

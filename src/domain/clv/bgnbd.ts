@@ -81,6 +81,16 @@ export class SummaryGroups {
  * (log r, log α, log a, log b), in log space throughout so that large x and T stay finite.
  */
 export function bgnbdLogLikelihood(params: BgNbdParams, data: SummaryGroups, gradient?: number[]): number {
+  return betaGeoLogLikelihood(params, data, gradient, 0)
+}
+
+/**
+ * The likelihood of the beta-geometric family: BG/NBD (`first` = 0: dropout only after a repeat
+ * purchase) and MBG/NBD (`first` = 1: after the first purchase too, which shifts b by one and
+ * lets one-time buyers drop out). L = B(a, b+x+first)/B(a, b) · Γ(r+x) α^r / Γ(r) ·
+ * [(α+T)^−(r+x) + [x > 0 or first] · a/(b+x−1+first) · (α+t_x)^−(r+x)].
+ */
+export function betaGeoLogLikelihood(params: BgNbdParams, data: SummaryGroups, gradient: number[] | undefined, first: 0 | 1): number {
   const { r, alpha, a, b } = params
   const nx = data.distinctX.length
   // Terms that depend on x only.
@@ -88,7 +98,7 @@ export function bgnbdLogLikelihood(params: BgNbdParams, data: SummaryGroups, gra
   const dR = new Float64Array(nx)
   const dA = new Float64Array(nx)
   const dB = new Float64Array(nx)
-  const logBx1 = new Float64Array(nx)
+  const logBx = new Float64Array(nx)
   const lgAB = gammaln(a + b)
   const lgR = gammaln(r)
   const lgB = gammaln(b)
@@ -97,14 +107,14 @@ export function bgnbdLogLikelihood(params: BgNbdParams, data: SummaryGroups, gra
   const psiB = digamma(b)
   for (let i = 0; i < nx; i++) {
     const x = data.distinctX[i]!
-    lgX[i] = gammaln(r + x) - lgR + lgAB + gammaln(b + x) - lgB - gammaln(a + b + x)
+    lgX[i] = gammaln(r + x) - lgR + lgAB + gammaln(b + x + first) - lgB - gammaln(a + b + x + first)
     if (gradient) {
-      const psiABX = digamma(a + b + x)
+      const psiABX = digamma(a + b + x + first)
       dR[i] = digamma(r + x) - psiR
       dA[i] = psiAB - psiABX
-      dB[i] = psiAB + digamma(b + x) - psiB - psiABX
+      dB[i] = psiAB + digamma(b + x + first) - psiB - psiABX
     }
-    logBx1[i] = x > 0 ? Math.log(b + x - 1) : 0
+    logBx[i] = x + first > 0 ? Math.log(b + x - 1 + first) : 0
   }
   const logAlpha = Math.log(alpha)
   const logA = Math.log(a)
@@ -117,14 +127,15 @@ export function bgnbdLogLikelihood(params: BgNbdParams, data: SummaryGroups, gra
     const xi = data.xIndex[j]!
     const x = data.x[j]!
     const n = data.count[j]!
-    const logAT = Math.log(alpha + data.T[j]!)
+    const T = data.T[j]!
+    const logAT = Math.log(alpha + T)
     const a3 = -(r + x) * logAT
     let w4 = 0
     let logTail = a3
     let logAtx = 0
-    if (x > 0) {
+    if (x + first > 0) {
       logAtx = Math.log(alpha + data.tx[j]!)
-      const a4 = logA - logBx1[xi]! - (r + x) * logAtx
+      const a4 = logA - logBx[xi]! - (r + x) * logAtx
       logTail = logAddExp(a3, a4)
       w4 = Math.exp(a4 - logTail)
     }
@@ -132,9 +143,9 @@ export function bgnbdLogLikelihood(params: BgNbdParams, data: SummaryGroups, gra
     if (gradient) {
       const w3 = 1 - w4
       gr += n * (dR[xi]! + logAlpha - w3 * logAT - w4 * logAtx)
-      gAlpha += n * (r / alpha - (r + x) * (w3 / (alpha + data.T[j]!) + (x > 0 ? w4 / (alpha + data.tx[j]!) : 0)))
+      gAlpha += n * (r / alpha - (r + x) * (w3 / (alpha + T) + (w4 > 0 ? w4 / (alpha + data.tx[j]!) : 0)))
       ga += n * (dA[xi]! + w4 / a)
-      gb += n * (dB[xi]! - (x > 0 ? w4 / (b + x - 1) : 0))
+      gb += n * (dB[xi]! - (w4 > 0 ? w4 / (b + x - 1 + first) : 0))
     }
   }
   if (gradient) {
