@@ -40,6 +40,8 @@ export function deleteSegment(db: Db, id: number): void {
 }
 
 const from = 'FROM customers c LEFT JOIN customer_analysis a ON a.customer_id = c.id'
+/** Erased customers remain as anonymous placeholders (services/privacy.ts): in no segment. (Over the analysis table alone they are absent anyway.) */
+const live = "c.external_id NOT LIKE 'erased:%'"
 
 /** Every statement here is shaped by a segment's rules (see `ruleStatement`). */
 const prepare = (db: Db, sql: string) => ruleStatement(db, sql, true)
@@ -49,7 +51,7 @@ export function countSegment(db: Db, where: SegmentWhere): { customers: number; 
   // The registry's SQL names the customer as c.id; over the analysis table alone that is a.customer_id.
   const sql = where.analysisOnly
     ? `SELECT count(*) AS customers, coalesce(sum(a.value_if_won_cents), 0) AS valueIfWonCents FROM customer_analysis a WHERE ${where.sql.replaceAll('c.id', 'a.customer_id')}`
-    : `SELECT count(*) AS customers, coalesce(sum(a.value_if_won_cents), 0) AS valueIfWonCents ${from} WHERE ${where.sql}`
+    : `SELECT count(*) AS customers, coalesce(sum(a.value_if_won_cents), 0) AS valueIfWonCents ${from} WHERE ${live} AND (${where.sql})`
   return prepare(db, sql).get(where.params) as {
     customers: number
     valueIfWonCents: number
@@ -127,7 +129,7 @@ export const memberIndex = Object.fromEntries(memberColumnList.map(([name], i) =
 /** One page of a segment's members with their facts and latest answers; the sort is from the allow-list. */
 export function segmentMembers(db: Db, where: SegmentWhere, sort: SegmentSort, dir: 'asc' | 'desc', limit: number, offset: number): SegmentMemberRow[] {
   const order = `${segmentSortColumns[sort]} ${dir === 'desc' ? 'DESC' : 'ASC'} NULLS LAST, c.id`
-  return prepare(db, `SELECT ${memberColumns} ${from} ${latestResponse} WHERE ${where.sql} ORDER BY ${order} LIMIT @limit OFFSET @offset`).all({
+  return prepare(db, `SELECT ${memberColumns} ${from} ${latestResponse} WHERE ${live} AND (${where.sql}) ORDER BY ${order} LIMIT @limit OFFSET @offset`).all({
     ...where.params,
     limit,
     offset,
@@ -155,7 +157,7 @@ export type ContactChannel = keyof typeof contactable
  */
 export function segmentMemberReader(db: Db, where: SegmentWhere, channel: ContactChannel | null, existingBasis: boolean) {
   const filter = channel ? ` AND ${contactable[channel]}` : ''
-  const statement = prepare(db, `SELECT ${memberColumns} ${from} ${latestResponse} WHERE c.id > @afterId AND (${where.sql})${filter} ORDER BY c.id LIMIT @limit`).raw(true)
+  const statement = prepare(db, `SELECT ${memberColumns} ${from} ${latestResponse} WHERE c.id > @afterId AND ${live} AND (${where.sql})${filter} ORDER BY c.id LIMIT @limit`).raw(true)
   const params = { ...where.params, ...(channel && { existingBasis: existingBasis ? 1 : 0 }) }
   return (afterId: number, limit: number) => statement.all({ ...params, afterId, limit }) as MemberTuple[]
 }

@@ -22,7 +22,8 @@ describe.skipIf(!hasChromium)('an admin imports a CSV file and finds the custome
   })
 
   for (const [device, options] of [['laptop', laptop], ['phone', phone]] as const) {
-    it(`signs in, uploads, sees the report and searches, on a ${device}`, async () => {
+    // A journey through a real browser: 5 s alone, several times that beside the other test files on two cores.
+    it(`signs in, uploads, sees the report and searches, on a ${device}`, { timeout: 90_000 }, async () => {
       const context = await browser.newContext({ ...options, locale: 'de-DE' })
       const page = await context.newPage()
       const external: string[] = []
@@ -65,7 +66,7 @@ describe.skipIf(!hasChromium)('an admin imports a CSV file and finds the custome
     })
   }
 
-  it('works with JavaScript off: plain form posts and links; a user switches to English', async () => {
+  it('works with JavaScript off: plain form posts and links; a user switches to English', { timeout: 90_000 }, async () => {
     const context = await browser.newContext({ ...laptop, javaScriptEnabled: false, locale: 'de-DE' })
     const page = await context.newPage()
     await signInGerman(page, server.url, 'admin@example.com', PASSWORD)

@@ -6,6 +6,8 @@ import { createMailTransport, outboxFolder } from '../../src/mail/transport.ts'
 import { createApiKey } from '../../src/services/api-keys.ts'
 import { changeCampaignState, previewCampaignTarget } from '../../src/services/campaigns.ts'
 import { useTestApp } from '../helpers/build-app.ts'
+import { segmentSize } from '../../src/services/segments.ts'
+import { listCustomers } from '../../src/repos/customers.ts'
 import { testCampaign } from '../helpers/campaigns.ts'
 import { addUser, formToken, importText, login } from '../helpers/factories.ts'
 import { quietLogger } from '../helpers/logger.ts'
@@ -73,8 +75,10 @@ describe('privacy requests', () => {
     expect(t.db.$client.prepare('SELECT customer_id AS c, answers FROM responses').get()).toEqual({ c: null, answers: JSON.stringify({ reasons: { values: ['price'] }, nps: 3, csat: 2, ces: 3, contact: 'email' }) })
     expect(count("SELECT count(*) AS n FROM customers WHERE external_id = 'K2' AND email = 'k2@example.com'")).toBe(1)
     expect(t.db.$client.prepare("SELECT action FROM audit_log WHERE action LIKE 'privacy.%' ORDER BY id").all()).toEqual([{ action: 'privacy.export' }, { action: 'privacy.erase' }])
-    // Nobody sees the placeholder in the customer list.
+    // The placeholder is in no list and no segment.
     expect(count("SELECT count(*) AS n FROM customers WHERE external_id LIKE 'erased:%'")).toBe(1)
+    expect(segmentSize(t.db, { version: 1, root: { match: 'all', rules: [] } }).customers).toBe(1)
+    expect(listCustomers(t.db, { sort: 'name', dir: 'asc', limit: 10, offset: 0 }).total).toBe(1)
 
     // The same address comes back in a later import: objected, and so never mailed.
     await importText(t.db, 'customers', `customer_id,email,first_name,email_consent\nZ9,${EMAIL.toUpperCase()},Zach,granted\n`)
