@@ -319,7 +319,9 @@ export class ImportStage {
   /**
    * Orders that carry a Comeback coupon redeem it: the earliest completed order with the code,
    * once, if it was placed before the coupon expired and reached its minimum value. In SQL,
-   * as one statement, because an import may hold a million orders.
+   * as one statement, because an import may hold a million orders. The staged rows lead (CROSS
+   * JOIN fixes the order): left to itself, the planner scanned every order of the shop for each
+   * import, and a batch of 10,000 into a million orders took four times as long as into none.
    */
   private redeemCoupons(): { couponsRedeemed: number; couponsRefused: number } {
     const t = this.table
@@ -329,10 +331,10 @@ export class ImportStage {
          FROM (
            SELECT c.id AS couponId, o.external_id, o.ordered_at,
                   row_number() OVER (PARTITION BY c.id ORDER BY o.ordered_at, o.id) AS rn
-           FROM orders o
-           JOIN ${t} s ON s.external_id = o.external_id AND s.problem IS NULL
+           FROM ${t} s
+           CROSS JOIN orders o ON o.external_id = s.external_id
            JOIN coupons c ON c.code = o.coupon_code
-           WHERE o.status = 'completed' AND c.redeemed_at IS NULL
+           WHERE s.problem IS NULL AND o.status = 'completed' AND c.redeemed_at IS NULL
              AND o.ordered_at <= c.expires_at AND o.total_cents >= c.min_order_cents
          ) x
          WHERE x.rn = 1 AND coupons.id = x.couponId
@@ -344,8 +346,8 @@ export class ImportStage {
     for (const r of redeemed) enqueueDeliveries(this.sqlite, 'coupon.redeemed', JSON.stringify({ event: 'coupon.redeemed', at: now, data: { code: r.code, order_id: r.orderId, redeemed_at: r.redeemedAt } }))
     const withCode = this.sqlite
       .prepare(
-        `SELECT count(*) AS n FROM orders o JOIN ${t} s ON s.external_id = o.external_id AND s.problem IS NULL
-         WHERE o.coupon_code IS NOT NULL AND o.status = 'completed'
+        `SELECT count(*) AS n FROM ${t} s CROSS JOIN orders o ON o.external_id = s.external_id
+         WHERE s.problem IS NULL AND o.coupon_code IS NOT NULL AND o.status = 'completed'
            AND NOT EXISTS (SELECT 1 FROM coupons c WHERE c.code = o.coupon_code AND c.redeemed_order = o.external_id)`,
       )
       .get() as { n: number }

@@ -403,15 +403,20 @@ if (want('import')) {
   childJson<{ seconds: number }>('import-once.ts', apiDb, 'customers', customersCsv)
   const server = await startBuiltServer(apiDb)
   const batchSize = 10_000
-  const t0 = performance.now()
+  // The batches are made before the clock starts, as the CSV file was written before its import.
+  const bodies: string[] = []
   for (let start = 0; start < orders; start += batchSize) {
     const batch = []
     for (let i = start; i < Math.min(orders, start + batchSize); i++) {
       const day = new Date(Date.UTC(2023, 0, 1) + ((i * 37) % 1000) * 86_400_000).toISOString().slice(0, 10)
       batch.push({ order_id: `O${i}`, customer_id: `C${(i * 7919) % customers}`, ordered_at: day, total: `${(i % 200) + 5}.${String(i % 100).padStart(2, '0')}`, currency: 'EUR', items: 'Kaffee|Tassen', status: 'completed' })
     }
-    const res = await fetch(`${server.url}/api/v1/orders`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(batch) })
-    if (res.status !== 200) throw new Error(`API batch at ${start}: ${res.status} ${(await res.text()).slice(0, 300)}`)
+    bodies.push(JSON.stringify(batch))
+  }
+  const t0 = performance.now()
+  for (const [n, body] of bodies.entries()) {
+    const res = await fetch(`${server.url}/api/v1/orders`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body })
+    if (res.status !== 200) throw new Error(`API batch ${n}: ${res.status} ${(await res.text()).slice(0, 300)}`)
   }
   const apiSeconds = (performance.now() - t0) / 1000
   const apiPeak = peakMemoryMiB(server.child.pid!)

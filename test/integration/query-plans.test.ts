@@ -11,6 +11,7 @@ import { getSessionUser } from '../../src/repos/sessions.ts'
 import { getRawSetting } from '../../src/repos/settings.ts'
 import { getSurveyVersion, latestSurveyVersion } from '../../src/repos/surveys.ts'
 import { useTestDatabase } from '../helpers/build-app.ts'
+import { importText } from '../helpers/factories.ts'
 
 /** Every statement the calls prepare, as SQL text (statements are prepared once per connection, on first use). */
 function preparedBy(db: Db, calls: () => void): string[] {
@@ -82,6 +83,29 @@ describe('the hot paths use indexes', () => {
     for (const name of ['messages_member', 'responses_customer', 'responses_survey_version', 'opt_in_requests_customer', 'rewards_customer', 'campaigns_status', 'campaigns_one_personal', 'surveys_name']) {
       expect(indexes).toContain(name)
     }
+  })
+
+  it('an orders import reads the orders of the shop by index, never the whole table', async () => {
+    await importText(db, 'customers', 'customer_id\nQ1\n')
+    // Plans are taken as each statement is prepared, while the import's staging table exists.
+    const plans: string[] = []
+    const client = db.$client as unknown as { prepare: (sql: string) => unknown }
+    const prepare = client.prepare
+    client.prepare = function (this: unknown, sql: string) {
+      if (/import_stage_/.test(sql) && /\borders\b/.test(sql) && !/^\s*(CREATE|DROP|INSERT INTO import_stage)/.test(sql)) {
+        const named = [...new Set([...sql.matchAll(/@(\w+)/g)].map((m) => m[1]!))]
+        const explain = prepare.call(this, `EXPLAIN QUERY PLAN ${sql}`) as { all: (...a: unknown[]) => { detail: string }[] }
+        const steps = named.length ? explain.all(Object.fromEntries(named.map((n) => [n, null]))) : explain.all(...Array.from({ length: (sql.match(/\?/g) ?? []).length }, () => null))
+        for (const d of steps.map((x) => x.detail)) if (/^SCAN orders\b/.test(d) || /^SCAN o\b/.test(d)) plans.push(`${d}  ←  ${sql.replace(/\s+/g, ' ').slice(0, 100)}`)
+      }
+      return prepare.call(this, sql)
+    }
+    try {
+      await importText(db, 'orders', 'order_id,customer_id,ordered_at,total,coupon_code\nQO-1,Q1,2026-01-01,10.00,CB-XXXX-XXXX\n')
+    } finally {
+      client.prepare = prepare
+    }
+    expect(plans).toEqual([])
   })
 
   it('catches a scan when one is there', () => {
