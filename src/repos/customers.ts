@@ -74,11 +74,15 @@ export function filterWhere(f: CustomerFilters): { where: string; params: Record
   // Erased customers stay only as anonymous placeholders (services/privacy.ts): never listed or targeted.
   const parts: string[] = ["c.external_id NOT LIKE 'erased:%'"]
   const params: Record<string, unknown> = {}
-  if (q) {
+  if (q && [...q].length >= 3) {
+    // Three letters or more: the trigram index (migration 0012) finds the substring in id, email and name without reading every customer.
+    params.match = `"${q.replace(/"/g, '""')}"`
+    parts.push('c.id IN (SELECT rowid FROM customers_search WHERE customers_search MATCH @match)')
+  } else if (q) {
+    // One or two letters say little: the exact customer id, or a name or address starting with them.
     params.q = q
-    params.like = `%${q.replace(/[\\%_]/g, (m) => '\\' + m)}%`
-    parts.push(`(c.external_id = @q OR c.email LIKE @like ESCAPE '\\' OR c.last_name LIKE @like ESCAPE '\\'
-      OR c.first_name LIKE @like ESCAPE '\\' OR (c.first_name || ' ' || c.last_name) LIKE @like ESCAPE '\\')`)
+    params.prefix = `${q.replace(/[\\%_]/g, (m) => '\\' + m)}%`
+    parts.push(`(c.external_id = @q OR c.email LIKE @prefix ESCAPE '\\' OR c.last_name LIKE @prefix ESCAPE '\\' OR c.first_name LIKE @prefix ESCAPE '\\')`)
   }
   if (f.status === 'none') parts.push('a.customer_id IS NULL')
   else if (f.status) {

@@ -3,7 +3,7 @@ import type { Db } from '../../src/db/client.ts'
 import { currentExclusion } from '../../src/repos/campaign-targets.ts'
 import { campaignProgress } from '../../src/repos/campaign-progress.ts'
 import { campaignHasPendingWork, campaignStatus, getCampaign, getMemberByTokenHash, markMemberMailed, memberForMail, membersDueForReminder } from '../../src/repos/campaigns.ts'
-import { getCustomer } from '../../src/repos/customers.ts'
+import { getCustomer, listCustomers } from '../../src/repos/customers.ts'
 import { claimMessage, dueMessages, finishMessage, getMessageByDedupeKey } from '../../src/repos/messages.ts'
 import { getResponseByMember } from '../../src/repos/responses.ts'
 import { getRewardByResponse, pointsBalance } from '../../src/repos/rewards.ts'
@@ -106,6 +106,27 @@ describe('the hot paths use indexes', () => {
       client.prepare = prepare
     }
     expect(plans).toEqual([])
+  })
+
+  it('finds customers by a part of their id, email or name through the trigram index, reading no other customer', async () => {
+    await importText(db, 'customers', 'customer_id,email,first_name,last_name\nFT-1,jana.vor17@example.com,Jana,Nowak\nFT-2,tom@example.com,Tom,Vorberg\nFT-3,kai@example.org,Kai,Lind\n')
+    const found = (q: string) => listCustomers(db, { q, sort: 'name', dir: 'asc', limit: 20, offset: 0 }).rows.map((r) => r.externalId).sort()
+    // The first search prepares its statements: their plans use the index and look customers up by id.
+    let first: string[] = []
+    const statements = preparedBy(db, () => (first = found('vor17')))
+    expect(first).toEqual(['FT-1'])
+    const steps = statements.flatMap((sql) => plan(db, sql))
+    expect(steps.some((d) => /customers_search VIRTUAL TABLE/.test(d))).toBe(true)
+    expect(steps.filter((d) => /^SCAN c\b/.test(d))).toEqual([])
+    expect(found('VORB')).toEqual(['FT-2'])
+    expect(found('Jana Nowak')).toEqual(['FT-1'])
+    expect(found('example.org')).toEqual(['FT-3'])
+    expect(found('FT-')).toEqual(['FT-1', 'FT-2', 'FT-3'])
+    expect(found('To')).toEqual(['FT-2'])
+    // An update and a deletion are followed at once (the triggers of migration 0012).
+    db.$client.prepare("UPDATE customers SET last_name = 'Sommer' WHERE external_id = 'FT-3'").run()
+    expect(found('Lind')).toEqual([])
+    expect(found('Somm')).toEqual(['FT-3'])
   })
 
   it('catches a scan when one is there', () => {
