@@ -275,6 +275,8 @@ export class ImportStage {
         .run({ actor: options.actor, evidenceKey: options.fileName ? 'evidence.importFile' : 'evidence.import', file: options.fileName ?? '', now })
     }
     // An address whose customer was erased comes back objected: never mailed again (SPEC §11).
+    // (Hashing every imported address costs time: only when anyone was ever erased.)
+    if (!this.sqlite.prepare('SELECT EXISTS (SELECT 1 FROM erasures)').pluck().get()) return
     const erased = this.sqlite
       .prepare(
         `SELECT c.id, c.email_consent AS prev FROM ${t} s JOIN customers c ON c.external_id = s.external_id
