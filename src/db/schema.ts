@@ -29,6 +29,8 @@ export const customers = sqliteTable(
   (t) => [
     uniqueIndex('customers_external_id').on(t.externalId),
     index('customers_email').on(t.email),
+    // Addresses reported by a mail system, whatever their case (API suppressions).
+    index('customers_email_lower').on(sql`lower(${t.email})`),
     index('customers_last_name').on(t.lastName),
   ],
 )

@@ -171,7 +171,7 @@ export function insertOrder(db: Db, order: typeof orders.$inferInsert): void {
   insertRow(db, orders, order)
 }
 
-/** Customers with an address, whatever its case (imports keep the local part as given). */
+/** Customers with an address, whatever its case (imports keep the local part as given); by the index on lower(email). */
 export function customerIdsByEmail(db: Db, email: string): number[] {
-  return cachedStatement(db, 'SELECT id FROM customers WHERE email = ? OR lower(email) = lower(?)').pluck().all(email, email) as number[]
+  return cachedStatement(db, 'SELECT id FROM customers WHERE lower(email) = lower(?)').pluck().all(email) as number[]
 }

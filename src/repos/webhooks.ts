@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3'
 import { cachedRawStatement, cachedStatement, type Db } from '../db/client.ts'
 import { webhookDeliveries, webhooks, type Webhook, type WebhookDelivery } from '../db/schema.ts'
-import { insertRow, selectRows } from './rows.ts'
+import { columnsOf, insertRow, selectRows } from './rows.ts'
 
 export function insertWebhook(db: Db, w: typeof webhooks.$inferInsert): Webhook {
   return insertRow(db, webhooks, w)!
@@ -27,10 +27,9 @@ export function enqueueDeliveries(sqlite: Database, event: string, payload: stri
 export function dueDeliveries(db: Db, now: string, limit: number): (WebhookDelivery & { url: string; secret: string })[] {
   return cachedStatement(
     db,
-    `SELECT d.id, d.webhook_id AS webhookId, d.event, d.payload, d.status, d.attempts, d.next_attempt_at AS nextAttemptAt, d.last_status AS lastStatus,
-            d.last_error AS lastError, d.created_at AS createdAt, d.delivered_at AS deliveredAt, w.url, w.secret
-     FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
-     WHERE d.status = 'queued' AND d.next_attempt_at <= ? AND w.removed_at IS NULL ORDER BY d.next_attempt_at, d.id LIMIT ?`,
+    `SELECT ${columnsOf(webhookDeliveries)}, w.url, w.secret
+     FROM webhook_deliveries JOIN (SELECT id AS hookId, url, secret FROM webhooks WHERE removed_at IS NULL) w ON w.hookId = webhook_deliveries.webhook_id
+     WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, webhook_deliveries.id LIMIT ?`,
   ).all(now, limit) as (WebhookDelivery & { url: string; secret: string })[]
 }
 

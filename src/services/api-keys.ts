@@ -30,14 +30,14 @@ export function revokeApiKey(db: Db, name: string, actor: string, now = new Date
 
 /** Last use is written at most once a minute per key: a busy shop's requests do not each write. */
 const TOUCH_MS = 60_000
-const touched = new Map<number, number>()
+const touched = new Map<string, number>()
 
 /** The live key a bearer token belongs to, or undefined; records its use. */
 export function authenticateApiKey(db: Db, token: string, now = Date.now()): ApiKey | undefined {
   if (!/^cb_[0-9A-Za-z_-]{32}$/.test(token)) return undefined
   const row = findLiveApiKey(db, hashToken(token))
-  if (row && now - (touched.get(row.id) ?? 0) >= TOUCH_MS) {
-    touched.set(row.id, now)
+  if (row && now - (touched.get(row.keyHash) ?? 0) >= TOUCH_MS) {
+    touched.set(row.keyHash, now)
     touchApiKey(db, row.id, new Date(now).toISOString())
   }
   return row

@@ -3,7 +3,7 @@ import type { Db } from '../../src/db/client.ts'
 import { currentExclusion } from '../../src/repos/campaign-targets.ts'
 import { campaignProgress } from '../../src/repos/campaign-progress.ts'
 import { campaignHasPendingWork, campaignStatus, getCampaign, getMemberByTokenHash, markMemberMailed, memberForMail, membersDueForReminder } from '../../src/repos/campaigns.ts'
-import { getCustomer, listCustomers } from '../../src/repos/customers.ts'
+import { customerIdsByEmail, getCustomer, listCustomers } from '../../src/repos/customers.ts'
 import { claimMessage, dueMessages, finishMessage, getMessageByDedupeKey } from '../../src/repos/messages.ts'
 import { getResponseByMember } from '../../src/repos/responses.ts'
 import { getRewardByResponse, pointsBalance } from '../../src/repos/rewards.ts'
@@ -127,6 +127,12 @@ describe('the hot paths use indexes', () => {
     db.$client.prepare("UPDATE customers SET last_name = 'Sommer' WHERE external_id = 'FT-3'").run()
     expect(found('Lind')).toEqual([])
     expect(found('Somm')).toEqual(['FT-3'])
+  })
+
+  it('finds the customers of a reported address by index, whatever its case', () => {
+    const statements = preparedBy(db, () => customerIdsByEmail(db, 'Someone@Example.com'))
+    expect(statements).toHaveLength(1)
+    expect(statements.flatMap((sql) => fullScans(plan(db, sql)))).toEqual([])
   })
 
   it('catches a scan when one is there', () => {

@@ -37,3 +37,8 @@ export function dashboardQueryString(q: DashboardQuery): string {
   for (const k of ['campaign', 'from', 'to', 'locale', 'segment'] as const) if (q[k] !== undefined) p.set(k, String(q[k]))
   return p.toString()
 }
+
+/** What every dashboard view shows of its filters: the query, it as a string for links, and the choices of the form. */
+export function dashboardLocals(app: FastifyInstance, q: DashboardQuery) {
+  return { query: q, qs: dashboardQueryString(q), ...dashboardChoices(app) }
+}

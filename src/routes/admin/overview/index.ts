@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import { rankChart } from '../../../domain/charts.ts'
 import { viewLocals } from '../../../plugins/i18n.ts'
 import { stakeChart } from '../../../services/analysis-report.ts'
-import { dashboardChoices, dashboardFilter, dashboardQuery, dashboardQueryString } from '../dashboard-filter.ts'
+import { dashboardFilter, dashboardLocals, dashboardQuery } from '../dashboard-filter.ts'
 
 /** /admin: the Overview for managers and admins (SPEC §8); staff start on the customer list. */
 const overviewRoutes: FastifyPluginAsync = async (app) => {
@@ -16,9 +16,7 @@ const overviewRoutes: FastifyPluginAsync = async (app) => {
       title: req.t('overview.title'),
       ...o,
       cached,
-      query: q,
-      qs: dashboardQueryString(q),
-      ...dashboardChoices(app),
+      ...dashboardLocals(app, q),
       stakeChart: o.latest && stakeChart(o.latest, req.t),
       reasonChart: o.reasons.length ? rankChart({ categories: o.reasons.map((r) => fmt.reason(r.reason)), values: o.reasons.map((r) => r.n), formatValue: (v) => fmt.number(v) }) : null,
     }

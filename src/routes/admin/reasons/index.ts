@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { barChart, rankChart } from '../../../domain/charts.ts'
 import { churnReasons } from '../../../domain/survey.ts'
 import { viewLocals } from '../../../plugins/i18n.ts'
-import { dashboardChoices, dashboardFilter, dashboardQuery, dashboardQueryString } from '../dashboard-filter.ts'
+import { dashboardFilter, dashboardLocals, dashboardQuery, dashboardQueryString } from '../dashboard-filter.ts'
 import { reasonFreeTexts, valueTiers } from '../../../services/reasons-report.ts'
 
 const PAGE_SIZE = 20
@@ -20,9 +20,7 @@ const reasonRoutes: FastifyPluginAsync = async (app) => {
     const { fmt } = viewLocals(req.t)
     const data = {
       title: req.t('reasons.title'),
-      query: q,
-      qs: dashboardQueryString(q),
-      ...dashboardChoices(app),
+      ...dashboardLocals(app, q),
       report,
       cached,
       tiers: valueTiers,
