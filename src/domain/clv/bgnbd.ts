@@ -74,6 +74,27 @@ export class SummaryGroups {
   get size(): number {
     return this.x.length
   }
+
+  /** Every k-th group with its count: a smaller data set of about the same shape (each customer is in it with probability 1/k). */
+  sample(every: number): SummaryGroups {
+    const sample = new SummaryGroups([])
+    const xs = new Map<number, number>()
+    for (let j = 0; j < this.size; j += every) {
+      const x = this.x[j]!
+      let xi = xs.get(x)
+      if (xi === undefined) {
+        xs.set(x, (xi = sample.distinctX.length))
+        sample.distinctX.push(x)
+      }
+      sample.x.push(x)
+      sample.tx.push(this.tx[j]!)
+      sample.T.push(this.T[j]!)
+      sample.count.push(this.count[j]!)
+      sample.xIndex.push(xi)
+      sample.total += this.count[j]!
+    }
+    return sample
+  }
 }
 
 /**

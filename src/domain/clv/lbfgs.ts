@@ -6,6 +6,8 @@
 export interface MinimizeResult {
   x: number[]
   value: number
+  /** The curvature pairs at the end: a later minimisation of a similar objective may start with them. */
+  curvature: { s: number[][]; y: number[][] }
   iterations: number
   evaluations: number
   converged: boolean
@@ -19,6 +21,8 @@ export interface MinimizeOptions {
   /** Stop when the objective improves by less than this (relative). */
   valueTolerance?: number
   memory?: number
+  /** Curvature pairs of a similar objective (an earlier result's `curvature`) to start with. */
+  curvature?: { s: number[][]; y: number[][] }
 }
 
 /** `fg(x)` returns the objective and writes its gradient into `grad`. */
@@ -36,9 +40,9 @@ export function minimizeLbfgs(fg: ObjectiveWithGradient, x0: readonly number[], 
   let f = fg(x, g)
   let evaluations = 1
   if (!Number.isFinite(f)) throw new Error('objective is not finite at the starting point')
-  const S: number[][] = []
-  const Y: number[][] = []
-  const rho: number[] = []
+  const S: number[][] = options.curvature ? options.curvature.s.map((v) => [...v]) : []
+  const Y: number[][] = options.curvature ? options.curvature.y.map((v) => [...v]) : []
+  const rho: number[] = Y.map((y, i) => 1 / dot(S[i]!, y))
   let iterations = 0
   let converged = maxAbs(g) < gtol
 
@@ -106,7 +110,7 @@ export function minimizeLbfgs(fg: ObjectiveWithGradient, x0: readonly number[], 
     f = fNew
     if (maxAbs(g) < gtol || improvement <= ftol * Math.max(1, Math.abs(f))) converged = true
   }
-  return { x, value: f, iterations, evaluations, converged, gradientNorm: maxAbs(g) }
+  return { x, value: f, iterations, evaluations, converged, gradientNorm: maxAbs(g), curvature: { s: S, y: Y } }
 }
 
 function dot(a: readonly number[], b: readonly number[]): number {

@@ -89,6 +89,16 @@ function hyp2f1Shifted(a: number, b: number, z: number): void {
   hyp[3] = sumZ / z / sum
 }
 
+/** Whether the "died in between" integral of a customer with x repeat purchases, the last at t_x, is taken by its series (else by quadrature). */
+function bySeries(p: ParetoNbdParams, x: number, tx: number): boolean {
+  const alphaLow = p.alpha < p.beta
+  const low = alphaLow ? p.alpha : p.beta
+  const high = alphaLow ? p.beta : p.alpha
+  const t = alphaLow ? p.r + x : p.s + 1
+  const zMax = (high - low) / (high + tx)
+  return zMax <= 0.5 && t * -Math.log1p(-zMax) < 600
+}
+
 /**
  * The "died in between" part of one customer's likelihood, without the common factor:
  * log of s · ∫ from t_x to T of (α+τ)^−(r+x) · (β+τ)^−(s+1) dτ (death at τ after the last
@@ -99,50 +109,53 @@ function hyp2f1Shifted(a: number, b: number, z: number): void {
  */
 function logDied(p: ParetoNbdParams, x: number, tx: number, T: number, grad: Grad4 | null): number {
   if (!(T > tx)) return -Infinity
-  const rsx = p.r + p.s + x
+  if (!bySeries(p, x, tx)) return logDiedQuadrature(p, x, tx, T, grad)
+  seriesPart(p, x, tx, grad !== null, scratch, 0)
+  seriesPart(p, x, T, grad !== null, scratch, 1)
+  return logDiedSeries(p, x, scratch, 0, scratch, 1, grad)
+}
+
+/** One evaluation of the series at u: log P(u) = log 2F1(…; z_u) − (r+s+x) log(max+u), then its gradient in (r, α, s, β). */
+const SERIES_STRIDE = 5
+const scratch = new Float64Array(2 * SERIES_STRIDE)
+
+function seriesPart(p: ParetoNbdParams, x: number, u: number, grad: boolean, out: Float64Array, at: number): void {
   const alphaLow = p.alpha < p.beta
   const low = alphaLow ? p.alpha : p.beta
   const high = alphaLow ? p.beta : p.alpha
   const t = alphaLow ? p.r + x : p.s + 1
-  const zMax = (high - low) / (high + tx)
-  if (zMax <= 0.5 && t * -Math.log1p(-zMax) < 600) return logDiedSeries(p, tx, T, grad, rsx, alphaLow, low, high, t)
-  return logDiedQuadrature(p, x, tx, T, grad)
-}
-
-/** log P(u) = log 2F1(…; z_u) − (r+s+x) log(max+u) for u = t_x (index 0) and T (index 1), and its gradient in (r, α, s, β). */
-const logP = new Float64Array(2)
-const dLogP = [new Float64Array(4), new Float64Array(4)]
-
-function seriesPart(i: number, u: number, rsx: number, alphaLow: boolean, low: number, high: number, t: number, grad: boolean): void {
+  const rsx = p.r + p.s + x
   const z = (high - low) / (high + u)
   hyp2f1Shifted(rsx, t, z)
   const logHigh = Math.log(high + u)
-  logP[i] = hyp[0]! - rsx * logHigh
+  const o = at * SERIES_STRIDE
+  out[o] = hyp[0]! - rsx * logHigh
   if (!grad) return
   const dRsx = hyp[1]! - logHigh
   const dHigh = (hyp[3]! * (low + u)) / ((high + u) * (high + u)) - rsx / (high + u)
   const dLow = -hyp[3]! / (high + u)
-  const d = dLogP[i]!
   // t = r+x when α < β (∂/∂r gets ∂/∂t), else s+1 (∂/∂s does).
-  d[0] = alphaLow ? dRsx + hyp[2]! : dRsx
-  d[1] = alphaLow ? dLow : dHigh
-  d[2] = alphaLow ? dRsx : dRsx + hyp[2]!
-  d[3] = alphaLow ? dHigh : dLow
+  out[o + 1] = alphaLow ? dRsx + hyp[2]! : dRsx
+  out[o + 2] = alphaLow ? dLow : dHigh
+  out[o + 3] = alphaLow ? dRsx : dRsx + hyp[2]!
+  out[o + 4] = alphaLow ? dHigh : dLow
 }
 
-function logDiedSeries(p: ParetoNbdParams, tx: number, T: number, grad: Grad4 | null, rsx: number, alphaLow: boolean, low: number, high: number, t: number): number {
-  seriesPart(0, tx, rsx, alphaLow, low, high, t, grad !== null)
-  seriesPart(1, T, rsx, alphaLow, low, high, t, grad !== null)
-  const delta = logP[1]! - logP[0]!
+/** `logDied` from the series at t_x (in `a` at index ai) and at T (in `b` at bi). */
+function logDiedSeries(p: ParetoNbdParams, x: number, a: Float64Array, ai: number, b: Float64Array, bi: number, grad: Grad4 | null): number {
+  const oa = ai * SERIES_STRIDE
+  const ob = bi * SERIES_STRIDE
+  const rsx = p.r + p.s + x
+  const delta = b[ob]! - a[oa]!
   if (!(delta < 0)) return -Infinity
   const e = Math.exp(delta)
   if (grad) {
-    for (let i = 0; i < 4; i++) grad[i] = (dLogP[0]![i]! - e * dLogP[1]![i]!) / (1 - e)
+    for (let i = 0; i < 4; i++) grad[i] = (a[oa + 1 + i]! - e * b[ob + 1 + i]!) / (1 - e)
     // log s − log(r+s+x) on top of log A₀.
     grad[0] -= 1 / rsx
     grad[2] += 1 / p.s - 1 / rsx
   }
-  return Math.log(p.s) - Math.log(rsx) + logP[0]! + (delta > -0.693 ? Math.log(-Math.expm1(delta)) : Math.log1p(-e))
+  return Math.log(p.s) - Math.log(rsx) + a[oa]! + (delta > -0.693 ? Math.log(-Math.expm1(delta)) : Math.log1p(-e))
 }
 
 /** `logDied` by Gauss–Legendre in w = log(min(α, β) + τ): smooth for lopsided α and β too, and differentiated under the integral sign. */
@@ -190,17 +203,18 @@ function logDiedQuadrature(p: ParetoNbdParams, x: number, tx: number, T: number,
   return Math.log(p.s) + top + Math.log(sum * half)
 }
 
-/** One customer's log-likelihood, its part "still alive at T", and (when asked) the gradient of the first. */
-function customerTerms(p: ParetoNbdParams, x: number, tx: number, T: number, grad: Grad4 | null): { ll: number; logAlive: number } {
-  const head = gammaln(p.r + x) - gammaln(p.r) + p.r * Math.log(p.alpha) + p.s * Math.log(p.beta)
+/**
+ * One customer's log-likelihood and its part "still alive at T", from the died-in-between part
+ * (`dead`, with its gradient `dDead`) and the part that depends on x alone, which callers with many
+ * customers compute once per x (`headOf`). The gradient (when asked) goes to `grad`.
+ */
+function combine(p: ParetoNbdParams, x: number, T: number, head: number, dHeadR: number, dead: number, dDead: Grad4, grad: Grad4 | null): { ll: number; logAlive: number } {
   const alive = -(p.r + x) * Math.log(p.alpha + T) - p.s * Math.log(p.beta + T)
-  const dDead: Grad4 = [0, 0, 0, 0]
-  const dead = logDied(p, x, tx, T, grad ? dDead : null)
   const tail = logAddExp(alive, dead)
   if (grad) {
     const wAlive = Math.exp(alive - tail)
     const wDead = Number.isFinite(dead) ? 1 - wAlive : 0
-    grad[0] = digamma(p.r + x) - digamma(p.r) + Math.log(p.alpha) - wAlive * Math.log(p.alpha + T) + wDead * dDead[0]
+    grad[0] = dHeadR - wAlive * Math.log(p.alpha + T) + wDead * dDead[0]
     grad[1] = p.r / p.alpha - wAlive * ((p.r + x) / (p.alpha + T)) + wDead * dDead[1]
     grad[2] = Math.log(p.beta) - wAlive * Math.log(p.beta + T) + wDead * dDead[2]
     grad[3] = p.s / p.beta - wAlive * (p.s / (p.beta + T)) + wDead * dDead[3]
@@ -208,15 +222,101 @@ function customerTerms(p: ParetoNbdParams, x: number, tx: number, T: number, gra
   return { ll: head + tail, logAlive: alive - tail }
 }
 
+/** log Γ(r+x) − log Γ(r) + r log α + s log β, and its derivative in r (when `gradient`). */
+function headOf(p: ParetoNbdParams, x: number, gradient: boolean): [number, number] {
+  return [
+    gammaln(p.r + x) - gammaln(p.r) + p.r * Math.log(p.alpha) + p.s * Math.log(p.beta),
+    gradient ? digamma(p.r + x) - digamma(p.r) + Math.log(p.alpha) : 0,
+  ]
+}
+
+function customerTerms(p: ParetoNbdParams, x: number, tx: number, T: number, grad: Grad4 | null): { ll: number; logAlive: number } {
+  const dDead: Grad4 = [0, 0, 0, 0]
+  const dead = logDied(p, x, tx, T, grad ? dDead : null)
+  const [head, dHeadR] = headOf(p, x, grad !== null)
+  return combine(p, x, T, head, dHeadR, dead, dDead, grad)
+}
+
+/**
+ * The distinct (x, t_x) and (x, T) of a data set's groups: the series at t_x and at T depend on
+ * nothing else, and many customers share them (every one-time buyer has t_x = 0), so a fit sums
+ * each once per evaluation rather than once per group. Kept per data set, which a fit evaluates
+ * dozens of times.
+ */
+interface SeriesPoints {
+  /** Per group, the index of its (x, t_x) and of its (x, T). */
+  atTx: Int32Array
+  atT: Int32Array
+  txCount: number
+  TCount: number
+}
+const seriesPoints = new WeakMap<SummaryGroups, SeriesPoints>()
+
+function pointsOf(data: SummaryGroups): SeriesPoints {
+  let points = seriesPoints.get(data)
+  if (points) return points
+  const index = (values: readonly number[]) => {
+    const seen = new Map<string, number>()
+    const at = new Int32Array(data.size)
+    for (let j = 0; j < data.size; j++) {
+      const key = `${data.x[j]}|${values[j]}`
+      let i = seen.get(key)
+      if (i === undefined) seen.set(key, (i = seen.size))
+      at[j] = i
+    }
+    return { at, count: seen.size }
+  }
+  const tx = index(data.tx)
+  const T = index(data.T)
+  points = { atTx: tx.at, atT: T.at, txCount: tx.count, TCount: T.count }
+  seriesPoints.set(data, points)
+  return points
+}
+
+const NOT_YET = 0
+const SERIES = 1
+const QUADRATURE = 2
+
 /** Log-likelihood of the data, and its gradient with respect to (log r, log α, log s, log β). */
 export function paretoNbdLogLikelihood(p: ParetoNbdParams, data: SummaryGroups, gradient?: number[]): number {
+  const withGradient = gradient !== undefined
+  const points = pointsOf(data)
+  const atTx = new Float64Array(points.txCount * SERIES_STRIDE)
+  const atT = new Float64Array(points.TCount * SERIES_STRIDE)
+  const txState = new Uint8Array(points.txCount)
+  const TDone = new Uint8Array(points.TCount)
+  const heads = data.distinctX.map((x) => headOf(p, x, withGradient))
   let ll = 0
   const g: Grad4 = [0, 0, 0, 0]
+  const dDead: Grad4 = [0, 0, 0, 0]
   const sum = [0, 0, 0, 0]
   for (let j = 0; j < data.size; j++) {
     const n = data.count[j]!
-    ll += n * customerTerms(p, data.x[j]!, data.tx[j]!, data.T[j]!, gradient ? g : null).ll
-    if (gradient) for (let i = 0; i < 4; i++) sum[i]! += n * g[i]!
+    const x = data.x[j]!
+    const tx = data.tx[j]!
+    const T = data.T[j]!
+    let dead = -Infinity
+    if (T > tx) {
+      const k = points.atTx[j]!
+      let state = txState[k]!
+      if (state === NOT_YET) {
+        state = txState[k] = bySeries(p, x, tx) ? SERIES : QUADRATURE
+        if (state === SERIES) seriesPart(p, x, tx, withGradient, atTx, k)
+      }
+      if (state === SERIES) {
+        const m = points.atT[j]!
+        if (!TDone[m]) {
+          seriesPart(p, x, T, withGradient, atT, m)
+          TDone[m] = 1
+        }
+        dead = logDiedSeries(p, x, atTx, k, atT, m, withGradient ? dDead : null)
+      } else {
+        dead = logDiedQuadrature(p, x, tx, T, withGradient ? dDead : null)
+      }
+    }
+    const [head, dHeadR] = heads[data.xIndex[j]!]!
+    ll += n * combine(p, x, T, head, dHeadR, dead, dDead, withGradient ? g : null).ll
+    if (withGradient) for (let i = 0; i < 4; i++) sum[i]! += n * g[i]!
   }
   if (gradient) {
     gradient[0] = sum[0]! * p.r
