@@ -232,10 +232,14 @@ export const analysisRuns = sqliteTable('analysis_runs', {
   /** cli, import, nightly, manual, start */
   trigger: text('trigger').notNull(),
   startedAt: text('started_at').notNull(),
-  finishedAt: text('finished_at').notNull(),
+  /** Null while the run writes its customers' figures (or when it broke off). */
+  finishedAt: text('finished_at'),
+  /** Customers analysed; while running, those whose figures are written so far. */
   customers: integer('customers').notNull(),
-  /** The AnalysisSummary as JSON: counts, value at stake, model parameters, settings. */
-  summary: text('summary').notNull(),
+  /** While running: how many customers there are to write. */
+  expectedCustomers: integer('expected_customers'),
+  /** The AnalysisSummary as JSON: counts, value at stake, model parameters, settings; null while running. */
+  summary: text('summary'),
 })
 
 export type CustomerAnalysisRow = typeof customerAnalysis.$inferSelect

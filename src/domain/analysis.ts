@@ -1,7 +1,7 @@
 import { SummaryGroups, type PurchaseSummary } from './clv/bgnbd.ts'
-import { fitModel, modelExpectedPurchases, modelKinds, modelPAlive, type ModelFit, type ModelKind } from './clv/models.ts'
+import { fitModel, modelExpectedIfAlive, modelKinds, modelPAlive, type ModelFit, type ModelKind } from './clv/models.ts'
 import { defaultClvSettings, lifetimeValueIfAlive, type ClvSettings } from './clv/clv.ts'
-import { expectedAverageValue, fitGammaGamma, type GammaGammaFit } from './clv/gamma-gamma.ts'
+import { expectedAverageValue, fitGammaGamma, type GammaGammaFit, type SpendSummary } from './clv/gamma-gamma.ts'
 import { defaultLapseThresholds, earlyWarning, eventWarning, lapseStatus, lapseStatuses, typicalGap, type EarlyWarning, type LapseStatus, type LapseThresholds, type RecentSignals } from './lapse.ts'
 import { median, quintileScorer } from './stats.ts'
 import { DAY_MS } from './time.ts'
@@ -36,13 +36,6 @@ export const defaultAnalysisSettings: AnalysisSettings = {
   incentiveCostCents: 500,
 }
 
-export interface OrderRow {
-  customerId: number
-  orderedAt: string
-  totalCents: number
-  items: string | null
-}
-
 export interface CustomerHistory {
   customerId: number
   orders: number
@@ -60,55 +53,32 @@ export function dayNumber(iso: string): number {
   return Date.UTC(Number(iso.slice(0, 4)), Number(iso.slice(5, 7)) - 1, Number(iso.slice(8, 10))) / DAY_MS
 }
 
-/** Builds histories from orders sorted by customer and time, one customer at a time. */
-export class HistoryBuilder {
-  private current: CustomerHistory | null = null
-  private items = new Map<string, number>()
-  readonly histories: CustomerHistory[] = []
+const itemCounts = new Map<string, number>()
 
-  add(row: OrderRow): void {
-    let h = this.current
-    if (!h || h.customerId !== row.customerId) {
-      this.flush()
-      h = this.current = {
-        customerId: row.customerId,
-        orders: 0,
-        purchaseDays: [],
-        dayValues: [],
-        spendCents: 0,
-        firstOrderAt: row.orderedAt,
-        lastOrderAt: row.orderedAt,
-        favouriteItems: [],
-      }
+/** The (up to) three items a customer bought most often, ties by code point, from their orders' items joined by "|". */
+export function favouriteItems(joined: string | null | undefined): string[] {
+  if (!joined) return []
+  itemCounts.clear()
+  for (let from = 0; from < joined.length; ) {
+    let end = joined.indexOf('|', from)
+    if (end < 0) end = joined.length
+    if (end > from) {
+      const item = joined.slice(from, end)
+      itemCounts.set(item, (itemCounts.get(item) ?? 0) + 1)
     }
-    h.orders++
-    h.spendCents += row.totalCents
-    h.lastOrderAt = row.orderedAt
-    const day = dayNumber(row.orderedAt)
-    const last = h.purchaseDays.length - 1
-    if (last >= 0 && h.purchaseDays[last] === day) h.dayValues[last]! += row.totalCents
-    else {
-      h.purchaseDays.push(day)
-      h.dayValues.push(row.totalCents)
+    from = end + 1
+  }
+  // The top three in one pass: sorting every item (and a locale's collation) cost more than the rest of a customer's analysis.
+  const top: [string, number][] = []
+  for (const entry of itemCounts) {
+    let at = top.length
+    while (at > 0 && (entry[1] > top[at - 1]![1] || (entry[1] === top[at - 1]![1] && entry[0] < top[at - 1]![0]))) at--
+    if (at < 3) {
+      top.splice(at, 0, entry)
+      if (top.length > 3) top.pop()
     }
-    if (row.items) for (const item of row.items.split('|')) this.items.set(item, (this.items.get(item) ?? 0) + 1)
   }
-
-  private flush(): void {
-    if (!this.current) return
-    this.current.favouriteItems = [...this.items.entries()]
-      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-      .slice(0, 3)
-      .map(([item]) => item)
-    this.histories.push(this.current)
-    this.items.clear()
-    this.current = null
-  }
-
-  finish(): CustomerHistory[] {
-    this.flush()
-    return this.histories
-  }
+  return top.map(([item]) => item)
 }
 
 /** The calibration summary of a history as of a day: repeat purchase days, in the model's unit. */
@@ -193,24 +163,20 @@ export const MIN_REPEAT_BUYERS = 10
 
 export const modelNames: Record<ModelKind, string> = { bgnbd: 'BG/NBD', mbgnbd: 'MBG/NBD', paretoNbd: 'Pareto/NBD' }
 
-/** The three purchase models and Gamma-Gamma, fitted to the customers' histories as of a day. */
-export function fitModels(histories: readonly CustomerHistory[], asOfDay: number) {
+/** The three purchase models and Gamma-Gamma, fitted to customers' calibration summaries (`groups`: those with T > 0) and repeat spend. */
+function fitModelsTo(groups: SummaryGroups, spend: readonly SpendSummary[], repeatBuyers: number) {
   const notes: Note[] = []
-  const summaries = histories.map((h) => purchaseSummary(h, asOfDay))
-  const repeatBuyers = summaries.filter((s) => s.x > 0).length
   const fits: Record<ModelKind, ModelFit | null> = { bgnbd: null, mbgnbd: null, paretoNbd: null }
   let gammaGamma: GammaGammaFit | null = null
   if (repeatBuyers < MIN_REPEAT_BUYERS) {
     notes.push(note('note.fewRepeatBuyers', { repeat: repeatBuyers, min: MIN_REPEAT_BUYERS }))
   } else {
-    const groups = new SummaryGroups(summaries.filter((s) => s.T > 0))
     for (const kind of modelKinds) {
       const fit = fitModel(kind, groups)
       fits[kind] = fit
       if (fit.penalised) notes.push(note('note.unreliableFit', { model: modelNames[kind] }))
       if (!fit.converged) notes.push(note('note.notConverged', { model: modelNames[kind] }))
     }
-    const spend = summaries.filter((s) => s.x > 0 && s.zbar > 0)
     if (spend.length >= MIN_REPEAT_BUYERS) {
       gammaGamma = fitGammaGamma(spend)
       if (gammaGamma.params.q <= 1) {
@@ -220,19 +186,25 @@ export function fitModels(histories: readonly CustomerHistory[], asOfDay: number
       notes.push(note('note.ggTooFew'))
     }
   }
+  return { fits, gammaGamma, notes }
+}
+
+/** The three purchase models and Gamma-Gamma, fitted to the customers' histories as of a day (the back-test's calibration). */
+export function fitModels(histories: readonly CustomerHistory[], asOfDay: number) {
+  const summaries = histories.map((h) => purchaseSummary(h, asOfDay))
+  const repeat = summaries.filter((s) => s.x > 0)
+  const { fits, gammaGamma, notes } = fitModelsTo(new SummaryGroups(summaries.filter((s) => s.T > 0)), repeat.filter((s) => s.zbar > 0), repeat.length)
   return { summaries, fits, gammaGamma, notes }
 }
 
 /** The automatic back-test compares the models on at most this many customers (every k-th): enough to tell them apart, at a fraction of the fits. */
-export const BACKTEST_SAMPLE = 20_000
+export const BACKTEST_SAMPLE = 10_000
 
 /**
  * The holdout of the automatic back-test: the last third of the shop's history, between 8 and 52
  * weeks; none when the history is too short to keep 8 weeks on each side.
  */
-function automaticBacktest(allHistories: readonly CustomerHistory[], asOfDay: number): BacktestResult | null {
-  const every = Math.ceil(allHistories.length / BACKTEST_SAMPLE)
-  const histories = every > 1 ? allHistories.filter((_, i) => i % every === 0) : allHistories
+function automaticBacktest(histories: readonly CustomerHistory[], asOfDay: number): BacktestResult | null {
   let first = asOfDay
   for (const h of histories) if (h.purchaseDays[0]! < first) first = h.purchaseDays[0]!
   const span = asOfDay - first
@@ -244,10 +216,11 @@ function automaticBacktest(allHistories: readonly CustomerHistory[], asOfDay: nu
 
 /**
  * Which model gives the customers' figures: a pinned one; otherwise, among the fits that can be
- * trusted, the one with the smallest error in the shop's own back-test, or (history too short to
- * test) the highest likelihood, the three having as many parameters. None when no fit can be trusted.
+ * trusted, the one with the smallest error in the shop's own back-test (on `sample`), or (history
+ * too short to test) the highest likelihood, the three having as many parameters. None when no fit
+ * can be trusted.
  */
-function chooseModel(histories: readonly CustomerHistory[], asOfDay: number, fits: Record<ModelKind, ModelFit | null>, choice: ModelChoice, notes: Note[]) {
+function chooseModel(sample: readonly CustomerHistory[], asOfDay: number, fits: Record<ModelKind, ModelFit | null>, choice: ModelChoice, notes: Note[]) {
   if (choice !== 'auto') {
     const fit = fits[choice]
     if (fit?.penalised) notes.push(note('note.pinnedUnreliable', { model: modelNames[choice] }))
@@ -258,7 +231,7 @@ function chooseModel(histories: readonly CustomerHistory[], asOfDay: number, fit
     if (modelKinds.some((k) => fits[k])) notes.push(note('note.noReliableModel'))
     return { chosen: null, chosenBy: null, backtest: null }
   }
-  const backtest = automaticBacktest(histories, asOfDay)
+  const backtest = automaticBacktest(sample, asOfDay)
   const tested = backtest ? reliable.filter((k) => backtest.fits[k] && !backtest.fits[k].penalised) : []
   if (backtest && tested.length) {
     const chosen = tested.reduce((best, k) => (backtest.meanAbsoluteError[k]! < backtest.meanAbsoluteError[best]! ? k : best))
@@ -271,124 +244,219 @@ function chooseModel(histories: readonly CustomerHistory[], asOfDay: number, fit
 const fitSummary = (fit: ModelFit | null) =>
   fit && { ...fit.params, logLikelihood: fit.logLikelihood, customers: fit.customers, converged: fit.converged, iterations: fit.iterations, penalised: fit.penalised, timeUnit: MODEL_TIME_UNIT }
 
+/** The early warnings the buying pattern can give, by their index in the analysis's column. */
+const patternWarnings: (EarlyWarning | null)[] = [null, 'frequency', 'basket', 'frequency_and_basket']
+
+/**
+ * The analysis of a whole shop in two passes that never hold its orders: `add` takes one customer's
+ * history at a time (in any order) and keeps a handful of numbers of it in columns, about 100 bytes
+ * a customer, plus the histories of a sample for the back-test; `fit` fits the models to the
+ * columns, and its `emit` hands each customer's figures to `store`, one at a time, for the caller
+ * to write.
+ */
+export class ShopAnalysis {
+  private readonly id: number[] = []
+  private readonly orders: number[] = []
+  private readonly days: number[] = []
+  private readonly firstDay: number[] = []
+  private readonly lastDay: number[] = []
+  /** First and last order, as milliseconds since 1970 (a number takes less room than its ISO text). */
+  private readonly firstAt: number[] = []
+  private readonly lastAt: number[] = []
+  private readonly spend: number[] = []
+  private readonly repeatSpend: number[] = []
+  /** The customer's own typical gap; NaN with fewer than two purchase days. */
+  private readonly ownGap: number[] = []
+  private readonly pattern: number[] = []
+  /** The favourite items joined by "|"; many customers share them, so each text is kept once. */
+  private readonly favourites: string[] = []
+  private readonly favouriteTexts = new Map<string, string>()
+  /** Every k-th customer's whole history: the sample the automatic back-test runs on. */
+  private readonly sample: CustomerHistory[] = []
+  private readonly sampleEvery: number
+
+  /** `expectedCustomers`: about how many will be added (a count from the database will do), to draw the back-test's sample as they come. */
+  constructor(
+    private readonly asOfDay: number,
+    expectedCustomers: number,
+  ) {
+    this.sampleEvery = Math.max(1, Math.ceil(expectedCustomers / BACKTEST_SAMPLE))
+  }
+
+  get size(): number {
+    return this.id.length
+  }
+
+  add(h: CustomerHistory): void {
+    if (this.id.length % this.sampleEvery === 0) this.sample.push(h)
+    const n = h.purchaseDays.length
+    this.id.push(h.customerId)
+    this.orders.push(h.orders)
+    this.days.push(n)
+    this.firstDay.push(h.purchaseDays[0]!)
+    this.lastDay.push(h.purchaseDays[n - 1]!)
+    this.firstAt.push(Date.parse(h.firstOrderAt))
+    this.lastAt.push(Date.parse(h.lastOrderAt))
+    this.spend.push(h.spendCents)
+    let repeat = 0
+    for (let i = 1; i < n; i++) repeat += h.dayValues[i]!
+    this.repeatSpend.push(repeat)
+    this.ownGap.push(typicalGap(h.purchaseDays) ?? NaN)
+    this.pattern.push(patternWarnings.indexOf(earlyWarning(h.purchaseDays, h.dayValues)))
+    const joined = h.favouriteItems.join('|')
+    let kept = this.favouriteTexts.get(joined)
+    if (kept === undefined) this.favouriteTexts.set(joined, (kept = joined))
+    this.favourites.push(kept)
+  }
+
+  /** Fits the models to the customers added; then `emit` gives each customer's figures (with what the events say) and the summary. */
+  fit(settings: AnalysisSettings): { emit(signals: ReadonlyMap<number, RecentSignals>, store: (c: CustomerAnalysis) => void): AnalysisSummary } {
+    const { asOfDay } = this
+    const n = this.size
+    // The models' input: repeat purchase days x, the last at t_x, age T (weeks); customers sharing them share a group.
+    const groups = new SummaryGroups([])
+    const groupOf = new Int32Array(n).fill(-1)
+    const spend: SpendSummary[] = []
+    let repeatBuyers = 0
+    for (let i = 0; i < n; i++) {
+      const x = this.days[i]! - 1
+      const T = (asOfDay - this.firstDay[i]!) / DAYS_PER_UNIT
+      if (T > 0) groupOf[i] = groups.add({ x, tx: (this.lastDay[i]! - this.firstDay[i]!) / DAYS_PER_UNIT, T })
+      if (x > 0) {
+        repeatBuyers++
+        if (this.repeatSpend[i]! > 0) spend.push({ x, zbar: this.repeatSpend[i]! / x / 100 })
+      }
+    }
+    const { fits, gammaGamma, notes } = fitModelsTo(groups, spend, repeatBuyers)
+    const { chosen, chosenBy, backtest } = chooseModel(this.sample, asOfDay, fits, settings.model, notes)
+    const model = chosen ? fits[chosen] : null
+    const populationGap = median(this.ownGap.filter((g) => !Number.isNaN(g)))
+    const recency = quintileScorer(this.lastDay.map((d) => asOfDay - d), false)
+    const frequency = quintileScorer(this.orders)
+    const monetary = quintileScorer(this.spend)
+
+    const byStatus = Object.fromEntries(lapseStatuses.map((s) => [s, { customers: 0, valueIfWonCents: 0, expectedValueCents: 0 }])) as AnalysisSummary['byStatus']
+    // What the model says depends on (x, t_x, T) alone: computed once per group, when first needed;
+    // the customers whose first purchase was today (0, 0, 0) share one more slot. The value if won
+    // back is linear in the order value, so it is kept per unit of it.
+    const today = groups.size
+    const alive = new Float64Array(today + 1).fill(NaN)
+    const e90 = new Float64Array(today + 1)
+    const e365 = new Float64Array(today + 1)
+    const valuePerOrderValue = new Float64Array(today + 1)
+    const forecast = (i: number): number => {
+      const g = groupOf[i]! >= 0 ? groupOf[i]! : today
+      if (Number.isNaN(alive[g]!)) {
+        const s = g < today ? { x: groups.x[g]!, tx: groups.tx[g]!, T: groups.T[g]! } : { x: 0, tx: 0, T: 0 }
+        alive[g] = modelPAlive(model!, s)
+        e90[g] = alive[g]! * modelExpectedIfAlive(model!, s, 90 / DAYS_PER_UNIT)
+        e365[g] = alive[g]! * modelExpectedIfAlive(model!, s, 365 / DAYS_PER_UNIT)
+        valuePerOrderValue[g] = lifetimeValueIfAlive(model!, s, 1, settings.clv)
+      }
+      return g
+    }
+    const emit = (signals: ReadonlyMap<number, RecentSignals>, store: (c: CustomerAnalysis) => void): AnalysisSummary => {
+      let earlyWarnings = 0
+      for (let i = 0; i < n; i++) {
+        const customerId = this.id[i]!
+        const x = this.days[i]! - 1
+        const own = this.ownGap[i]!
+        const gapBasis = Number.isNaN(own) ? 'population' : 'own'
+        // Without any repeat buyer at all there is no rhythm to measure against: use a month.
+        const gap = Number.isNaN(own) ? (populationGap ?? 30) : own
+        const daysSinceLast = asOfDay - this.lastDay[i]!
+        const status = lapseStatus(daysSinceLast, gap, settings.lapse)
+        // While a customer still counts as active: what the events say first (a complaint, late payments), then the buying pattern.
+        const warning = status === 'active' ? (eventWarning(signals.get(customerId)) ?? patternWarnings[this.pattern[i]!]!) : null
+        if (warning) earlyWarnings++
+
+        let pAlive: number | null = null
+        let expected90: number | null = null
+        let expected365: number | null = null
+        let orderValue: number | null = null
+        let clv: number | null = null
+        let ifWon: number | null = null
+        let priority: number | null = null
+        if (model) {
+          const g = forecast(i)
+          pAlive = alive[g]!
+          expected90 = e90[g]!
+          expected365 = e365[g]!
+          const ownMean = this.spend[i]! / this.orders[i]! / 100
+          orderValue = gammaGamma && gammaGamma.params.q > 1 ? expectedAverageValue(gammaGamma.params, x, x > 0 ? this.repeatSpend[i]! / x / 100 : 0) : ownMean
+          ifWon = valuePerOrderValue[g]! * orderValue * 100
+          clv = pAlive * ifWon
+          priority = clv - settings.incentiveCostCents
+        }
+        const bucket = byStatus[status]
+        bucket.customers++
+        bucket.valueIfWonCents += ifWon ?? 0
+        bucket.expectedValueCents += clv ?? 0
+        const favourites = this.favourites[i]!
+        store({
+          customerId,
+          orders: this.orders[i]!,
+          purchaseDays: this.days[i]!,
+          firstOrderAt: new Date(this.firstAt[i]!).toISOString(),
+          lastOrderAt: new Date(this.lastAt[i]!).toISOString(),
+          spendCents: this.spend[i]!,
+          averageOrderCents: Math.round(this.spend[i]! / this.orders[i]!),
+          favouriteItems: favourites ? favourites.split('|') : [],
+          typicalGapDays: gap,
+          gapBasis,
+          daysSinceLast,
+          lapseStatus: status,
+          earlyWarning: warning,
+          rScore: recency(daysSinceLast),
+          fScore: frequency(this.orders[i]!),
+          mScore: monetary(this.spend[i]!),
+          pAlive,
+          expectedPurchases90: expected90,
+          expectedPurchases365: expected365,
+          expectedOrderCents: orderValue === null ? null : Math.round(orderValue * 100),
+          clvCents: clv === null ? null : Math.round(clv),
+          valueIfWonCents: ifWon === null ? null : Math.round(ifWon),
+          priorityCents: priority === null ? null : Math.round(priority),
+        })
+      }
+      for (const b of Object.values(byStatus)) {
+        b.valueIfWonCents = Math.round(b.valueIfWonCents)
+        b.expectedValueCents = Math.round(b.expectedValueCents)
+      }
+      return {
+        asOf: new Date(asOfDay * DAY_MS).toISOString().slice(0, 10),
+        customers: n,
+        populationGapDays: populationGap,
+        byStatus,
+        earlyWarnings,
+        models: {
+          bgnbd: fitSummary(fits.bgnbd) as ModelSummary['bgnbd'],
+          mbgnbd: fitSummary(fits.mbgnbd) as ModelSummary['bgnbd'],
+          paretoNbd: fitSummary(fits.paretoNbd) as ModelSummary['paretoNbd'],
+          chosen,
+          choice: settings.model,
+          chosenBy,
+          backtest,
+          gammaGamma: gammaGamma && { ...gammaGamma.params, logLikelihood: gammaGamma.logLikelihood, customers: gammaGamma.customers, converged: gammaGamma.converged },
+          notes,
+        },
+        settings,
+      }
+    }
+    return { emit }
+  }
+}
+
+/** The analysis of histories in memory, every customer's figures in an array: for tests and small data. */
 export function analyseHistories(
   histories: readonly CustomerHistory[],
   asOfDay: number,
   settings: AnalysisSettings = defaultAnalysisSettings,
   signals: ReadonlyMap<number, RecentSignals> = new Map(),
 ): { customers: CustomerAnalysis[]; summary: AnalysisSummary } {
-  const { summaries, fits, gammaGamma, notes } = fitModels(histories, asOfDay)
-  const { chosen, chosenBy, backtest } = chooseModel(histories, asOfDay, fits, settings.model, notes)
-  const model = chosen ? fits[chosen] : null
-  const ownGaps = histories.map((h) => typicalGap(h.purchaseDays))
-  const populationGap = median(ownGaps.filter((g): g is number => g !== null))
-  const recency = quintileScorer(histories.map((h) => asOfDay - h.purchaseDays.at(-1)!), false)
-  const frequency = quintileScorer(histories.map((h) => h.orders))
-  const monetary = quintileScorer(histories.map((h) => h.spendCents))
-
-  const byStatus = Object.fromEntries(lapseStatuses.map((s) => [s, { customers: 0, valueIfWonCents: 0, expectedValueCents: 0 }])) as AnalysisSummary['byStatus']
-  // What the model says depends on (x, t_x, T) alone, and many customers share them: computed once each.
-  // The value if won back is linear in the order value, so it is kept per unit of it.
-  const forecasts = new Map<string, { alive: number; e90: number; e365: number; valuePerOrderValue: number }>()
-  const forecast = (s: PurchaseSummary) => {
-    const key = `${s.x}|${s.tx}|${s.T}`
-    let f = forecasts.get(key)
-    if (!f) {
-      f = {
-        alive: modelPAlive(model!, s),
-        e90: modelExpectedPurchases(model!, s, 90 / DAYS_PER_UNIT),
-        e365: modelExpectedPurchases(model!, s, 365 / DAYS_PER_UNIT),
-        valuePerOrderValue: lifetimeValueIfAlive(model!, s, 1, settings.clv),
-      }
-      forecasts.set(key, f)
-    }
-    return f
-  }
-  let earlyWarnings = 0
-  const customers = histories.map((h, i): CustomerAnalysis => {
-    const s = summaries[i]!
-    const own = ownGaps[i]!
-    const gapBasis = own !== null ? 'own' : 'population'
-    // Without any repeat buyer at all there is no rhythm to measure against: use a month.
-    const gap = own ?? populationGap ?? 30
-    const daysSinceLast = asOfDay - h.purchaseDays.at(-1)!
-    const status = lapseStatus(daysSinceLast, gap, settings.lapse)
-    // While a customer still counts as active: what the events say first (a complaint, late payments), then the buying pattern.
-    const warning = status === 'active' ? (eventWarning(signals.get(h.customerId)) ?? earlyWarning(h.purchaseDays, h.dayValues)) : null
-    if (warning) earlyWarnings++
-
-    let alive: number | null = null
-    let e90: number | null = null
-    let e365: number | null = null
-    let orderValue: number | null = null
-    let clv: number | null = null
-    let ifWon: number | null = null
-    let priority: number | null = null
-    if (model) {
-      const m = forecast(s)
-      alive = m.alive
-      e90 = m.e90
-      e365 = m.e365
-      const ownMean = h.spendCents / h.orders / 100
-      orderValue = gammaGamma && gammaGamma.params.q > 1 ? expectedAverageValue(gammaGamma.params, s.x, s.zbar) : ownMean
-      ifWon = m.valuePerOrderValue * orderValue * 100
-      clv = alive * ifWon
-      priority = clv - settings.incentiveCostCents
-    }
-    const bucket = byStatus[status]
-    bucket.customers++
-    bucket.valueIfWonCents += ifWon ?? 0
-    bucket.expectedValueCents += clv ?? 0
-    return {
-      customerId: h.customerId,
-      orders: h.orders,
-      purchaseDays: h.purchaseDays.length,
-      firstOrderAt: h.firstOrderAt,
-      lastOrderAt: h.lastOrderAt,
-      spendCents: h.spendCents,
-      averageOrderCents: Math.round(h.spendCents / h.orders),
-      favouriteItems: h.favouriteItems,
-      typicalGapDays: gap,
-      gapBasis,
-      daysSinceLast,
-      lapseStatus: status,
-      earlyWarning: warning,
-      rScore: recency(daysSinceLast),
-      fScore: frequency(h.orders),
-      mScore: monetary(h.spendCents),
-      pAlive: alive,
-      expectedPurchases90: e90,
-      expectedPurchases365: e365,
-      expectedOrderCents: orderValue === null ? null : Math.round(orderValue * 100),
-      clvCents: clv === null ? null : Math.round(clv),
-      valueIfWonCents: ifWon === null ? null : Math.round(ifWon),
-      priorityCents: priority === null ? null : Math.round(priority),
-    }
-  })
-  for (const b of Object.values(byStatus)) {
-    b.valueIfWonCents = Math.round(b.valueIfWonCents)
-    b.expectedValueCents = Math.round(b.expectedValueCents)
-  }
-  return {
-    customers,
-    summary: {
-      asOf: new Date(asOfDay * DAY_MS).toISOString().slice(0, 10),
-      customers: histories.length,
-      populationGapDays: populationGap,
-      byStatus,
-      earlyWarnings,
-      models: {
-        bgnbd: fitSummary(fits.bgnbd) as ModelSummary['bgnbd'],
-        mbgnbd: fitSummary(fits.mbgnbd) as ModelSummary['bgnbd'],
-        paretoNbd: fitSummary(fits.paretoNbd) as ModelSummary['paretoNbd'],
-        chosen,
-        choice: settings.model,
-        chosenBy,
-        backtest,
-        gammaGamma: gammaGamma && { ...gammaGamma.params, logLikelihood: gammaGamma.logLikelihood, customers: gammaGamma.customers, converged: gammaGamma.converged },
-        notes,
-      },
-      settings,
-    },
-  }
+  const analysis = new ShopAnalysis(asOfDay, histories.length)
+  for (const h of histories) analysis.add(h)
+  const customers: CustomerAnalysis[] = []
+  const summary = analysis.fit(settings).emit(signals, (c) => customers.push(c))
+  return { customers, summary }
 }

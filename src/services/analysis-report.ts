@@ -12,7 +12,7 @@ import { latestAnalysisRun } from '../repos/analysis.ts'
 export function latestAnalysis(db: Db) {
   const run = latestAnalysisRun(db)
   if (!run) return null
-  const summary = JSON.parse(run.summary) as AnalysisSummary
+  const summary = JSON.parse(run.summary!) as AnalysisSummary
   const statuses = lapseStatuses.map((s) => ({ status: s, ...summary.byStatus[s] }))
   return { run, summary, statuses }
 }

@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.ts'
 import { latestAnalysis } from './analysis-report.ts'
-import { modelNames } from '../domain/analysis.ts'
+import { favouriteItems, modelNames } from '../domain/analysis.ts'
 import { modelKinds } from '../domain/clv/models.ts'
 import { listCustomerEvents } from '../repos/events.ts'
 import { notFound } from '../domain/errors.ts'
@@ -29,14 +29,7 @@ export function customerProfile(db: Db, id: number, t: Translate) {
   const orders = listCustomerOrders(db, id)
   const completed = orders.filter((o) => o.status === 'completed')
   const spendCents = completed.reduce((s, o) => s + o.totalCents, 0)
-  const itemCounts = new Map<string, number>()
-  for (const o of completed) {
-    for (const item of o.items?.split('|') ?? []) itemCounts.set(item, (itemCounts.get(item) ?? 0) + 1)
-  }
-  const favouriteItems = [...itemCounts.entries()]
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-    .slice(0, 3)
-    .map(([item]) => item)
+  const favourites = favouriteItems(completed.map((o) => o.items).filter(Boolean).join('|'))
   const analysis = getCustomerAnalysis(db, id) ?? null
   // The model behind P(alive) and CLV: the latest run's choice (runs before the choice existed used BG/NBD).
   const models = analysis ? latestAnalysis(db)?.summary.models : undefined
@@ -67,7 +60,7 @@ export function customerProfile(db: Db, id: number, t: Translate) {
       spendCents,
       averageCents: completed.length > 0 ? Math.round(spendCents / completed.length) : null,
       currency: completed[0]?.currency ?? null,
-      favouriteItems,
+      favouriteItems: favourites,
     },
   }
 }

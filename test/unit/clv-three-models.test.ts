@@ -107,7 +107,8 @@ describe('the three purchase models', () => {
     const end = Date.parse('2026-06-30') / 86_400_000
     const everyThirtyDays = Array.from({ length: 311 }, (_, i) => {
       const days = Array.from({ length: 25 }, (_, k) => end - 1 - (i % 30) - (24 - k) * 30)
-      return { customerId: i + 1, orders: 25, purchaseDays: days, dayValues: days.map(() => 3000), spendCents: 75_000, firstOrderAt: '', lastOrderAt: '', favouriteItems: [] }
+      const iso = (day: number) => new Date(day * 86_400_000).toISOString()
+      return { customerId: i + 1, orders: 25, purchaseDays: days, dayValues: days.map(() => 3000), spendCents: 75_000, firstOrderAt: iso(days[0]!), lastOrderAt: iso(days.at(-1)!), favouriteItems: [] }
     })
     const { summary, customers } = analyseHistories(everyThirtyDays, end)
     expect(summary.models.notes.some((n) => typeof n !== 'string' && n.key === 'note.unreliableFit')).toBe(true)

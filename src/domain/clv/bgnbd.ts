@@ -42,33 +42,38 @@ export class SummaryGroups {
   readonly xIndex: number[] = []
   total = 0
 
+  private readonly groups = new Map<string, number>()
+  private readonly xs = new Map<number, number>()
+
   constructor(summaries: Iterable<PurchaseSummary>) {
-    const groups = new Map<string, number>()
-    const xs = new Map<number, number>()
-    for (const s of summaries) {
-      if (!(s.x >= 0 && Number.isInteger(s.x) && s.tx >= 0 && s.T >= s.tx && s.T > 0)) {
-        throw new RangeError(`invalid purchase summary ${JSON.stringify(s)}`)
-      }
-      this.total++
-      const key = `${s.x}|${s.tx}|${s.T}`
-      const at = groups.get(key)
-      if (at !== undefined) {
-        this.count[at]!++
-        continue
-      }
-      groups.set(key, this.x.length)
-      let xi = xs.get(s.x)
-      if (xi === undefined) {
-        xi = this.distinctX.length
-        xs.set(s.x, xi)
-        this.distinctX.push(s.x)
-      }
-      this.x.push(s.x)
-      this.tx.push(s.tx)
-      this.T.push(s.T)
-      this.count.push(1)
-      this.xIndex.push(xi)
+    for (const s of summaries) this.add(s)
+  }
+
+  /** Adds one customer; returns the index of their group. */
+  add(s: PurchaseSummary): number {
+    if (!(s.x >= 0 && Number.isInteger(s.x) && s.tx >= 0 && s.T >= s.tx && s.T > 0)) {
+      throw new RangeError(`invalid purchase summary ${JSON.stringify(s)}`)
     }
+    this.total++
+    const key = `${s.x}|${s.tx}|${s.T}`
+    const at = this.groups.get(key)
+    if (at !== undefined) {
+      this.count[at]!++
+      return at
+    }
+    this.groups.set(key, this.x.length)
+    let xi = this.xs.get(s.x)
+    if (xi === undefined) {
+      xi = this.distinctX.length
+      this.xs.set(s.x, xi)
+      this.distinctX.push(s.x)
+    }
+    this.x.push(s.x)
+    this.tx.push(s.tx)
+    this.T.push(s.T)
+    this.count.push(1)
+    this.xIndex.push(xi)
+    return this.x.length - 1
   }
 
   get size(): number {

@@ -28,34 +28,65 @@ export interface GammaGammaFit {
   converged: boolean
 }
 
-export function gammaGammaLogLikelihood(params: GammaGammaParams, data: readonly SpendSummary[], gradient?: number[]): number {
+/** Repeat buyers' spend in columns, with what depends on the data alone (log zbar, log x) worked out once per fit, not once per evaluation. */
+class SpendData {
+  readonly size: number
+  readonly zbar: Float64Array
+  /** (log zbar, x log(x zbar)) per customer. */
+  readonly logZ: Float64Array
+  readonly xLogXZ: Float64Array
+  readonly x: Float64Array
+  readonly distinctX: number[] = []
+  readonly xIndex: Int32Array
+
+  constructor(data: readonly SpendSummary[]) {
+    this.size = data.length
+    this.x = new Float64Array(this.size)
+    this.zbar = new Float64Array(this.size)
+    this.logZ = new Float64Array(this.size)
+    this.xLogXZ = new Float64Array(this.size)
+    this.xIndex = new Int32Array(this.size)
+    const xs = new Map<number, number>()
+    data.forEach(({ x, zbar }, i) => {
+      let xi = xs.get(x)
+      if (xi === undefined) {
+        xs.set(x, (xi = this.distinctX.length))
+        this.distinctX.push(x)
+      }
+      this.x[i] = x
+      this.zbar[i] = zbar
+      this.logZ[i] = Math.log(zbar)
+      this.xLogXZ[i] = x * (Math.log(zbar) + Math.log(x))
+      this.xIndex[i] = xi
+    })
+  }
+}
+
+export function gammaGammaLogLikelihood(params: GammaGammaParams, data: readonly SpendSummary[] | SpendData, gradient?: number[]): number {
+  const d = data instanceof SpendData ? data : new SpendData(data)
   const { p, q, gamma } = params
   const lgQ = gammaln(q)
   const psiQ = digamma(q)
   const logGamma = Math.log(gamma)
-  const byX = new Map<number, { lg: number; psiPXQ: number; psiPX: number }>()
+  // Terms of x alone: log Γ(px+q) − log Γ(px) − log Γ(q), and the digammas of the gradient.
+  const lg = d.distinctX.map((x) => gammaln(p * x + q) - gammaln(p * x) - lgQ)
+  const psiPXQ = gradient ? d.distinctX.map((x) => digamma(p * x + q)) : []
+  const psiPX = gradient ? d.distinctX.map((x) => digamma(p * x)) : []
   let ll = 0
   let gp = 0
   let gq = 0
   let gg = 0
-  for (const { x, zbar } of data) {
-    let cached = byX.get(x)
-    if (!cached) {
-      cached = {
-        lg: gammaln(p * x + q) - gammaln(p * x) - lgQ,
-        psiPXQ: gradient ? digamma(p * x + q) : 0,
-        psiPX: gradient ? digamma(p * x) : 0,
-      }
-      byX.set(x, cached)
-    }
-    const logZ = Math.log(zbar)
-    const logX = Math.log(x)
-    const logGXZ = Math.log(gamma + x * zbar)
-    ll += cached.lg + q * logGamma + (p * x - 1) * logZ + p * x * logX - (p * x + q) * logGXZ
+  for (let i = 0; i < d.size; i++) {
+    const x = d.x[i]!
+    const xi = d.xIndex[i]!
+    const logZ = d.logZ[i]!
+    const logGXZ = Math.log(gamma + x * d.zbar[i]!)
+    // (px − 1) log zbar + px log x = p · x log(x zbar) − log zbar
+    ll += lg[xi]! + q * logGamma + p * d.xLogXZ[i]! - logZ - (p * x + q) * logGXZ
     if (gradient) {
-      gp += x * (cached.psiPXQ - cached.psiPX + logZ + logX - logGXZ)
-      gq += cached.psiPXQ - psiQ + logGamma - logGXZ
-      gg += q / gamma - (p * x + q) / (gamma + x * zbar)
+      gp += d.xLogXZ[i]! + x * (psiPXQ[xi]! - psiPX[xi]! - logGXZ)
+      gq += psiPXQ[xi]! - psiQ + logGamma - logGXZ
+      gg += q / gamma - (p * x + q) / (gamma + x * d.zbar[i]!)
     }
   }
   if (gradient) {
@@ -67,10 +98,10 @@ export function gammaGammaLogLikelihood(params: GammaGammaParams, data: readonly
 }
 
 export function fitGammaGamma(data: readonly SpendSummary[]): GammaGammaFit {
-  const usable = data.filter((d) => d.x > 0 && d.zbar > 0)
-  if (usable.length === 0) throw new RangeError('no repeat buyers with spend to fit')
-  const n = usable.length
-  const meanZ = usable.reduce((s, d) => s + d.zbar, 0) / n
+  const usable = new SpendData(data.filter((d) => d.x > 0 && d.zbar > 0))
+  if (usable.size === 0) throw new RangeError('no repeat buyers with spend to fit')
+  const n = usable.size
+  const meanZ = usable.zbar.reduce((s, z) => s + z, 0) / n
   const objective = (phi: number[], grad: number[]) => {
     if (phi.some((v) => v > 30 || v < -30)) return Infinity
     const params = { p: Math.exp(phi[0]!), q: Math.exp(phi[1]!), gamma: Math.exp(phi[2]!) }
@@ -78,7 +109,7 @@ export function fitGammaGamma(data: readonly SpendSummary[]): GammaGammaFit {
     for (let i = 0; i < 3; i++) grad[i] = -grad[i]! / n
     return -ll / n
   }
-  const result = minimizeLbfgs(objective, [Math.log(2), Math.log(3), Math.log(meanZ)], { gradientTolerance: 1e-9, valueTolerance: 1e-15 })
+  const result = minimizeLbfgs(objective, [Math.log(2), Math.log(3), Math.log(meanZ)], { gradientTolerance: 1e-9, valueTolerance: 1e-13 })
   const [p, q, gamma] = result.x.map(Math.exp) as [number, number, number]
   return { params: { p, q, gamma }, logLikelihood: -result.value * n, customers: n, iterations: result.iterations, converged: result.converged }
 }

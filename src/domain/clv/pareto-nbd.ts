@@ -256,15 +256,17 @@ function pointsOf(data: SummaryGroups): SeriesPoints {
   let points = seriesPoints.get(data)
   if (points) return points
   const index = (values: readonly number[]) => {
-    const seen = new Map<string, number>()
+    // Per x (as its index in distinctX), the values seen: numeric keys, quicker than joined text.
+    const seen = data.distinctX.map(() => new Map<number, number>())
     const at = new Int32Array(data.size)
+    let count = 0
     for (let j = 0; j < data.size; j++) {
-      const key = `${data.x[j]}|${values[j]}`
-      let i = seen.get(key)
-      if (i === undefined) seen.set(key, (i = seen.size))
+      const byValue = seen[data.xIndex[j]!]!
+      let i = byValue.get(values[j]!)
+      if (i === undefined) byValue.set(values[j]!, (i = count++))
       at[j] = i
     }
-    return { at, count: seen.size }
+    return { at, count }
   }
   const tx = index(data.tx)
   const T = index(data.T)
