@@ -6,11 +6,12 @@ CREATE TABLE `__new_analysis_runs` (
 	`started_at` text NOT NULL,
 	`finished_at` text,
 	`customers` integer NOT NULL,
+	`phase` text,
 	`expected_customers` integer,
 	`summary` text
 );
 --> statement-breakpoint
-INSERT INTO `__new_analysis_runs`("id", "as_of", "trigger", "started_at", "finished_at", "customers", "expected_customers", "summary") SELECT "id", "as_of", "trigger", "started_at", "finished_at", "customers", NULL, "summary" FROM `analysis_runs`;--> statement-breakpoint
+INSERT INTO `__new_analysis_runs`("id", "as_of", "trigger", "started_at", "finished_at", "customers", "phase", "expected_customers", "summary") SELECT "id", "as_of", "trigger", "started_at", "finished_at", "customers", NULL, NULL, "summary" FROM `analysis_runs`;--> statement-breakpoint
 DROP TABLE `analysis_runs`;--> statement-breakpoint
 ALTER TABLE `__new_analysis_runs` RENAME TO `analysis_runs`;--> statement-breakpoint
 PRAGMA foreign_keys=ON;

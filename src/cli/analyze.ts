@@ -5,11 +5,24 @@ import { lapseStatuses } from '../domain/lapse.ts'
 import { translator } from '../locales/index.ts'
 import { modelNames, type ModelChoice } from '../domain/analysis.ts'
 import { modelKinds } from '../domain/clv/models.ts'
-import { analyze } from '../services/analyze.ts'
+import { analyze, type AnalysisProgress } from '../services/analyze.ts'
 import { CliFailure } from './context.ts'
 
 const modelOptions: Record<string, ModelChoice> = { auto: 'auto', bgnbd: 'bgnbd', mbgnbd: 'mbgnbd', pareto: 'paretoNbd' }
 import type { CliContext } from './context.ts'
+
+const phaseWords: Record<AnalysisProgress['phase'], string> = { reading: 'Reading orders', fitting: 'Fitting the models', writing: 'Writing figures' }
+
+/** Progress on stderr (stdout keeps the result, JSON or text): on a terminal one line kept up to date, elsewhere each phase once. */
+function progressOnStderr() {
+  let phase = ''
+  return (p: AnalysisProgress) => {
+    const line = `${phaseWords[p.phase]}: ${formatNumber(p.customers)} of ${formatNumber(p.of)} customers`
+    if (process.stderr.isTTY) process.stderr.write(`\r${line}\x1b[K${p.phase === 'writing' && p.customers === p.of ? '\n' : ''}`)
+    else if (p.phase !== phase) process.stderr.write(`${phaseWords[p.phase]}…\n`)
+    phase = p.phase
+  }
+}
 
 export function registerAnalyzeCommands(program: Command, ctx: CliContext): void {
   program
@@ -21,7 +34,7 @@ export function registerAnalyzeCommands(program: Command, ctx: CliContext): void
     .action((opts: { asOf?: string; json?: boolean; model?: string }) => {
       const model = opts.model === undefined ? undefined : modelOptions[opts.model]
       if (opts.model !== undefined && !model) throw new CliFailure(`--model must be one of ${Object.keys(modelOptions).join(', ')}`)
-      const result = analyze(ctx.db, { asOf: opts.asOf, trigger: 'cli', model })
+      const result = analyze(ctx.db, { asOf: opts.asOf, trigger: 'cli', model, onProgress: progressOnStderr() })
       if (opts.json) {
         console.log(JSON.stringify(result, null, 2))
         return

@@ -234,9 +234,11 @@ export const analysisRuns = sqliteTable('analysis_runs', {
   startedAt: text('started_at').notNull(),
   /** Null while the run writes its customers' figures (or when it broke off). */
   finishedAt: text('finished_at'),
-  /** Customers analysed; while running, those whose figures are written so far. */
+  /** Customers analysed; while running, those read or written so far. */
   customers: integer('customers').notNull(),
-  /** While running: how many customers there are to write. */
+  /** While running: reading, fitting or writing (then null); failed when it broke off with an error. */
+  phase: text('phase'),
+  /** While running: of how many customers (about, while reading). */
   expectedCustomers: integer('expected_customers'),
   /** The AnalysisSummary as JSON: counts, value at stake, model parameters, settings; null while running. */
   summary: text('summary'),

@@ -2,11 +2,20 @@ import { Worker } from 'node:worker_threads'
 import { AppError, type Note } from '../domain/errors.ts'
 import type { TaskInput, TaskName, TaskResult } from './task-worker.ts'
 
-// The worker is a module beside this one: .ts when the sources run through tsx, .js once built.
+// Workers are modules beside this one: .ts when the sources run through tsx, .js once built.
 const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js'
-const workerUrl = new URL(`./task-worker.${ext}`, import.meta.url).href
-// Under tsx the thread registers the TypeScript loader itself; built JavaScript needs none.
-const source = ext === 'ts' ? `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(workerUrl)}) })` : `import(${JSON.stringify(workerUrl)})`
+
+/**
+ * The code that starts a worker thread on the module `name` of this folder: under tsx the thread
+ * registers the TypeScript loader itself; built JavaScript needs none. `onError` (code with
+ * `error` in scope) runs when the module cannot even be loaded.
+ */
+export function workerSource(name: string, onError = 'throw error'): string {
+  const url = JSON.stringify(new URL(`./${name}.${ext}`, import.meta.url).href)
+  const load = ext === 'ts' ? `import('tsx/esm/api').then(({ register }) => { register(); return import(${url}) })` : `import(${url})`
+  return `${load}.catch((error) => { ${onError} })`
+}
+const source = workerSource('task-worker')
 
 /**
  * Run a long task (analysis, back-test, import) in a worker thread on its own database

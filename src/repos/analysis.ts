@@ -9,18 +9,18 @@ import { insertRow, selectRow } from './rows.ts'
  * Each customer's completed orders up to the end of a day (ISO date) as one history, in customer
  * order, streamed. SQLite groups the orders (one row per customer: its purchase days and amounts
  * joined), so that JavaScript walks customers rather than every order row; orders of the same day
- * make one purchase day.
+ * make one purchase day. `fromCustomerId` and `beforeCustomerId` read a range of customers.
  */
-export function* iterateHistories(db: Db, asOfDate: string): Generator<CustomerHistory> {
+export function* iterateHistories(db: Db, asOfDate: string, fromCustomerId = 0, beforeCustomerId = Number.MAX_SAFE_INTEGER): Generator<CustomerHistory> {
   const before = new Date(Date.parse(`${asOfDate}T00:00:00Z`) + DAY_MS).toISOString()
   const rows = db.$client
     .prepare(
       `SELECT customer_id, count(*), sum(total_cents), min(ordered_at), max(ordered_at),
               group_concat((unixepoch(ordered_at) / 86400) || ':' || total_cents), group_concat(items, '|')
-       FROM orders WHERE status = 'completed' AND ordered_at < ? GROUP BY customer_id`,
+       FROM orders WHERE customer_id >= ? AND customer_id < ? AND status = 'completed' AND ordered_at < ? GROUP BY customer_id`,
     )
     .raw()
-    .iterate(before) as IterableIterator<[number, number, number, string, string, string, string | null]>
+    .iterate(fromCustomerId, beforeCustomerId, before) as IterableIterator<[number, number, number, string, string, string, string | null]>
   for (const [customerId, orders, spendCents, firstOrderAt, lastOrderAt, days, items] of rows) {
     const purchaseDays: number[] = []
     const dayValues: number[] = []
@@ -50,6 +50,12 @@ function integerAt(text: string, from: number, to: number): number {
   let n = 0
   for (let i = negative ? from + 1 : from; i < to; i++) n = n * 10 + text.charCodeAt(i) - 48
   return negative ? -n : n
+}
+
+/** The customer id that splits the customers in two halves (for reading them in two threads). */
+export function middleCustomerId(db: Db): number | null {
+  const row = cachedStatement(db, 'SELECT id FROM customers ORDER BY id LIMIT 1 OFFSET (SELECT count(*) / 2 FROM customers)').get() as { id: number } | undefined
+  return row?.id ?? null
 }
 
 /** Per customer with events: complaints in the 90 days and late payments in the 180 days up to the end of `asOfDate`. */
@@ -90,38 +96,53 @@ function analysisSchema(db: Db) {
  * rows in place). One last transaction swaps it in for customer_analysis and builds the indexes,
  * so that every page sees the old figures or the new, never a mix. A run that breaks off leaves
  * its table behind, which the next run's swap removes; of two runs at once, the later one wins.
- * `analysis_runs.customers` counts the customers written so far while the run is unfinished.
  */
+/** Records that a run began (unfinished: no page takes it as the latest); progress and figures follow. */
+export function startAnalysisRun(db: Db, run: { asOf: string; trigger: string; startedAt: string; expectedCustomers: number }): number {
+  return insertRow(db, analysisRuns, { ...run, phase: 'reading', customers: 0 })!.id
+}
+
+/** How far a run is: its phase, and how many customers it has read or written of about how many. */
+export function recordAnalysisProgress(db: Db, runId: number, phase: 'reading' | 'fitting' | 'writing' | 'failed', customers: number, of: number): void {
+  cachedStatement(db, 'UPDATE analysis_runs SET phase = ?, customers = ?, expected_customers = ? WHERE id = ? AND finished_at IS NULL').run(phase, customers, of, runId)
+}
+
+/** The run under way, if any: unfinished, newer than the latest finished one, not failed, and begun in the last two hours (else it broke off). */
+export function runningAnalysisRun(db: Db, now = new Date()): AnalysisRun | undefined {
+  return selectRow(
+    db,
+    analysisRuns,
+    "WHERE finished_at IS NULL AND coalesce(phase, '') <> 'failed' AND started_at > ? AND id > (SELECT coalesce(max(id), 0) FROM analysis_runs WHERE finished_at IS NOT NULL) ORDER BY id DESC LIMIT 1",
+    new Date(now.getTime() - 2 * 3600_000).toISOString(),
+  )
+}
+
 export function saveAnalysisRun(
   db: Db,
-  run: { asOf: string; trigger: string; startedAt: string; expectedCustomers: number },
+  runId: number,
+  run: { asOf: string },
   produce: (store: (c: CustomerAnalysis) => void) => AnalysisSummary,
-): { runId: number; summary: AnalysisSummary; finishedAt: string } {
+): { summary: AnalysisSummary; finishedAt: string } {
   const sqlite = db.$client
   const schema = analysisSchema(db)
-  const runId = insertRow(db, analysisRuns, { ...run, customers: 0 })!.id
   const table = `${RUN_TABLE_PREFIX}${runId}`
   sqlite.exec(schema.table.replace(/customer_analysis/, table))
   const values = `(${analysisColumns.map(() => '?').join(', ')})`
   const insert = (rows: number) => sqlite.prepare(`INSERT INTO ${table} (${analysisColumns.join(', ')}) VALUES ${Array.from({ length: rows }, () => values).join(', ')}`)
   const many = insert(ROWS_PER_STATEMENT)
   const perStatement = ROWS_PER_STATEMENT * analysisColumns.length
-  const progress = cachedStatement(db, 'UPDATE analysis_runs SET customers = ? WHERE id = ?')
   const batch: unknown[] = []
-  let written = 0
   const commit = sqlite.transaction(() => {
     const whole = batch.length - (batch.length % perStatement)
     for (let at = 0; at < whole; at += perStatement) many.run(batch.slice(at, at + perStatement))
     if (whole < batch.length) insert((batch.length - whole) / analysisColumns.length).run(batch.slice(whole))
-    written += batch.length / analysisColumns.length
     batch.length = 0
-    progress.run(written, runId)
   })
   try {
     const summary = produce((c) => {
       batch.push(
         c.customerId, runId, run.asOf, c.orders, c.purchaseDays, c.firstOrderAt, c.lastOrderAt, c.spendCents, c.averageOrderCents,
-        c.favouriteItems.join('|') || null, c.typicalGapDays, c.gapBasis, c.daysSinceLast, c.lapseStatus, c.earlyWarning, c.rScore, c.fScore, c.mScore,
+        c.favouriteItems, c.typicalGapDays, c.gapBasis, c.daysSinceLast, c.lapseStatus, c.earlyWarning, c.rScore, c.fScore, c.mScore,
         c.pAlive, c.expectedPurchases90, c.expectedPurchases365, c.expectedOrderCents, c.clvCents, c.valueIfWonCents, c.priorityCents,
       )
       if (batch.length === ROWS_PER_TRANSACTION * analysisColumns.length) commit.immediate()
@@ -136,9 +157,9 @@ export function saveAnalysisRun(
       // Tables of runs that broke off, or that an earlier run at the same time still writes (it loses).
       const stale = sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB ?").pluck().all(`${RUN_TABLE_PREFIX}*`) as string[]
       for (const name of stale) if (Number(name.slice(RUN_TABLE_PREFIX.length)) < runId) sqlite.exec(`DROP TABLE ${name}`)
-      cachedStatement(db, 'UPDATE analysis_runs SET finished_at = ?, customers = ?, expected_customers = NULL, summary = ? WHERE id = ?').run(finishedAt, summary.customers, JSON.stringify(summary), runId)
+      cachedStatement(db, 'UPDATE analysis_runs SET finished_at = ?, phase = NULL, customers = ?, expected_customers = NULL, summary = ? WHERE id = ?').run(finishedAt, summary.customers, JSON.stringify(summary), runId)
     }).immediate()
-    return { runId, summary, finishedAt }
+    return { summary, finishedAt }
   } catch (err) {
     sqlite.exec(`DROP TABLE IF EXISTS ${table}`)
     throw err

@@ -6,7 +6,9 @@ import { barChart } from '../domain/charts.ts'
 import { formatMoney, formatNumber } from '../domain/format.ts'
 import type { Translate } from '../domain/i18n.ts'
 import { lapseStatuses } from '../domain/lapse.ts'
-import { latestAnalysisRun } from '../repos/analysis.ts'
+import { latestAnalysisRun, runningAnalysisRun } from '../repos/analysis.ts'
+
+export { runningAnalysisRun }
 
 /** The latest analysis run, parsed: what the analysis and potential pages show. */
 export function latestAnalysis(db: Db) {

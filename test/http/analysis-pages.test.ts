@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it } from 'vitest'
 import { analyze } from '../../src/services/analyze.ts'
+import { latestAnalysisRun, recordAnalysisProgress, startAnalysisRun } from '../../src/repos/analysis.ts'
 import { loadDemoShop } from '../../src/services/demo.ts'
 import { getAnalysisSettings } from '../../src/services/settings.ts'
 import { useTestApp } from '../helpers/build-app.ts'
@@ -57,6 +58,22 @@ describe('analysis, potential and settings pages', () => {
     expect(bad.statusCode).toBe(400)
     expect(bad.body).toContain('must be at least a week')
     expect((await get(manager, '/admin/analysis?calibration_end=yesterday')).statusCode).toBe(400)
+  })
+
+  it('shows how far a running analysis is, in the reader\u2019s language, and keeps the finished one on view', async () => {
+    await seed()
+    const finished = t.db.$client.prepare('SELECT max(id) FROM analysis_runs').pluck().get() as number
+    const runId = startAnalysisRun(t.db, { asOf, trigger: 'manual', startedAt: new Date().toISOString(), expectedCustomers: 600 })
+    recordAnalysisProgress(t.db, runId, 'writing', 200, 590)
+    const manager = (await login(t.app, 'manager@example.com')).jar
+    const page = await get(manager, '/admin/analysis')
+    expect(page.body).toContain('<p class="muted" role="status">Writing figures: 200 of 590 customers</p>')
+    // The figures on the page are still those of the last finished run.
+    expect(latestAnalysisRun(t.db)!.id).toBe(finished)
+    expect(page.body).toContain('Pareto/NBD')
+    // A run that failed, or began hours ago and never finished, is not "running".
+    recordAnalysisProgress(t.db, runId, 'failed', 200, 590)
+    expect((await get(manager, '/admin/analysis')).body).not.toContain('role="status">Writing')
   })
 
   it('runs the analysis on request, in the background', async () => {

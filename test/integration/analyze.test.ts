@@ -3,8 +3,8 @@ import { inEnglish, type Note } from '../../src/domain/errors.ts'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { getCustomerAnalysis } from '../../src/repos/analysis.ts'
-import { analyze } from '../../src/services/analyze.ts'
+import { getCustomerAnalysis, latestAnalysisRun } from '../../src/repos/analysis.ts'
+import { analyze, type AnalysisProgress } from '../../src/services/analyze.ts'
 import { loadDemoShop } from '../../src/services/demo.ts'
 import { saveAnalysisSettings } from '../../src/services/settings.ts'
 import { tempDatabase, useTestDatabase } from '../helpers/build-app.ts'
@@ -83,6 +83,34 @@ describe('analysis of the demo shop', () => {
       const one = t.db.$client.prepare('SELECT p_alive, value_if_won_cents, clv_cents, priority_cents FROM customer_analysis WHERE p_alive IS NOT NULL LIMIT 1').get() as Record<string, number>
       expect(Math.abs(one.clv_cents! - one.p_alive! * one.value_if_won_cents!)).toBeLessThanOrEqual(1)
       expect(one.priority_cents).toBe(one.clv_cents! - 500)
+    } finally {
+      t.cleanup()
+    }
+  })
+})
+
+describe('analysis of a shop in threads and in a table of its own', () => {
+  it('gives the same figures read by two threads as by one, reports progress, and swaps the new figures in whole', () => {
+    const t = tempDatabase()
+    try {
+      loadDemoShop(t.db, { customers: 3000, seed: 5, asOf: new Date('2026-06-30'), defaultLocale: 'de', defaultCurrency: 'EUR' })
+      const figures = () => t.db.$client.prepare('SELECT * FROM customer_analysis ORDER BY customer_id').all().map((r) => ({ ...(r as object), run_id: 0 }))
+      const one = analyze(t.db, { asOf: '2026-06-30', trigger: 'cli', threads: 1 })
+      const byOne = figures()
+      // A run that broke off: its half-written table and its unfinished run stay out of sight, and the next run clears them.
+      t.db.$client.exec('CREATE TABLE customer_analysis_run_1 (x); INSERT INTO analysis_runs (as_of, trigger, started_at, customers) VALUES (\'2026-06-30\', \'cli\', \'2026-06-30T00:00:00Z\', 7)')
+      expect(latestAnalysisRun(t.db)!.id).toBe(one.runId)
+      const progress: AnalysisProgress[] = []
+      const two = analyze(t.db, { asOf: '2026-06-30', trigger: 'cli', threads: 2, onProgress: (p) => progress.push(p) })
+      expect(two.customers).toBe(one.customers)
+      expect(figures()).toEqual(byOne)
+      expect(two.models.paretoNbd).toEqual(one.models.paretoNbd)
+      expect(two.models.chosen).toBe(one.models.chosen)
+      expect(latestAnalysisRun(t.db)).toMatchObject({ id: two.runId, customers: two.customers, expectedCustomers: null })
+      const tables = t.db.$client.prepare("SELECT name FROM sqlite_master WHERE name GLOB 'customer_analysis*' ORDER BY name").pluck().all()
+      expect(tables).toEqual(['customer_analysis', 'customer_analysis_clv', 'customer_analysis_days_since', 'customer_analysis_priority', 'customer_analysis_status_priority'])
+      expect(progress.map((p) => p.phase)).toEqual(expect.arrayContaining(['reading', 'fitting', 'writing']))
+      expect(progress.at(-1)).toEqual({ phase: 'writing', customers: two.customers, of: two.customers })
     } finally {
       t.cleanup()
     }

@@ -42,62 +42,63 @@ export class SummaryGroups {
   readonly xIndex: number[] = []
   total = 0
 
-  private readonly groups = new Map<string, number>()
+  private readonly groups = new Map<number | string, number>()
   private readonly xs = new Map<number, number>()
 
   constructor(summaries: Iterable<PurchaseSummary>) {
     for (const s of summaries) this.add(s)
   }
 
-  /** Adds one customer; returns the index of their group. */
-  add(s: PurchaseSummary): number {
+  /**
+   * Adds one customer; returns the index of their group. `key` identifies (x, t_x, T) when the
+   * caller has a cheaper one than their joined text (a number from whole days).
+   */
+  add(s: PurchaseSummary, key: number | string = `${s.x}|${s.tx}|${s.T}`): number {
     if (!(s.x >= 0 && Number.isInteger(s.x) && s.tx >= 0 && s.T >= s.tx && s.T > 0)) {
       throw new RangeError(`invalid purchase summary ${JSON.stringify(s)}`)
     }
-    this.total++
-    const key = `${s.x}|${s.tx}|${s.T}`
     const at = this.groups.get(key)
     if (at !== undefined) {
       this.count[at]!++
+      this.total++
       return at
     }
     this.groups.set(key, this.x.length)
-    let xi = this.xs.get(s.x)
-    if (xi === undefined) {
-      xi = this.distinctX.length
-      this.xs.set(s.x, xi)
-      this.distinctX.push(s.x)
-    }
-    this.x.push(s.x)
-    this.tx.push(s.tx)
-    this.T.push(s.T)
-    this.count.push(1)
-    this.xIndex.push(xi)
-    return this.x.length - 1
+    return this.push(s.x, s.tx, s.T, 1)
   }
 
   get size(): number {
     return this.x.length
   }
 
+  /** Groups from their columns (as another thread sends them). */
+  static fromColumns(x: ArrayLike<number>, tx: ArrayLike<number>, T: ArrayLike<number>, count: ArrayLike<number>): SummaryGroups {
+    const groups = new SummaryGroups([])
+    for (let j = 0; j < x.length; j++) groups.push(x[j]!, tx[j]!, T[j]!, count[j]!)
+    return groups
+  }
+
+  /** A group known to be new (no lookup). */
+  private push(x: number, tx: number, T: number, count: number): number {
+    let xi = this.xs.get(x)
+    if (xi === undefined) {
+      xi = this.distinctX.length
+      this.xs.set(x, xi)
+      this.distinctX.push(x)
+    }
+    this.x.push(x)
+    this.tx.push(tx)
+    this.T.push(T)
+    this.count.push(count)
+    this.xIndex.push(xi)
+    this.total += count
+    return this.x.length - 1
+  }
+
   /** Every k-th group with its count: a smaller data set of about the same shape (each customer is in it with probability 1/k). */
   sample(every: number): SummaryGroups {
     const sample = new SummaryGroups([])
-    const xs = new Map<number, number>()
-    for (let j = 0; j < this.size; j += every) {
-      const x = this.x[j]!
-      let xi = xs.get(x)
-      if (xi === undefined) {
-        xs.set(x, (xi = sample.distinctX.length))
-        sample.distinctX.push(x)
-      }
-      sample.x.push(x)
-      sample.tx.push(this.tx[j]!)
-      sample.T.push(this.T[j]!)
-      sample.count.push(this.count[j]!)
-      sample.xIndex.push(xi)
-      sample.total += this.count[j]!
-    }
+    for (let j = 0; j < this.size; j += every) sample.push(this.x[j]!, this.tx[j]!, this.T[j]!, this.count[j]!)
     return sample
   }
 }

@@ -21,6 +21,8 @@ export interface MinimizeOptions {
   /** Stop when the objective improves by less than this (relative). */
   valueTolerance?: number
   memory?: number
+  /** Stop (not converged) as soon as an iterate satisfies this: the caller knows the answer is no use. */
+  giveUpAt?: (x: readonly number[]) => boolean
   /** Curvature pairs of a similar objective (an earlier result's `curvature`) to start with. */
   curvature?: { s: number[][]; y: number[][] }
 }
@@ -109,6 +111,7 @@ export function minimizeLbfgs(fg: ObjectiveWithGradient, x0: readonly number[], 
     g = [...gNew]
     f = fNew
     if (maxAbs(g) < gtol || improvement <= ftol * Math.max(1, Math.abs(f))) converged = true
+    else if (options.giveUpAt?.(x)) break
   }
   return { x, value: f, iterations, evaluations, converged, gradientNorm: maxAbs(g), curvature: { s: S, y: Y } }
 }

@@ -64,6 +64,13 @@ const LOG_EDGE = 9
 /** The penalty λ·Σ(log θ)² on the mean negative log-likelihood, as lifetimes' penalizer_coef (there on θ itself). */
 const PENALTY = 0.01
 
+/**
+ * A plain fit this far beyond the edge has run off for good: it is given up at once rather than
+ * followed to convergence (on a fixed rhythm, Pareto/NBD heads for lopsided rates where each step
+ * costs a quadrature per customer group: seconds, for an answer the penalised refit replaces).
+ */
+const GIVE_UP_EDGE = LOG_EDGE + 2
+
 function minimise(spec: ModelSpec, data: SummaryGroups, start: number[], penalty: number, curvature?: MinimizeResult['curvature']) {
   const n = data.total
   const objective = (phi: number[], grad: number[]) => {
@@ -78,7 +85,8 @@ function minimise(spec: ModelSpec, data: SummaryGroups, start: number[], penalty
     }
     return -ll / n + pen
   }
-  return minimizeLbfgs(objective, start, { gradientTolerance: 1e-9, valueTolerance: 1e-13, curvature })
+  const giveUpAt = penalty === 0 ? (phi: readonly number[]) => phi.some((v) => Math.abs(v) > GIVE_UP_EDGE) : undefined
+  return minimizeLbfgs(objective, start, { gradientTolerance: 1e-9, valueTolerance: 1e-13, curvature, giveUpAt })
 }
 
 /** A data set of more groups than this is fitted from the optimum of a sample of about this many. */
@@ -89,10 +97,12 @@ const WARM_START_GROUPS = 5000
  * optimum, L-BFGS needs a few steps where it would need dozens from afar, and a step over the
  * whole data set costs as much as a whole fit of the sample.
  */
-function warmStart(spec: ModelSpec, data: SummaryGroups, start: number[]): { start: number[]; curvature?: MinimizeResult['curvature'] } {
+function warmStart(spec: ModelSpec, data: SummaryGroups, start: number[]): { start: number[]; curvature?: MinimizeResult['curvature']; ranOff?: boolean } {
   if (data.size <= 2 * WARM_START_GROUPS) return { start }
   const sample = minimise(spec, data.sample(Math.floor(data.size / WARM_START_GROUPS)), start, 0)
-  return sample.converged && sample.x.every((v) => Math.abs(v) <= LOG_EDGE) ? { start: sample.x, curvature: sample.curvature } : { start }
+  if (sample.converged && sample.x.every((v) => Math.abs(v) <= LOG_EDGE)) return { start: sample.x, curvature: sample.curvature }
+  // Thousands of groups that cannot pin the parameters down: nor can the whole (a fixed rhythm, say).
+  return { start, ranOff: sample.x.some((v) => Math.abs(v) > LOG_EDGE) }
 }
 
 /** Maximum likelihood; refitted with a small penalty when the plain fit runs off or does not converge. */
@@ -104,9 +114,9 @@ export function fitModel(kind: ModelKind, summaries: Iterable<PurchaseSummary> |
   // Rates of about one purchase per quarter of the mean age; dropout and death moderate.
   const start = kind === 'paretoNbd' ? [0, Math.log(Math.max(meanT / 4, 1e-3)), 0, Math.log(Math.max(meanT / 4, 1e-3))] : [0, Math.log(Math.max(meanT / 4, 1e-3)), 0, 0]
   const warm = warmStart(spec, data, start)
-  let result = minimise(spec, data, warm.start, 0, warm.curvature)
+  let result = warm.ranOff ? null : minimise(spec, data, warm.start, 0, warm.curvature)
   let penalised = false
-  if (!result.converged || result.x.some((v) => Math.abs(v) > LOG_EDGE)) {
+  if (!result || !result.converged || result.x.some((v) => Math.abs(v) > LOG_EDGE)) {
     result = minimise(spec, data, start, PENALTY)
     penalised = true
   }

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { z } from 'zod'
 import { AppError, type Note } from '../../../domain/errors.ts'
-import { backtestChart, latestAnalysis, stakeChart } from '../../../services/analysis-report.ts'
+import { backtestChart, latestAnalysis, runningAnalysisRun, stakeChart } from '../../../services/analysis-report.ts'
 
 const dateField = z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date (YYYY-MM-DD)').optional())
 const backtestQuery = z.object({ calibration_end: dateField, holdout_end: dateField })
@@ -30,6 +30,7 @@ const analysisRoutes: FastifyPluginAsync = async (app) => {
       latest,
       stakeChart: latest && stakeChart(latest, req.t),
       running: app.analysisJobs.busy,
+      progress: runningAnalysisRun(app.db) ?? null,
       query,
       backtest: result,
       backtestChart: result && backtestChart(result, req.t),
