@@ -1,7 +1,7 @@
 import { SummaryGroups, type PurchaseSummary } from './clv/bgnbd.ts'
 import { fitModel, modelExpectedIfAlive, modelKinds, modelPAlive, type ModelFit, type ModelKind } from './clv/models.ts'
 import { defaultClvSettings, lifetimeValueIfAlive, type ClvSettings } from './clv/clv.ts'
-import { expectedAverageValue, fitGammaGamma, type GammaGammaFit, type SpendSummary } from './clv/gamma-gamma.ts'
+import { expectedAverageValue, fitGammaGamma, SpendData, type GammaGammaFit } from './clv/gamma-gamma.ts'
 import { defaultLapseThresholds, earlyWarning, eventWarning, lapseStatus, lapseStatuses, typicalGap, type EarlyWarning, type LapseStatus, type LapseThresholds, type RecentSignals } from './lapse.ts'
 import { median, quintileScorer } from './stats.ts'
 import { DAY_MS } from './time.ts'
@@ -173,7 +173,7 @@ const fitHere: StartFit = (kind, groups) => () => fitModel(kind, groups)
  * those with T > 0) and repeat spend. `meanwhile` runs after every fit has started and before the
  * first is awaited: work for this thread while others fit.
  */
-function fitModelsTo(groups: SummaryGroups, spend: readonly SpendSummary[], repeatBuyers: number, startFit: StartFit = fitHere, meanwhile?: () => void) {
+function fitModelsTo(groups: SummaryGroups, spend: SpendData, repeatBuyers: number, startFit: StartFit = fitHere, meanwhile?: () => void) {
   const notes: Note[] = []
   const fits: Record<ModelKind, ModelFit | null> = { bgnbd: null, mbgnbd: null, paretoNbd: null }
   let gammaGamma: GammaGammaFit | null = null
@@ -183,7 +183,7 @@ function fitModelsTo(groups: SummaryGroups, spend: readonly SpendSummary[], repe
   }
   const pending = modelKinds.map((kind) => [kind, startFit(kind, groups)] as const)
   meanwhile?.()
-  if (spend.length >= MIN_REPEAT_BUYERS) gammaGamma = fitGammaGamma(spend)
+  if (spend.size >= MIN_REPEAT_BUYERS) gammaGamma = fitGammaGamma(spend)
   for (const [kind, join] of pending) {
     const fit = join()
     fits[kind] = fit
@@ -199,7 +199,8 @@ function fitModelsTo(groups: SummaryGroups, spend: readonly SpendSummary[], repe
 export function fitModels(histories: readonly CustomerHistory[], asOfDay: number) {
   const summaries = histories.map((h) => purchaseSummary(h, asOfDay))
   const repeat = summaries.filter((s) => s.x > 0)
-  const { fits, gammaGamma, notes } = fitModelsTo(new SummaryGroups(summaries.filter((s) => s.T > 0)), repeat.filter((s) => s.zbar > 0), repeat.length)
+  const spend = repeat.filter((s) => s.zbar > 0)
+  const { fits, gammaGamma, notes } = fitModelsTo(new SummaryGroups(summaries.filter((s) => s.T > 0)), new SpendData(Float64Array.from(spend, (s) => s.x), Float64Array.from(spend, (s) => s.zbar)), repeat.length)
   return { summaries, fits, gammaGamma, notes }
 }
 
@@ -277,8 +278,13 @@ export interface AnalysisPart {
 }
 
 export class ShopAnalysis {
-  /** One number per customer in each (see `columnNames`). */
-  private readonly c = Object.fromEntries(columnNames.map((k) => [k, [] as number[]])) as Record<ColumnName, number[]>
+  /**
+   * One number per customer in each (see `columnNames`), the first `size` of each in use: typed
+   * arrays sized for the customers expected hold 88 bytes a customer, where arrays of numbers
+   * grown one at a time held several times that.
+   */
+  private c: Record<ColumnName, Float64Array>
+  private n = 0
   /** The favourite items joined by "|"; many customers share them, so each text is kept once. */
   private readonly favourites: string[] = []
   private readonly favouriteTexts = new Map<string, string>()
@@ -290,26 +296,44 @@ export class ShopAnalysis {
   constructor(
     private readonly asOfDay: number,
     expectedCustomers: number,
+    /** How many to make room for at first (more are made room for as they come). */
+    capacity = expectedCustomers,
   ) {
     this.sampleEvery = Math.max(1, Math.ceil(expectedCustomers / BACKTEST_SAMPLE))
+    this.c = this.columns(Math.max(16, capacity))
+  }
+
+  private columns(capacity: number): Record<ColumnName, Float64Array> {
+    return Object.fromEntries(
+      columnNames.map((k) => {
+        const column = new Float64Array(capacity)
+        if (this.c) column.set(this.c[k].subarray(0, this.n))
+        return [k, column]
+      }),
+    ) as Record<ColumnName, Float64Array>
+  }
+
+  /** Room for `more` customers beyond those added. */
+  private reserve(more: number): void {
+    if (this.n + more > this.c.id.length) this.c = this.columns(Math.max(this.n + more, Math.ceil(this.c.id.length * 1.5)))
   }
 
   get size(): number {
-    return this.c.id.length
+    return this.n
   }
 
   /** What was added, to hand to another thread: the columns as typed arrays (transferable), the favourites and the sample. */
   part(): AnalysisPart {
-    const columns = Object.fromEntries(columnNames.map((k) => [k, Float64Array.from(this.c[k])])) as AnalysisPart['columns']
+    const columns = Object.fromEntries(columnNames.map((k) => [k, this.c[k].slice(0, this.n)])) as AnalysisPart['columns']
     return { columns, favourites: this.favourites, sample: this.sample }
   }
 
   /** Adds the customers of another part (read by another thread), after those added here. */
   merge(part: AnalysisPart): void {
-    for (const k of columnNames) {
-      const to = this.c[k]
-      for (const v of part.columns[k]) to.push(v)
-    }
+    const added = part.columns.id.length
+    this.reserve(added)
+    for (const k of columnNames) this.c[k].set(part.columns[k], this.n)
+    this.n += added
     for (const f of part.favourites) {
       let kept = this.favouriteTexts.get(f)
       if (kept === undefined) this.favouriteTexts.set(f, (kept = f))
@@ -319,21 +343,24 @@ export class ShopAnalysis {
   }
 
   add(h: CustomerHistory): void {
-    if (this.c.id.length % this.sampleEvery === 0) this.sample.push(h)
+    if (this.n % this.sampleEvery === 0) this.sample.push(h)
+    this.reserve(1)
+    const at = this.n++
+    const { c } = this
     const n = h.purchaseDays.length
-    this.c.id.push(h.customerId)
-    this.c.orders.push(h.orders)
-    this.c.days.push(n)
-    this.c.firstDay.push(h.purchaseDays[0]!)
-    this.c.lastDay.push(h.purchaseDays[n - 1]!)
-    this.c.firstAt.push(Date.parse(h.firstOrderAt))
-    this.c.lastAt.push(Date.parse(h.lastOrderAt))
-    this.c.spend.push(h.spendCents)
+    c.id[at] = h.customerId
+    c.orders[at] = h.orders
+    c.days[at] = n
+    c.firstDay[at] = h.purchaseDays[0]!
+    c.lastDay[at] = h.purchaseDays[n - 1]!
+    c.firstAt[at] = Date.parse(h.firstOrderAt)
+    c.lastAt[at] = Date.parse(h.lastOrderAt)
+    c.spend[at] = h.spendCents
     let repeat = 0
     for (let i = 1; i < n; i++) repeat += h.dayValues[i]!
-    this.c.repeatSpend.push(repeat)
-    this.c.ownGap.push(typicalGap(h.purchaseDays) ?? NaN)
-    this.c.pattern.push(patternWarnings.indexOf(earlyWarning(h.purchaseDays, h.dayValues)))
+    c.repeatSpend[at] = repeat
+    c.ownGap[at] = typicalGap(h.purchaseDays) ?? NaN
+    c.pattern[at] = patternWarnings.indexOf(earlyWarning(h.purchaseDays, h.dayValues))
     const joined = h.favouriteItems.join('|')
     let kept = this.favouriteTexts.get(joined)
     if (kept === undefined) this.favouriteTexts.set(joined, (kept = joined))
@@ -347,7 +374,11 @@ export class ShopAnalysis {
     // The models' input: repeat purchase days x, the last at t_x, age T (weeks); customers sharing them share a group.
     const groups = new SummaryGroups([])
     const groupOf = new Int32Array(n).fill(-1)
-    const spend: SpendSummary[] = []
+    // Repeat buyers' spend (x, mean repeat order value) for Gamma-Gamma, in columns rather than an object each.
+    let spenders = 0
+    for (let i = 0; i < n; i++) if (this.c.days[i]! > 1 && this.c.repeatSpend[i]! > 0) spenders++
+    const spend = { x: new Float64Array(spenders), zbar: new Float64Array(spenders) }
+    let spender = 0
     let repeatBuyers = 0
     for (let i = 0; i < n; i++) {
       const x = this.c.days[i]! - 1
@@ -358,19 +389,23 @@ export class ShopAnalysis {
       if (TDays > 0) groupOf[i] = groups.add({ x, tx: txDays / DAYS_PER_UNIT, T: TDays / DAYS_PER_UNIT }, key)
       if (x > 0) {
         repeatBuyers++
-        if (this.c.repeatSpend[i]! > 0) spend.push({ x, zbar: this.c.repeatSpend[i]! / x / 100 })
+        if (this.c.repeatSpend[i]! > 0) {
+          spend.x[spender] = x
+          spend.zbar[spender++] = this.c.repeatSpend[i]! / x / 100
+        }
       }
     }
     // The automatic back-test runs while other threads may still fit: the choice needs it unless no model can be trusted.
     let tested: BacktestResult | null | undefined
     const automatic = () => (tested === undefined ? (tested = automaticBacktest(this.sample, asOfDay)) : tested)
-    const { fits, gammaGamma, notes } = fitModelsTo(groups, spend, repeatBuyers, startFit, settings.model === 'auto' ? automatic : undefined)
+    groups.seal()
+    const { fits, gammaGamma, notes } = fitModelsTo(groups, new SpendData(spend.x, spend.zbar), repeatBuyers, startFit, settings.model === 'auto' ? automatic : undefined)
     const { chosen, chosenBy, backtest } = chooseModel(automatic, fits, settings.model, notes)
     const model = chosen ? fits[chosen] : null
-    const populationGap = median(this.c.ownGap.filter((g) => !Number.isNaN(g)))
-    const recency = quintileScorer(this.c.lastDay.map((d) => asOfDay - d), false)
-    const frequency = quintileScorer(this.c.orders)
-    const monetary = quintileScorer(this.c.spend)
+    const populationGap = median(this.c.ownGap.subarray(0, n).filter((g) => !Number.isNaN(g)))
+    const recency = quintileScorer(this.c.lastDay.subarray(0, n).map((d) => asOfDay - d), false)
+    const frequency = quintileScorer(this.c.orders.subarray(0, n))
+    const monetary = quintileScorer(this.c.spend.subarray(0, n))
 
     const byStatus = Object.fromEntries(lapseStatuses.map((s) => [s, { customers: 0, valueIfWonCents: 0, expectedValueCents: 0 }])) as AnalysisSummary['byStatus']
     // What the model says depends on (x, t_x, T) alone: computed once per group, when first needed;

@@ -2,7 +2,7 @@
 
 let scratch = new Float64Array(64)
 
-export function median(values: readonly number[]): number | null {
+export function median(values: ArrayLike<number>): number | null {
   const n = values.length
   if (n === 0) return null
   // The analysis takes medians of millions of short lists: sorted in a reused buffer, by insertion while short.
@@ -20,7 +20,7 @@ export function median(values: readonly number[]): number | null {
       sorted[j] = v
     }
   } else {
-    sorted.set(values)
+    for (let i = 0; i < n; i++) sorted[i] = values[i]!
     sorted.sort()
   }
   return middle(sorted)
@@ -42,7 +42,7 @@ export function mean(values: readonly number[]): number | null {
  * Quintile scores 1–5 by value: the cut points are the 20/40/60/80% quantiles, and equal
  * values always get the same score. `higherIsBetter: false` turns the scale round (recency).
  */
-export function quintileScorer(values: readonly number[], higherIsBetter = true): (v: number) => number {
+export function quintileScorer(values: ArrayLike<number>, higherIsBetter = true): (v: number) => number {
   const sorted = Float64Array.from(values).sort()
   const cuts = [0.2, 0.4, 0.6, 0.8].map((q) => sorted[Math.max(0, Math.min(sorted.length - 1, Math.floor(q * sorted.length) - 1))] ?? 0)
   return (v: number) => {

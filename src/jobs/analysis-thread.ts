@@ -76,7 +76,8 @@ const jobs: { [N in JobName]: (input: AnalysisThreadJobs[N]['input']) => { outpu
   read: ({ dbFile, asOf, asOfDay, fromCustomerId, expectedCustomers }) => {
     const db = openDatabase(dbFile)
     try {
-      const part = new ShopAnalysis(asOfDay, expectedCustomers)
+      // It reads about half of them.
+      const part = new ShopAnalysis(asOfDay, expectedCustomers, Math.ceil(expectedCustomers / 2))
       for (const h of iterateHistories(db, asOf, fromCustomerId)) part.add(h)
       const output = part.part()
       return { output, transfer: Object.values(output.columns).map((c) => c.buffer as ArrayBuffer) }

@@ -71,6 +71,11 @@ export class SummaryGroups {
     return this.x.length
   }
 
+  /** No more customers will be added: the lookup of groups is let go (it held about as much as the groups). */
+  seal(): void {
+    this.groups.clear()
+  }
+
   /** Groups from their columns (as another thread sends them). */
   static fromColumns(x: ArrayLike<number>, tx: ArrayLike<number>, T: ArrayLike<number>, count: ArrayLike<number>): SummaryGroups {
     const groups = new SummaryGroups([])

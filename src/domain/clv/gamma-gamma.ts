@@ -28,42 +28,50 @@ export interface GammaGammaFit {
   converged: boolean
 }
 
-/** Repeat buyers' spend in columns, with what depends on the data alone (log zbar, log x) worked out once per fit, not once per evaluation. */
-class SpendData {
+/** Repeat buyers' spend in columns, with what depends on the data alone (log zbar, x log(x zbar)) worked out once per fit, not once per evaluation. */
+export class SpendData {
   readonly size: number
-  readonly zbar: Float64Array
-  /** (log zbar, x log(x zbar)) per customer. */
   readonly logZ: Float64Array
   readonly xLogXZ: Float64Array
-  readonly x: Float64Array
   readonly distinctX: number[] = []
   readonly xIndex: Int32Array
 
-  constructor(data: readonly SpendSummary[]) {
-    this.size = data.length
-    this.x = new Float64Array(this.size)
-    this.zbar = new Float64Array(this.size)
+  constructor(
+    readonly x: Float64Array,
+    readonly zbar: Float64Array,
+  ) {
+    this.size = x.length
     this.logZ = new Float64Array(this.size)
     this.xLogXZ = new Float64Array(this.size)
     this.xIndex = new Int32Array(this.size)
     const xs = new Map<number, number>()
-    data.forEach(({ x, zbar }, i) => {
-      let xi = xs.get(x)
+    for (let i = 0; i < this.size; i++) {
+      const xi0 = x[i]!
+      let xi = xs.get(xi0)
       if (xi === undefined) {
-        xs.set(x, (xi = this.distinctX.length))
-        this.distinctX.push(x)
+        xs.set(xi0, (xi = this.distinctX.length))
+        this.distinctX.push(xi0)
       }
-      this.x[i] = x
-      this.zbar[i] = zbar
-      this.logZ[i] = Math.log(zbar)
-      this.xLogXZ[i] = x * (Math.log(zbar) + Math.log(x))
+      this.logZ[i] = Math.log(zbar[i]!)
+      this.xLogXZ[i] = xi0 * (Math.log(zbar[i]!) + Math.log(xi0))
       this.xIndex[i] = xi
-    })
+    }
+  }
+
+  static of(data: readonly SpendSummary[]): SpendData {
+    return new SpendData(Float64Array.from(data, (d) => d.x), Float64Array.from(data, (d) => d.zbar))
+  }
+
+  /** Those with x > 0 and zbar > 0: the customers the model is fitted on. */
+  usable(): SpendData {
+    const keep: number[] = []
+    for (let i = 0; i < this.size; i++) if (this.x[i]! > 0 && this.zbar[i]! > 0) keep.push(i)
+    return keep.length === this.size ? this : new SpendData(Float64Array.from(keep, (i) => this.x[i]!), Float64Array.from(keep, (i) => this.zbar[i]!))
   }
 }
 
 export function gammaGammaLogLikelihood(params: GammaGammaParams, data: readonly SpendSummary[] | SpendData, gradient?: number[]): number {
-  const d = data instanceof SpendData ? data : new SpendData(data)
+  const d = data instanceof SpendData ? data : SpendData.of(data)
   const { p, q, gamma } = params
   const lgQ = gammaln(q)
   const psiQ = digamma(q)
@@ -97,8 +105,8 @@ export function gammaGammaLogLikelihood(params: GammaGammaParams, data: readonly
   return ll
 }
 
-export function fitGammaGamma(data: readonly SpendSummary[]): GammaGammaFit {
-  const usable = new SpendData(data.filter((d) => d.x > 0 && d.zbar > 0))
+export function fitGammaGamma(data: readonly SpendSummary[] | SpendData): GammaGammaFit {
+  const usable = (data instanceof SpendData ? data : SpendData.of(data)).usable()
   if (usable.size === 0) throw new RangeError('no repeat buyers with spend to fit')
   const n = usable.size
   const meanZ = usable.zbar.reduce((s, z) => s + z, 0) / n
