@@ -1,6 +1,6 @@
 import { cachedStatement, ruleStatement, type Db } from '../db/client.ts'
 import { segments, type Segment } from '../db/schema.ts'
-import { customerSortColumns } from './customers.ts'
+import { sortOrder, type CustomerSort } from './customers.ts'
 import { insertRow, selectRow, selectRows, updateRows } from './rows.ts'
 
 /** A compiled segment: a condition over `customers c` and `customer_analysis a`, with bound parameters. */
@@ -58,16 +58,9 @@ export function countSegment(db: Db, where: SegmentWhere): { customers: number; 
   }
 }
 
-export const segmentSortColumns = {
-  name: customerSortColumns.name,
-  status: customerSortColumns.status,
-  days_since: customerSortColumns.days_since,
-  orders: customerSortColumns.orders,
-  spend: customerSortColumns.spend,
-  clv: customerSortColumns.clv,
-  priority: customerSortColumns.priority,
-} as const
-export type SegmentSort = keyof typeof segmentSortColumns
+/** The sorts of a segment's member list: those of the customer list that its table shows. */
+export const segmentSorts = ['name', 'status', 'days_since', 'orders', 'spend', 'clv', 'priority'] as const satisfies readonly CustomerSort[]
+export type SegmentSort = (typeof segmentSorts)[number]
 
 /** The latest completed response of the customer: its main reason and scores, for the member list and the export. */
 const latestResponse = `LEFT JOIN responses r ON r.id = (SELECT x.id FROM responses x WHERE x.customer_id = c.id AND x.status = 'complete' ORDER BY x.completed_at DESC, x.id DESC LIMIT 1)
@@ -128,7 +121,7 @@ export const memberIndex = Object.fromEntries(memberColumnList.map(([name], i) =
 
 /** One page of a segment's members with their facts and latest answers; the sort is from the allow-list. */
 export function segmentMembers(db: Db, where: SegmentWhere, sort: SegmentSort, dir: 'asc' | 'desc', limit: number, offset: number): SegmentMemberRow[] {
-  const order = `${segmentSortColumns[sort]} ${dir === 'desc' ? 'DESC' : 'ASC'} NULLS LAST, c.id`
+  const order = sortOrder(sort, dir, 'c.id')
   return prepare(db, `SELECT ${memberColumns} ${from} ${latestResponse} WHERE ${live} AND (${where.sql}) ORDER BY ${order} LIMIT @limit OFFSET @offset`).all({
     ...where.params,
     limit,

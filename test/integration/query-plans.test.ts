@@ -129,6 +129,26 @@ describe('the hot paths use indexes', () => {
     expect(found('Somm')).toEqual(['FT-3'])
   })
 
+  it('pages the customer list in the order of an index: by name, by priority, CLV and days since the last order, and in a lapse status', () => {
+    const stepsOf = (query: Partial<Parameters<typeof listCustomers>[1]>) => {
+      const statements = preparedBy(db, () => listCustomers(db, { sort: 'name', dir: 'asc', limit: 25, offset: 0, ...query }))
+      // The page's statement; not the counts, nor the one for customers without an analysis, which only the last pages reach.
+      return statements.filter((sql) => sql.includes('ORDER BY') && !sql.includes('a.customer_id IS NULL')).flatMap((sql) => plan(db, sql))
+    }
+    // Neither a sort of every customer nor a full read of a table: the order comes from an index, and
+    // the only sort is of the page's 25 rows.
+    const ordered = (steps: string[], index: string) => {
+      expect(steps.some((d) => d.includes(`INDEX ${index}`)), steps.join('\n')).toBe(true)
+      expect(fullScans(steps).filter((d) => !/^SCAN page/.test(d)), steps.join('\n')).toEqual([])
+    }
+    ordered(stepsOf({}), 'customers_name_order')
+    ordered(stepsOf({ dir: 'desc', offset: 500 }), 'customers_name_order')
+    ordered(stepsOf({ sort: 'priority', dir: 'desc' }), 'customer_analysis_priority')
+    ordered(stepsOf({ sort: 'clv', dir: 'desc' }), 'customer_analysis_clv')
+    ordered(stepsOf({ sort: 'last_order', dir: 'desc' }), 'customer_analysis_days_since')
+    ordered(stepsOf({ sort: 'priority', dir: 'desc', status: 'lapsed' }), 'customer_analysis_status_priority')
+  })
+
   it('finds the customers of a reported address by index, whatever its case', () => {
     const statements = preparedBy(db, () => customerIdsByEmail(db, 'Someone@Example.com'))
     expect(statements).toHaveLength(1)

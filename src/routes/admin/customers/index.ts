@@ -5,12 +5,12 @@ import { offerFor } from '../../../services/export.ts'
 import { getOffers } from '../../../services/settings.ts'
 import { z } from 'zod'
 import { lapseStatuses } from '../../../domain/lapse.ts'
-import { customerSortColumns, type CustomerSort } from '../../../repos/customers.ts'
+import { customerSorts, type CustomerSort } from '../../../repos/customers.ts'
 import { customerProfile, listCustomers } from '../../../services/customers.ts'
 import { createSurveyLink } from '../../../services/links.ts'
 
 const PAGE_SIZE = 50
-const sorts = Object.keys(customerSortColumns) as [CustomerSort, ...CustomerSort[]]
+const sorts = Object.keys(customerSorts) as [CustomerSort, ...CustomerSort[]]
 
 const blank = (v: unknown) => (v === '' ? undefined : v)
 const optionalNumber = (schema: z.ZodNumber) => z.preprocess(blank, z.coerce.number({ error: 'must be a number' }).pipe(schema).optional())
@@ -44,7 +44,7 @@ const eraseForm = z.object({ confirm: z.string().max(200).default('') })
 const customerRoutes: FastifyPluginAsync = async (app) => {
   app.get('/', async (req, reply) => {
     const query = customerListQuery.parse(req.query)
-    const { rows, total } = listCustomers(app.db, {
+    const { rows, total, totalIsAtLeast } = listCustomers(app.db, {
       q: query.q,
       status: query.status,
       warning: query.warning === '1',
@@ -60,7 +60,9 @@ const customerRoutes: FastifyPluginAsync = async (app) => {
       offset: (query.page - 1) * PAGE_SIZE,
     })
     const erased = z.object({ erased: z.string().max(64).optional().catch(undefined) }).parse(req.query).erased
-    const data = { title: req.t('customers.title'), query, rows, total, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)), erased }
+    // Past COUNT_CAP matches the pages are not counted: a next one is offered while this one is full.
+    const pages = totalIsAtLeast ? (rows.length === PAGE_SIZE ? query.page + 1 : query.page) : Math.max(1, Math.ceil(total / PAGE_SIZE))
+    const data = { title: req.t('customers.title'), query, rows, total, totalIsAtLeast, pages, erased }
     // The search box asks htmx for the rows only (contact.app's pattern); everything else gets the page.
     if (req.isHtmx && req.headers['hx-target'] === 'customer-results') return reply.view('admin/customers/_results', data)
     return reply.view('admin/customers/index', data)

@@ -5,7 +5,7 @@ import { AppError, type Note } from '../../../domain/errors.ts'
 import { checkRules, segmentFields, segmentFieldNames, type SegmentRules } from '../../../domain/segment.ts'
 import { viewLocals } from '../../../plugins/i18n.ts'
 import { churnReasons } from '../../../domain/survey.ts'
-import { segmentMembers, segmentSortColumns, type SegmentSort } from '../../../repos/segments.ts'
+import { segmentMembers, segmentSorts, type SegmentSort } from '../../../repos/segments.ts'
 import { exportFormats, exportPurposes, exportSegment, offerFor } from '../../../services/export.ts'
 import { blankSegmentForm, formFromRules, rowCount, rulesFromForm, withGroup, withRow, type SegmentForm } from '../../../services/segment-form.ts'
 import { builtInSegmentRefs, deleteSavedSegment, findSegment, saveSegment, savedSegmentRefs, SEGMENT_NAME_MAX, segmentSize, segmentWhere, type SegmentRef } from '../../../services/segments.ts'
@@ -14,7 +14,7 @@ import { getOffers, saveOffers } from '../../../services/settings.ts'
 const PAGE_SIZE = 50
 const formBody = z.record(z.string(), z.string().max(2000))
 const keyParams = z.object({ key: z.string().regex(/^[a-z0-9-]{1,40}$/) })
-const sorts = Object.keys(segmentSortColumns) as [SegmentSort, ...SegmentSort[]]
+const sorts = [...segmentSorts] as [SegmentSort, ...SegmentSort[]]
 const memberQuery = z.object({
   sort: z.enum(sorts).catch('priority'),
   dir: z.enum(['asc', 'desc']).catch('desc'),
