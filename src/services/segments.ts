@@ -1,4 +1,5 @@
 import { writeTransaction, type Db } from '../db/client.ts'
+import { cachedResult } from './result-cache.ts'
 import type { Segment } from '../db/schema.ts'
 import { AppError, note, notFound } from '../domain/errors.ts'
 import { builtInSegments, checkRules, compileRules, type SegmentRules } from '../domain/segment.ts'
@@ -44,8 +45,18 @@ export function segmentWhere(rules: SegmentRules, now = new Date()): SegmentWher
   return compileRules(rules, now)
 }
 
+/**
+ * How many customers a segment holds and their value at stake: counted once until the data
+ * changes (services/result-cache.ts), as the Segments page counts every segment on each view and
+ * the builder recounts on every change of a rule.
+ */
 export function segmentSize(db: Db, rules: SegmentRules, now = new Date()) {
-  return countSegment(db, segmentWhere(rules, now))
+  return cachedResult(db, `segment-size:${now.toISOString().slice(0, 10)}:${JSON.stringify(rules)}`, () => countSegment(db, segmentWhere(rules, now))).value
+}
+
+/** Every segment's size (built-in and saved, by key): what the Segments page lists, a count over every customer for each. */
+export function segmentSizes(db: Db, now = new Date()): Record<string, ReturnType<typeof segmentSize>> {
+  return Object.fromEntries([...builtInSegmentRefs(), ...savedSegmentRefs(db)].map((s) => [s.key, countSegment(db, segmentWhere(s.rules, now))]))
 }
 
 /** Save a new segment or a new version of one: rules checked against the registry, names unique; a refused save changes nothing. */

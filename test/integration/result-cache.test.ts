@@ -108,5 +108,10 @@ describe('slow figures, computed off the server thread', () => {
     expect(inWorker).toEqual(here)
     const lift = { name: 'lift' as const, campaignId: here.running[0]?.id ?? 1, windowDays: 90 }
     expect(await runTask(t.file, 'figure', lift)).toEqual(computeFigure(t.db, lift))
+    // The Segments page's sizes: every segment counted, the same in a worker as here.
+    const sizes = computeFigure(t.db, { name: 'segmentSizes' })
+    expect(Object.keys(sizes)).toEqual(expect.arrayContaining(['won-back', 'answered-not-bought', 'mailed-no-answer', 'reason-price']))
+    expect(sizes['mailed-no-answer']!.customers).toBeGreaterThan(0)
+    expect(await runTask(t.file, 'figure', { name: 'segmentSizes' })).toEqual(sizes)
   })
 })

@@ -7,12 +7,11 @@ import { z } from 'zod'
 import { allowedActions, type CampaignStatus } from '../../../domain/campaign.ts'
 import { AppError, notFound, type Note } from '../../../domain/errors.ts'
 import { previewCampaignMail } from '../../../mail/render.ts'
-import { campaignProgress } from '../../../repos/campaign-progress.ts'
 import { rewardReport } from '../../../repos/reward-report.ts'
 import { getCampaign, listCampaigns } from '../../../repos/campaigns.ts'
 import { listSurveys } from '../../../repos/surveys.ts'
 import { ARM_SLOTS, defaultForm, optionsFromForm, type CampaignForm } from '../../../services/campaign-form.ts'
-import { campaignOptions, changeCampaignState, createCampaign, previewCampaignTarget } from '../../../services/campaigns.ts'
+import { campaignOptions, campaignProgressNow, changeCampaignState, createCampaign, previewCampaignTarget } from '../../../services/campaigns.ts'
 import { ensureDefaultSurvey } from '../../../services/surveys.ts'
 
 const idParams = z.object({ id: z.coerce.number().int().positive() })
@@ -25,7 +24,7 @@ const campaignRoutes: FastifyPluginAsync = async (app) => {
   const managers = { preHandler: app.requireUser('admin', 'manager') }
 
   app.get('/', managers, async (req, reply) => {
-    const campaigns = listCampaigns(app.db).map((c) => ({ ...c, progress: campaignProgress(app.db, c.id).total }))
+    const campaigns = listCampaigns(app.db).map((c) => ({ ...c, progress: campaignProgressNow(app.db, c.id).total }))
     return reply.view('admin/campaigns/index', { title: req.t('campaigns.title'), campaigns, rewards: rewardReport(app.db, new Date().toISOString()) })
   })
 
@@ -80,7 +79,7 @@ const campaignRoutes: FastifyPluginAsync = async (app) => {
       campaign,
       options: campaignOptions(campaign),
       segment: campaignOptions(campaign).target.segment ? findSegmentOrNull(campaignOptions(campaign).target.segment!) : null,
-      progress: campaignProgress(app.db, id),
+      progress: campaignProgressNow(app.db, id),
       exclusions: campaign.exclusions ? (JSON.parse(campaign.exclusions) as Record<string, number>) : null,
       // The measured win-back, once the campaign has members; the progress poll (htmx) does not need it.
       winback: campaign.startedAt && !(req.isHtmx && req.headers['hx-target'] === 'campaign-progress') ? await app.figure({ name: 'lift', campaignId: id, windowDays: REACTIVATION_DAYS }) : null,

@@ -34,9 +34,12 @@ const segmentRoutes: FastifyPluginAsync = async (app) => {
   const managers = { preHandler: app.requireUser('admin', 'manager') }
 
   app.get('/', async (req, reply) => {
-    const withSize = (s: SegmentRef) => ({ ...s, size: segmentSize(app.db, s.rules) })
+    // Kept until the data changes; over a big shop computed in a worker thread, the page saying how old (result-cache.ts).
+    const sizes = await app.figure({ name: 'segmentSizes' })
+    const withSize = (s: SegmentRef) => ({ ...s, size: sizes.value[s.key] ?? segmentSize(app.db, s.rules) })
     return reply.view('admin/segments/index', {
       title: req.t('segments.title'),
+      cached: sizes,
       builtIn: builtInSegmentRefs().map(withSize),
       saved: savedSegmentRefs(app.db).map(withSize),
     })
