@@ -37,15 +37,16 @@ export interface AnalysisThread<N extends JobName> {
 
 /**
  * Starts a thread for a job, which loads its modules and then waits for its input (`send`):
- * started early, a thread is ready by the time its input is. The analysis is synchronous (a
+ * started early, a thread is ready by the time its input is. `heapMb` bounds its JavaScript heap
+ * (services/analyze.ts, analysisHeapMb). The analysis is synchronous (a
  * command, a task), so `join` blocks on a shared flag and takes the answer from the thread's port
  * without the event loop.
  */
-export function startAnalysisThread<N extends JobName>(job: N): AnalysisThread<N> {
+export function startAnalysisThread<N extends JobName>(job: N, heapMb: number): AnalysisThread<N> {
   const { port1, port2 } = new MessageChannel()
   const done = new Int32Array(new SharedArrayBuffer(4))
   const onLoadError = `const { workerData: d } = require('node:worker_threads'); d.port.postMessage({ ok: false, error: String(error && error.stack || error) }); Atomics.store(d.done, 0, 1); Atomics.notify(d.done, 0)`
-  const worker = new Worker(workerSource('analysis-thread', onLoadError), { eval: true, workerData: { comebackAnalysisThread: job, port: port2, done } satisfies ThreadData, transferList: [port2] })
+  const worker = new Worker(workerSource('analysis-thread', onLoadError), { eval: true, workerData: { comebackAnalysisThread: job, port: port2, done } satisfies ThreadData, transferList: [port2], resourceLimits: { maxOldGenerationSizeMb: heapMb } })
   return {
     send(input, transfer = []) {
       port1.postMessage(input, transfer)

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Db } from '../db/client.ts'
-import { analyze, type AnalysisTrigger } from '../services/analyze.ts'
+import { analysisHeapMb, analyze, type AnalysisTrigger } from '../services/analyze.ts'
+import { customerRowsHint } from '../repos/customers.ts'
 import { runTask } from './tasks.ts'
 
 /**
@@ -61,7 +62,7 @@ export class AnalysisJobs {
         this.log.info({ trigger, customers: r.customers, seconds: r.seconds }, 'analysis done')
         return
       }
-      const result = await runTask(this.dbFile, 'analyze', { trigger })
+      const result = await runTask(this.dbFile, 'analyze', { trigger }, undefined, analysisHeapMb(customerRowsHint(this.db)))
       this.log.info({ trigger, customers: result.customers, seconds: result.seconds }, 'analysis done')
     } catch (err) {
       this.log.error({ err, trigger }, 'analysis failed')

@@ -20,12 +20,13 @@ const source = workerSource('task-worker')
 /**
  * Run a long task (analysis, back-test, import) in a worker thread on its own database
  * connection, so that the server keeps answering while it works. A refusal (AppError) comes back
- * as one; `onEvent` hears what the task reports on the way (an import's run id).
+ * as one; `onEvent` hears what the task reports on the way (an import's run id). A heap limit
+ * makes V8 collect before its heap grows far past what the task holds.
  */
-export function runTask<N extends TaskName>(dbFile: string, task: N, input: TaskInput[N], onEvent?: (event: unknown) => void): Promise<TaskResult[N]> {
+export function runTask<N extends TaskName>(dbFile: string, task: N, input: TaskInput[N], onEvent?: (event: unknown) => void, heapMb = 2048): Promise<TaskResult[N]> {
   return new Promise((resolve, reject) => {
-    // The server's own heap is kept small (npm start's flags); a task's heap is its own and may grow.
-    const worker = new Worker(source, { eval: true, workerData: { comebackTask: task, dbFile, input }, resourceLimits: { maxOldGenerationSizeMb: 2048 } })
+    // The server's own heap is kept small (npm start's flags); a task's heap is its own, `heapMb` at most.
+    const worker = new Worker(source, { eval: true, workerData: { comebackTask: task, dbFile, input }, resourceLimits: { maxOldGenerationSizeMb: heapMb } })
     let settled = false
     worker.on('message', (m: { event?: unknown; ok?: boolean; result?: TaskResult[N]; error?: { name: string; message: string; note?: Note; statusCode?: number; code?: string; stack?: string } }) => {
       if ('event' in m) return onEvent?.(m.event)

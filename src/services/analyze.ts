@@ -45,7 +45,7 @@ export function analyze(
   })
   const twoThreads = (options.threads ?? (expected >= TWO_THREADS_FROM ? 2 : 1)) === 2 && !db.$client.memory
   // Started now, the fitting thread has loaded its code by the time the models are fitted.
-  const fitter = twoThreads ? startAnalysisThread('fit') : null
+  const fitter = twoThreads ? startAnalysisThread('fit', analysisHeapMb(expected)) : null
   let written = 0
   let saved: ReturnType<typeof saveAnalysisRun>
   try {
@@ -73,6 +73,16 @@ export function analyze(
   return { ...summary, runId, seconds: (Date.parse(finishedAt) - started.getTime()) / 1000, followUps }
 }
 
+/**
+ * The JavaScript heap an analysis thread is given for `customers` (of its share): room for what
+ * it holds besides the typed columns (which live outside the heap), about 100 bytes a customer,
+ * and a margin. Bounded, V8 collects before the heap grows far past that: at a million customers
+ * the peak was 613 MiB without a bound and 452 MiB with one, in the same time.
+ */
+export function analysisHeapMb(customers: number): number {
+  return Math.ceil(192 + (customers * 100) / 1048576)
+}
+
 /** From this many customers on, two threads read them: below, starting the second costs about what it saves. */
 export const TWO_THREADS_FROM = 20_000
 
@@ -86,7 +96,7 @@ export const TWO_THREADS_FROM = 20_000
 function readShop(db: Db, asOf: string, asOfDay: number, expected: number, twoThreads: boolean, report: ReturnType<typeof progressReporter>): ShopAnalysis {
   const analysis = new ShopAnalysis(asOfDay, expected)
   const middle = twoThreads ? middleCustomerId(db) : null
-  const reader = middle === null ? null : startAnalysisThread('read')
+  const reader = middle === null ? null : startAnalysisThread('read', analysisHeapMb(expected / 2))
   try {
     reader?.send({ dbFile: db.$client.name, asOf, asOfDay, fromCustomerId: middle!, expectedCustomers: expected })
     for (const history of iterateHistories(db, asOf, 0, middle ?? undefined)) {
