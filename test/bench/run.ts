@@ -16,7 +16,8 @@ import { changeCampaignState } from '../../src/services/campaigns.ts'
 import { createSurveyLink } from '../../src/services/links.ts'
 import { createUser } from '../../src/services/users.ts'
 import { createApiKey } from '../../src/services/api-keys.ts'
-import { findSegment, saveSegment, segmentSize } from '../../src/services/segments.ts'
+import { findSegment, saveSegment, segmentWhere } from '../../src/services/segments.ts'
+import { countSegment } from '../../src/repos/segments.ts'
 import { ensureDefaultSurvey } from '../../src/services/surveys.ts'
 import { buildApp } from '../../src/app.ts'
 import { load, peakMemoryMiB, startBareServer, startBuiltServer } from './http.ts'
@@ -173,7 +174,8 @@ if (want('segments')) {
     return median(runs)
   }
   let counted = 0
-  const countMs = timed(() => (counted = segmentSize(db, findSegment(db, 'Bench count').rules).customers))
+  // The count itself, each time: segmentSize keeps its result until the data changes, which would time the keeping.
+  const countMs = timed(() => (counted = countSegment(db, segmentWhere(findSegment(db, 'Bench count').rules)).customers))
   // Baseline: the same question as one hand-written query, with a join instead of the segment's subqueries.
   let bare = 0
   const bareMs = timed(() => {
@@ -447,23 +449,30 @@ if (want('campaign')) {
   const token = /name="_csrf" value="([^"]+)"/.exec(loginPage.body)![1]!
   const signedIn = await app.inject({ method: 'POST', url: '/login', headers: { cookie: cookie0, 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ email: 'bench@example.com', password: 'correct horse battery staple', _csrf: token }).toString() })
   const cookie = signedIn.cookies.filter((k) => k.value).map((k) => `${k.name}=${k.value}`).join('; ')
+  // As on a sending campaign, the data changes before each view: a progress that takes long to
+  // count is then kept a while (services/result-cache.ts); the first view counts it.
+  const touch = db.$client.prepare("INSERT INTO settings (key, value) VALUES ('bench.touch', '1') ON CONFLICT (key) DO UPDATE SET value = value + 1")
   const pageMs = async (url: string) => {
     const runs: number[] = []
     for (let i = 0; i < 7; i++) {
+      touch.run()
       const t = performance.now()
       const res = await app.inject({ url, headers: { cookie } })
       if (res.statusCode !== 200) throw new Error(`${url}: ${res.statusCode}`)
       runs.push(performance.now() - t)
     }
-    return median(runs)
+    return { median: median(runs), first: runs[0]! }
   }
   for (const [label, url] of [
     ['campaign page (progress per arm)', `/admin/campaigns/${campaign.id}`],
     ['campaigns list', '/admin/campaigns'],
     ['outbox', '/admin/outbox'],
   ] as const) {
-    const ms = await pageMs(url)
-    figure({ name: label, value: ms, unit: 'ms', goal: '< 200 ms', ratio: ms / 200 }, `${label}, ${members.toLocaleString('en')}-member campaign: ${fmt(ms)} (median of 7); goal < 200 ms (ratio ${(ms / 200).toFixed(2)})`)
+    const { median: ms, first } = await pageMs(url)
+    figure(
+      { name: label, value: ms, unit: 'ms', goal: '< 200 ms', ratio: ms / 200, firstViewMs: first },
+      `${label}, ${members.toLocaleString('en')}-member campaign: ${fmt(ms)} (median of 7, a write before each), first view ${fmt(first)}; goal < 200 ms (ratio ${(ms / 200).toFixed(2)})`,
+    )
   }
   figure({ name: 'campaign start', value: startMs, unit: 'ms', note: `${members} members drawn and invitations queued` }, `starting a ${members.toLocaleString('en')}-member campaign (holdout and arms drawn, invitations queued, one transaction): ${fmt(startMs)}`)
   await app.close()
