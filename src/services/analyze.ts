@@ -77,7 +77,7 @@ export function analyze(
  * The JavaScript heap an analysis thread is given for `customers` (of its share): room for what
  * it holds besides the typed columns (which live outside the heap), about 100 bytes a customer,
  * and a margin. Bounded, V8 collects before the heap grows far past that: at a million customers
- * the peak was 613 MiB without a bound and 452 MiB with one, in the same time.
+ * the scale bench's analysis peaked at 613 MiB without a bound and 482 MiB with one, in the same time.
  */
 export function analysisHeapMb(customers: number): number {
   return Math.ceil(192 + (customers * 100) / 1048576)
@@ -87,8 +87,8 @@ export function analysisHeapMb(customers: number): number {
 export const TWO_THREADS_FROM = 20_000
 
 /**
- * Every customer's history into a ShopAnalysis. With two threads, another one reads the upper half
- * of the customers on its own connection while this one reads the lower half (each is mostly
+ * Every customer's history into a ShopAnalysis. With two threads, another one reads the upper 45%
+ * of the customers on its own connection while this one reads the rest (each is mostly
  * SQLite grouping orders, then parsing), and its part is merged after. The two read the database
  * as it stands when each starts: an import committing in between may be seen by one half only,
  * and the next analysis sees all of it.
