@@ -333,6 +333,7 @@ export default {
   'potential.none': 'Keine Kunden mit diesem Status.',
   'potential.col.customer': 'Kunde',
   'potential.col.consent': 'Einwilligung',
+  'stake.noValue': 'Kein Wert im Spiel: Auf diesen Daten war kein Kaufmodell verlässlich, daher hat kein Kunde einen CLV (siehe Modelle auf der Seite Analyse).',
   'stake.chartLabel': 'Wert bei Rückgewinnung nach Kaufstatus',
   'stake.caption': 'Kunden und Wert, der auf dem Spiel steht, nach Kaufstatus',
   'stake.col.status': 'Status',

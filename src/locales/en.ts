@@ -334,6 +334,7 @@ export default {
   'potential.none': 'No customers with this status.',
   'potential.col.customer': 'Customer',
   'potential.col.consent': 'Consent',
+  'stake.noValue': 'No value at stake to show: no purchase model could be trusted on this data, so no customer has a CLV (see Models on the Analysis page).',
   'stake.chartLabel': 'Value if won back, by lapse status',
   'stake.caption': 'Customers and value at stake by lapse status',
   'stake.col.status': 'Status',

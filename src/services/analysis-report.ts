@@ -19,8 +19,9 @@ export function latestAnalysis(db: Db) {
   return { run, summary, statuses }
 }
 
-/** The value at stake per lapse status as a bar chart, labelled in the reader's language. */
+/** The value at stake per lapse status as a bar chart, labelled in the reader's language; null when there is none to draw (no model could be trusted). */
 export function stakeChart(latest: NonNullable<ReturnType<typeof latestAnalysis>>, t: Translate) {
+  if (latest.statuses.every((s) => s.valueIfWonCents === 0)) return null
   const chart = barChart({
     categories: latest.statuses.map((s) => t(`status.${s.status}`)),
     series: [{ name: t('term.valueIfWon'), values: latest.statuses.map((s) => s.valueIfWonCents / 100) }],

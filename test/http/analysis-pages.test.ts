@@ -60,6 +60,22 @@ describe('analysis, potential and settings pages', () => {
     expect((await get(manager, '/admin/analysis?calibration_end=yesterday')).statusCode).toBe(400)
   })
 
+  it('draws no value-at-stake chart when no model could be trusted, and says why', async () => {
+    await seed()
+    // As when every fit was unreliable: nobody has a value if won back.
+    t.db.$client.exec('UPDATE customer_analysis SET value_if_won_cents = NULL, clv_cents = NULL, priority_cents = NULL, p_alive = NULL')
+    const run = latestAnalysisRun(t.db)!
+    const summary = JSON.parse(run.summary!) as { byStatus: Record<string, { valueIfWonCents: number; expectedValueCents: number }> }
+    for (const b of Object.values(summary.byStatus)) b.valueIfWonCents = b.expectedValueCents = 0
+    t.db.$client.prepare('UPDATE analysis_runs SET summary = ? WHERE id = ?').run(JSON.stringify(summary), run.id)
+    const manager = (await login(t.app, 'manager@example.com')).jar
+    for (const url of ['/admin/analysis', '/admin/potential', '/admin']) {
+      const page = await get(manager, url)
+      expect(page.body).toContain('No value at stake to show: no purchase model could be trusted')
+      expect(page.body).not.toContain('aria-label="Value if won back, by lapse status"')
+    }
+  })
+
   it('shows how far a running analysis is, in the reader\u2019s language, and keeps the finished one on view', async () => {
     await seed()
     const finished = t.db.$client.prepare('SELECT max(id) FROM analysis_runs').pluck().get() as number
