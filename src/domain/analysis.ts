@@ -49,10 +49,6 @@ export interface CustomerHistory {
   favouriteItems: string[]
 }
 
-export function dayNumber(iso: string): number {
-  return Date.UTC(Number(iso.slice(0, 4)), Number(iso.slice(5, 7)) - 1, Number(iso.slice(8, 10))) / DAY_MS
-}
-
 const itemCounts = new Map<string, number>()
 
 /** The (up to) three items a customer bought most often, ties by code point, from their orders' items joined by "|". */
@@ -200,7 +196,7 @@ export function fitModels(histories: readonly CustomerHistory[], asOfDay: number
   const summaries = histories.map((h) => purchaseSummary(h, asOfDay))
   const repeat = summaries.filter((s) => s.x > 0)
   const spend = repeat.filter((s) => s.zbar > 0)
-  const { fits, gammaGamma, notes } = fitModelsTo(new SummaryGroups(summaries.filter((s) => s.T > 0)), new SpendData(Float64Array.from(spend, (s) => s.x), Float64Array.from(spend, (s) => s.zbar)), repeat.length)
+  const { fits, gammaGamma, notes } = fitModelsTo(new SummaryGroups(summaries.filter((s) => s.T > 0)), SpendData.of(spend), repeat.length)
   return { summaries, fits, gammaGamma, notes }
 }
 
@@ -255,13 +251,6 @@ const fitSummary = (fit: ModelFit | null) =>
 const patternWarnings: (EarlyWarning | null)[] = [null, 'frequency', 'basket', 'frequency_and_basket']
 
 /**
- * The analysis of a whole shop in two passes that never hold its orders: `add` takes one customer's
- * history at a time (in any order) and keeps a handful of numbers of it in columns, about 100 bytes
- * a customer, plus the histories of a sample for the back-test; `fit` fits the models to the
- * columns, and its `emit` hands each customer's figures to `store`, one at a time, for the caller
- * to write.
- */
-/**
  * The numbers the analysis keeps of each customer: id, orders, purchase days, first and last
  * purchase day, first and last order (milliseconds since 1970: a number takes less room than its
  * ISO text), spend, repeat spend, own typical gap (NaN with fewer than two purchase days) and the
@@ -277,6 +266,13 @@ export interface AnalysisPart {
   sample: CustomerHistory[]
 }
 
+/**
+ * The analysis of a whole shop in two passes that never hold its orders: `add` takes one customer's
+ * history at a time (in any order) and keeps a handful of numbers of it in columns, about 100 bytes
+ * a customer, plus the histories of a sample for the back-test; `fit` fits the models to the
+ * columns, and its `emit` hands each customer's figures to `store`, one at a time, for the caller
+ * to write.
+ */
 export class ShopAnalysis {
   /**
    * One number per customer in each (see `columnNames`), the first `size` of each in use: typed
@@ -334,11 +330,7 @@ export class ShopAnalysis {
     this.reserve(added)
     for (const k of columnNames) this.c[k].set(part.columns[k], this.n)
     this.n += added
-    for (const f of part.favourites) {
-      let kept = this.favouriteTexts.get(f)
-      if (kept === undefined) this.favouriteTexts.set(f, (kept = f))
-      this.favourites.push(kept)
-    }
+    for (const f of part.favourites) this.keepFavourites(f)
     for (const h of part.sample) this.sample.push(h)
   }
 
@@ -361,7 +353,11 @@ export class ShopAnalysis {
     c.repeatSpend[at] = repeat
     c.ownGap[at] = typicalGap(h.purchaseDays) ?? NaN
     c.pattern[at] = patternWarnings.indexOf(earlyWarning(h.purchaseDays, h.dayValues))
-    const joined = h.favouriteItems.join('|')
+    this.keepFavourites(h.favouriteItems.join('|'))
+  }
+
+  /** The next customer's favourites, each text kept once however many customers share it. */
+  private keepFavourites(joined: string): void {
     let kept = this.favouriteTexts.get(joined)
     if (kept === undefined) this.favouriteTexts.set(joined, (kept = joined))
     this.favourites.push(kept)

@@ -88,15 +88,6 @@ function analysisSchema(db: Db) {
   return { table: rows.find((r) => r.type === 'table')!.sql, indexes: rows.filter((r) => r.type === 'index').map((r) => r.sql) }
 }
 
-/**
- * Store an analysis run as it produces its customers' figures: `produce` hands each customer to
- * `store` and returns the summary. The figures go into a table of the run's own, in short
- * transactions of a few thousand customers (answers and mail never wait long for the write lock)
- * and in customer order without secondary indexes (an append, three times as fast as replacing
- * rows in place). One last transaction swaps it in for customer_analysis and builds the indexes,
- * so that every page sees the old figures or the new, never a mix. A run that breaks off leaves
- * its table behind, which the next run's swap removes; of two runs at once, the later one wins.
- */
 /** Records that a run began (unfinished: no page takes it as the latest); progress and figures follow. */
 export function startAnalysisRun(db: Db, run: { asOf: string; trigger: string; startedAt: string; expectedCustomers: number }): number {
   return insertRow(db, analysisRuns, { ...run, phase: 'reading', customers: 0 })!.id
@@ -117,6 +108,15 @@ export function runningAnalysisRun(db: Db, now = new Date()): AnalysisRun | unde
   )
 }
 
+/**
+ * Store an analysis run as it produces its customers' figures: `produce` hands each customer to
+ * `store` and returns the summary. The figures go into a table of the run's own, in short
+ * transactions of a few thousand customers (answers and mail never wait long for the write lock)
+ * and in customer order without secondary indexes (an append, three times as fast as replacing
+ * rows in place). One last transaction swaps it in for customer_analysis and builds the indexes,
+ * so that every page sees the old figures or the new, never a mix. A run that breaks off leaves
+ * its table behind, which the next run's swap removes; of two runs at once, the later one wins.
+ */
 export function saveAnalysisRun(
   db: Db,
   runId: number,

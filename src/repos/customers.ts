@@ -143,6 +143,9 @@ const listColumns = `c.id, c.external_id AS externalId, c.first_name AS firstNam
   a.early_warning AS earlyWarning, a.p_alive AS pAlive, a.expected_purchases_365 AS expectedPurchases365,
   a.clv_cents AS clvCents, a.priority_cents AS priorityCents`
 
+/** Filters on the customer's own facts (search, language): the list must start from customers to apply them. */
+const searchesCustomers = (f: CustomerFilters) => !!f.q?.trim() || f.locale !== undefined
+
 /** Filters on the analysis: a customer without one (no completed order) never matches them. */
 const needsAnalysis = (f: CustomerFilters) =>
   (f.status !== undefined && f.status !== 'none') || !!f.warning || [f.minDaysSince, f.minOrders, f.minSpendCents, f.minClvCents, f.maxPAlive, f.minPriorityCents].some((v) => v !== undefined)
@@ -165,17 +168,15 @@ export function listCustomers(db: Db, query: CustomerListQuery): { rows: Custome
     const rows = cachedStatement(db, `SELECT ${listColumns} ${listFrom} ${where} ORDER BY ${order('c.id')} LIMIT @limit OFFSET @offset`).all({ ...params, ...page }) as CustomerListRow[]
     return { rows, ...count }
   }
-  const analysed = where.replace(/^WHERE /, 'WHERE a.customer_id IS NOT NULL AND ')
-  const onCustomer = !!query.q?.trim() || query.locale !== undefined
-  const rows = onCustomer
+  const rows = searchesCustomers(query)
     ? (cachedStatement(
         db,
-        `SELECT ${listColumns} FROM customer_analysis a JOIN customers c ON c.id = a.customer_id ${analysed} ORDER BY ${order('a.customer_id')} LIMIT @limit OFFSET @offset`,
+        `SELECT ${listColumns} FROM customer_analysis a JOIN customers c ON c.id = a.customer_id ${where} ORDER BY ${order('a.customer_id')} LIMIT @limit OFFSET @offset`,
       ).all({ ...params, ...page }) as CustomerListRow[])
     : pageByAnalysis(db, query, order('a.customer_id'))
   if (rows.length === query.limit || needsAnalysis(query)) return { rows, ...count }
   // The page reaches past the analysed customers: those without an analysis follow.
-  const before = query.offset + rows.length === 0 ? 0 : (cachedStatement(db, `SELECT count(*) AS n FROM customer_analysis a JOIN customers c ON c.id = a.customer_id ${analysed}`).get(params) as { n: number }).n
+  const before = query.offset + rows.length === 0 ? 0 : (cachedStatement(db, `SELECT count(*) AS n FROM customer_analysis a JOIN customers c ON c.id = a.customer_id ${where}`).get(params) as { n: number }).n
   const rest = cachedStatement(db, `SELECT ${listColumns} ${listFrom} ${where} AND a.customer_id IS NULL ORDER BY c.id LIMIT @limit OFFSET @offset`).all({
     ...params,
     limit: query.limit - rows.length,
@@ -201,7 +202,7 @@ function pageByAnalysis(db: Db, query: CustomerListQuery, order: string): Custom
 
 /** How many customers the list shows: counted in full without filters (two quick counts), else up to COUNT_CAP + 1. */
 function countCustomerList(db: Db, f: CustomerFilters, where: string, params: Record<string, unknown>): { total: number; totalIsAtLeast: boolean } {
-  const filtered = !!f.q?.trim() || f.status !== undefined || needsAnalysis(f) || f.locale !== undefined
+  const filtered = searchesCustomers(f) || f.status !== undefined || needsAnalysis(f)
   if (!filtered) {
     const all = (cachedStatement(db, 'SELECT count(*) AS n FROM customers').get() as { n: number }).n
     const erased = (cachedStatement(db, "SELECT count(*) AS n FROM customers WHERE external_id GLOB 'erased:*'").get() as { n: number }).n
