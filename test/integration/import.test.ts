@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { useTestDatabase } from '../helpers/build-app.ts'
+import { tempDatabase, useTestDatabase } from '../helpers/build-app.ts'
 import { importText } from '../helpers/factories.ts'
 import type { Db } from '../../src/db/client.ts'
 
@@ -192,5 +192,41 @@ describe('orders import', () => {
       { external_id: 'Q1', customer: 'P1', currency: 'EUR', status: 'completed', coupon_code: null },
       { external_id: 'Q2', customer: 'P2', currency: 'EUR', status: 'returned', coupon_code: 'CB-ABC' },
     ])
+  })
+})
+
+describe('a large import into a small table', () => {
+  const { db } = freshDb()
+  const indexes = (table: string) => all(db, `SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = '${table}' ORDER BY name`)
+  const n = 12_000
+
+  it('builds the indexes again after its rows are in, exactly as they were', async () => {
+    const customersBefore = indexes('customers')
+    const ordersBefore = indexes('orders')
+    expect(ordersBefore.length).toBeGreaterThanOrEqual(2)
+    const customers = ['customer_id,email,last_name', ...Array.from({ length: n }, (_, i) => `L${i},l${i}@example.com,Lang${i}`)].join('\n')
+    expect(await importText(db, 'customers', customers)).toMatchObject({ imported: true, inserted: n })
+    const orders = ['order_id,customer_id,ordered_at,total', ...Array.from({ length: n }, (_, i) => `X${i},L${(i * 7) % n},2024-01-${String((i % 28) + 1).padStart(2, '0')},${i % 90}.50`)].join('\n')
+    expect(await importText(db, 'orders', orders)).toMatchObject({ imported: true, inserted: n })
+    expect(indexes('customers')).toEqual(customersBefore)
+    expect(indexes('orders')).toEqual(ordersBefore)
+    // The rebuilt indexes serve and guard as before: unique ids, lookups, the search.
+    expect(() => db.$client.prepare("INSERT INTO orders (external_id, customer_id, ordered_at, total_cents, currency) VALUES ('X5', 1, '2024-01-01', 1, 'EUR')").run()).toThrow(/UNIQUE/)
+    expect(one(db, "SELECT count(*) AS n FROM orders WHERE customer_id = (SELECT id FROM customers WHERE external_id = 'L7')")).toEqual({ n: 1 })
+    expect(one(db, "SELECT count(*) AS n FROM customers_search WHERE customers_search MATCH 'Lang11999'")).toEqual({ n: 1 })
+  })
+
+  it('a merge that fails after the indexes were dropped leaves them and the table as they were', async () => {
+    const t = tempDatabase()
+    const fresh = t.db
+    const before = fresh.$client.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'orders' ORDER BY name").all()
+    await importText(fresh, 'customers', ['customer_id', ...Array.from({ length: 10 }, (_, i) => `F${i}`)].join('\n'))
+    // A trigger that refuses the last row: the insert fails once the indexes are gone.
+    fresh.$client.exec("CREATE TEMP TRIGGER refuse_last AFTER INSERT ON main.orders WHEN new.external_id = 'Y11999' BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    const orders = ['order_id,customer_id,ordered_at,total', ...Array.from({ length: n }, (_, i) => `Y${i},F${i % 10},2024-02-01,5`)].join('\n')
+    await expect(importText(fresh, 'orders', orders)).rejects.toThrow('refused')
+    expect(fresh.$client.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'orders' ORDER BY name").all()).toEqual(before)
+    expect(fresh.$client.prepare('SELECT count(*) AS n FROM orders').get()).toEqual({ n: 0 })
+    t.cleanup()
   })
 })

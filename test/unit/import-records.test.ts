@@ -29,6 +29,13 @@ describe('dates', () => {
     expect(() => readDate('03/01/2024')).toThrow('not a date')
     expect(() => readDate('yesterday')).toThrow('not a date')
     expect(() => readDate('2024-03-01', Date.parse('2020-01-01'))).toThrow('in the future')
+    // The plain YYYY-MM-DD of large exports is read without a Date: the same rules hold.
+    expect(readDate('2024-02-29')).toBe('2024-02-29T00:00:00.000Z')
+    expect(readDate('2000-02-29')).toBe('2000-02-29T00:00:00.000Z')
+    for (const impossible of ['2023-02-29', '1900-02-29', '2024-04-31', '2024-00-10', '2024-01-00', '2024-01-32']) expect(() => readDate(impossible)).toThrow('not a real date')
+    expect(() => readDate('1899-12-31')).toThrow('1900')
+    expect(readDate('2020-01-02', Date.parse('2020-01-01'))).toBe('2020-01-02T00:00:00.000Z')
+    expect(() => readDate('2020-01-03', Date.parse('2020-01-01'))).toThrow('in the future')
   })
 })
 
