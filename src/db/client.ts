@@ -64,6 +64,15 @@ export function writeTransaction<T>(db: Db, fn: () => T): T {
   return db.transaction(() => fn(), { behavior: 'immediate' })
 }
 
+/**
+ * True for "database is locked": another connection held the write lock past busy_timeout (a large
+ * import's merge, a CLI run beside the server). Callers that must not lose what they were writing
+ * (a survey answer) say so and keep it, instead of failing with an internal error.
+ */
+export function isDatabaseBusy(error: unknown): boolean {
+  return error instanceof Database.SqliteError && error.code.startsWith('SQLITE_BUSY')
+}
+
 const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>()
 
 /** A prepared statement, compiled once per connection: for the hot paths (the mail sender). */

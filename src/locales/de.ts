@@ -18,6 +18,7 @@ export default {
   'public.csatHigh': "sehr zufrieden",
   'public.cesLow': "stimme überhaupt nicht zu",
   'public.cesHigh': "stimme voll zu",
+  'public.busy': "Ihre Antwort konnte gerade nicht gespeichert werden, das System ist ausgelastet. Sie steht noch hier; bitte senden Sie sie gleich noch einmal.",
   'public.required': "Bitte beantworten Sie diese Frage.",
   'public.invalid': "Bitte wählen Sie eine der Antworten.",
   'public.other_missing': "Bitte beschreiben Sie den anderen Grund.",

@@ -19,6 +19,7 @@ export default {
   'public.csatHigh': "very satisfied",
   'public.cesLow': "strongly disagree",
   'public.cesHigh': "strongly agree",
+  'public.busy': "Your answer could not be saved just now: the system is busy. It is still here; please send it again in a moment.",
   'public.required': "Please answer this question.",
   'public.invalid': "Please choose one of the answers.",
   'public.other_missing': "Please describe the other reason.",

@@ -1,6 +1,6 @@
 import { note, type Note } from '../domain/errors.ts'
 import { DAY_MS } from '../domain/time.ts'
-import { type Db, writeTransaction } from '../db/client.ts'
+import { type Db, isDatabaseBusy, writeTransaction } from '../db/client.ts'
 import type { Campaign, CampaignMember, Customer, ResponseRow, SurveyVersion } from '../db/schema.ts'
 import type { Locale } from '../domain/import-records.ts'
 import { incentiveSchema } from '../domain/rewards.ts'
@@ -60,7 +60,15 @@ export function openSurveyLink(db: Db, token: string, now = new Date()): SurveyS
   const response = getResponseByMember(db, member.id) ?? null
   // A started response keeps the version it began with; a new one gets the latest.
   const version = response ? getSurveyVersion(db, response.surveyVersionId)! : currentVersion(db, campaign.surveyId)
-  if (!member.openedAt) markMemberOpened(db, member.id, now.toISOString())
+  // The first open is noted when it can be: a page is not refused because a long write holds the
+  // lock (the next open, or the answer, notes it).
+  if (!member.openedAt) {
+    try {
+      markMemberOpened(db, member.id, now.toISOString())
+    } catch (e) {
+      if (!isDatabaseBusy(e)) throw e
+    }
+  }
   return {
     member,
     campaign,

@@ -18,7 +18,8 @@ export function stepView(input: {
   /** The form's address; null renders a preview that posts nowhere. */
   path: string | null
   started: boolean
-  error: AnswerError | null
+  /** What was wrong with the answer sent, or `busy`: it could not be saved just now and is shown again. */
+  error: AnswerError | 'busy' | null
   posted?: { q?: string | string[]; other?: string }
 }) {
   const { definition, answers, question, locale, company, path, error, posted } = input

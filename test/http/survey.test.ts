@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { inEnglish, type Note } from '../../src/domain/errors.ts'
 import { readNote } from '../../src/domain/format.ts'
@@ -69,6 +70,33 @@ describe('the survey behind a personal link', () => {
     expect(htmx.statusCode).toBe(200)
     expect(htmx.body.trimStart()).toMatch(/^<form id="survey-step"/)
     expect(htmx.body).toContain('Please answer this question.')
+  })
+
+  it('keeps a long answer on the page, saying to send it again, while another connection holds the write lock', async () => {
+    const { token } = await customerWithLink(t.db, 'K9', { locale: 'en' })
+    const long = 'Die Lieferung kam dreimal zu spät, und der Kundendienst hat nie geantwortet. '.repeat(8).trim()
+    await answer(t.app, token, 'reasons', { q: ['other'], other: 'Lieferung' })
+    // A very large import's merge, as another process would hold it: the write waits, then gives up.
+    t.db.$client.pragma('busy_timeout = 50')
+    const other = new Database(t.file)
+    other.exec('BEGIN IMMEDIATE')
+    try {
+      const page = await t.app.inject(`/s/${token}`)
+      expect(page.statusCode).toBe(200)
+      const refused = await answer(t.app, token, 'improve', { q: long })
+      expect(refused.statusCode).toBe(503)
+      expect(refused.headers['retry-after']).toBe('5')
+      expect(refused.body).toContain('could not be saved just now')
+      // The respondent's words are still in the form, escaped, ready to be sent again.
+      expect(refused.body).toContain(long)
+    } finally {
+      other.exec('ROLLBACK')
+      other.close()
+      t.db.$client.pragma('busy_timeout = 5000')
+    }
+    const again = await answer(t.app, token, 'improve', { q: long })
+    expect(again.statusCode).toBe(303)
+    expect(JSON.parse((t.db.$client.prepare('SELECT answers FROM responses').get() as { answers: string }).answers).improve).toBe(long)
   })
 
   it('saves a half-finished survey and resumes where it stopped, keeping earlier answers', async () => {

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
+import { isDatabaseBusy } from '../../db/client.ts'
 import { formatLongDate, formatMoney } from '../../domain/format.ts'
 import { translator } from '../../locales/index.ts'
 import type { Translate } from '../../domain/i18n.ts'
@@ -62,14 +63,24 @@ const surveyRoutes: FastifyPluginAsync<SurveyRouteOptions> = async (app, options
     const session = sessionOr(req, reply, token, body.lang)
     if (!session) return reply
     const locale = body.lang ?? session.response?.locale ?? session.customer.locale
-    const outcome = answerQuestion(app.db, session, body.question, { q: body.q, other: body.other }, locale)
+    let outcome: ReturnType<typeof answerQuestion> | { error: 'busy' }
+    try {
+      outcome = answerQuestion(app.db, session, body.question, { q: body.q, other: body.other }, locale)
+    } catch (e) {
+      // Another connection held the write lock past the busy timeout (a very large import): the
+      // step comes back with the answer in it and a word to send it again, never an error page.
+      if (!isDatabaseBusy(e)) throw e
+      req.log.warn('survey answer not saved: database busy')
+      reply.header('Retry-After', '5')
+      outcome = { error: 'busy' }
+    }
     if ('error' in outcome) {
       const question = session.definition.questions.find((q) => q.key === body.question && isVisible(q, session.answers)) ?? nextQuestion(session.definition, session.answers)
       if (!question) return reply.redirect(`/s/${token}?lang=${locale}`, 303)
       const data = stepView({ ...fromSession(session, token), question, locale, error: outcome.error, posted: body })
       // htmx swaps the step with its message in place; a plain form post gets the page again.
       if (req.isHtmx) return reply.view('public/_step', data)
-      return reply.code(422).view('public/survey', data)
+      return reply.code(outcome.error === 'busy' ? 503 : 422).view('public/survey', data)
     }
     const next = `/s/${token}?lang=${locale}${outcome.done ? '&done=1' : ''}`
     // The thank-you page is a page of its own: htmx navigates to it instead of swapping it in.
