@@ -50,6 +50,12 @@ export interface MergeOptions {
   maxProblems: number
 }
 
+interface Checked {
+  problems: RowProblem[]
+  invalidRows: number
+  counts: MergeCounts
+}
+
 export class ImportStage {
   readonly table: string
   private readonly insert
@@ -96,66 +102,102 @@ export class ImportStage {
 
   /**
    * Check the staged rows as a whole and, when `apply` is set and nothing is invalid (or invalid
-   * rows are skipped), merge them, all in one transaction. Returns the problems found and the counts.
+   * rows are skipped), merge them. Returns the problems found and the counts.
+   *
+   * The checks write only the stage (a temporary table), so they run without the database's write
+   * lock: answers, pages and the sender keep writing meanwhile. The lock is taken for the merge
+   * alone, and if another connection committed in between (`PRAGMA data_version` changed) the
+   * checks run again under it, so what is merged is checked against what is there.
    */
   merge(options: MergeOptions): { problems: RowProblem[]; invalidRows: number; counts: MergeCounts; applied: boolean } {
     this.flushPending()
-    const t = this.table
-    const run = this.sqlite.transaction(() => {
-      this.sqlite.exec(`CREATE INDEX IF NOT EXISTS temp.${t}_ext ON ${t} (external_id)`)
-      const problems: RowProblem[] = []
-      const idColumn = { customers: 'customer_id', orders: 'order_id', events: 'event_id' }[this.kind]
-
-      // Repeated ids: the first row stands, each later one is a problem. The repeated ids are
-      // found once by grouping the index (a correlated subquery per row cost a second per million).
-      this.sqlite.exec(
-        `CREATE TEMP TABLE ${t}_dups AS SELECT external_id AS id, min(line) AS first FROM ${t} GROUP BY external_id HAVING count(*) > 1`,
-      )
-      const duplicateWhere = `external_id IN (SELECT id FROM ${t}_dups) AND line > (SELECT first FROM ${t}_dups WHERE id = ${t}.external_id)`
-      for (const row of this.sqlite
-        .prepare(`SELECT line, external_id AS id, (SELECT first FROM ${t}_dups WHERE id = ${t}.external_id) AS first FROM ${t} WHERE ${duplicateWhere} ORDER BY rowid LIMIT ?`)
-        .all(options.maxProblems) as { line: number; id: string; first: number }[]) {
-        // An event without an event_id has an id made from the row: the same row twice.
-        problems.push(row.id.startsWith('row:') ? rowProblem(row.line, null, note('import.sameEvent', { first: row.first })) : rowProblem(row.line, idColumn, note('import.duplicate', { value: row.id, first: row.first })))
-      }
-      this.sqlite.exec(`UPDATE ${t} SET problem = 'duplicate' WHERE ${duplicateWhere}`)
-
-      if (this.kind !== 'customers') {
-        this.sqlite.exec(
-          `UPDATE ${t} SET customer_id = c.id FROM customers c WHERE c.external_id = ${t}.customer_external_id`,
-        )
-        for (const row of this.sqlite
-          .prepare(`SELECT line, customer_external_id AS id FROM ${t} WHERE customer_id IS NULL AND problem IS NULL ORDER BY rowid LIMIT ?`)
-          .all(options.maxProblems) as { line: number; id: string }[]) {
-          problems.push(rowProblem(row.line, 'customer_id', note('import.unknownCustomer', { value: row.id })))
-        }
-        this.sqlite.exec(`UPDATE ${t} SET problem = 'unknown customer' WHERE customer_id IS NULL AND problem IS NULL`)
-      }
-
-      const invalidRows = (this.sqlite.prepare(`SELECT count(*) AS n FROM ${t} WHERE problem IS NOT NULL`).get() as { n: number }).n
-      const counts = this.kind === 'customers' ? this.compareCustomers() : this.kind === 'orders' ? this.compareOrders() : this.compareEvents()
-      const applied = options.apply && (invalidRows === 0 || options.skipInvalid)
+    const finish = (checked: Checked) => {
+      const applied = options.apply && (checked.invalidRows === 0 || options.skipInvalid)
       if (applied) {
         if (this.kind === 'customers') this.applyCustomers(options)
-        else if (this.kind === 'orders') Object.assign(counts, this.applyOrders(options))
+        else if (this.kind === 'orders') Object.assign(checked.counts, this.applyOrders(options))
         else this.applyEvents()
       }
-      problems.sort((a, b) => a.line - b.line)
-      return { problems: problems.slice(0, options.maxProblems), invalidRows, counts, applied }
-    })
+      return { ...checked, applied }
+    }
     // The merge writes every row into two or three indexes at once: a larger page cache for it
     // (32 MiB, given back after), and no foreign-key probe per row, as the customer ids were just
     // looked up in this transaction. The pragma cannot change inside a transaction, so it is set around it.
     const cacheBefore = this.sqlite.pragma('cache_size', { simple: true }) as number
     const foreignKeys = this.sqlite.pragma('foreign_keys', { simple: true }) as number
+    const outer = this.sqlite.inTransaction
     this.sqlite.pragma('cache_size = -32768')
-    if (options.apply && !this.sqlite.inTransaction) this.sqlite.pragma('foreign_keys = OFF')
+    if (options.apply && !outer) this.sqlite.pragma('foreign_keys = OFF')
     try {
-      return run.immediate()
+      // Inside a caller's transaction (a savepoint): it holds what it holds, one step.
+      if (outer) return this.sqlite.transaction(() => finish(this.check(options.maxProblems)))()
+      const version = this.dataVersion()
+      let checked = this.sqlite.transaction(() => this.check(options.maxProblems)).deferred()
+      if (!options.apply || (checked.invalidRows > 0 && !options.skipInvalid)) return { ...checked, applied: false }
+      return this.sqlite
+        .transaction(() => {
+          if (this.dataVersion() !== version) {
+            this.clearChecks()
+            checked = this.check(options.maxProblems)
+          }
+          return finish(checked)
+        })
+        .immediate()
     } finally {
       this.sqlite.pragma(`cache_size = ${cacheBefore}`)
       if (!this.sqlite.inTransaction) this.sqlite.pragma(`foreign_keys = ${foreignKeys}`)
     }
+  }
+
+  /** Changes whenever another connection commits to the database (not this one's own writes). */
+  private dataVersion(): number {
+    return this.sqlite.pragma('data_version', { simple: true }) as number
+  }
+
+  /** Repeated ids, unknown customers, and how each row compares with what is stored: written into the stage. */
+  private check(maxProblems: number): Checked {
+    const t = this.table
+    this.sqlite.exec(`CREATE INDEX IF NOT EXISTS temp.${t}_ext ON ${t} (external_id)`)
+    const problems: RowProblem[] = []
+    const idColumn = { customers: 'customer_id', orders: 'order_id', events: 'event_id' }[this.kind]
+
+    // Repeated ids: the first row stands, each later one is a problem. The repeated ids are
+    // found once by grouping the index (a correlated subquery per row cost a second per million).
+    this.sqlite.exec(
+      `CREATE TEMP TABLE ${t}_dups AS SELECT external_id AS id, min(line) AS first FROM ${t} GROUP BY external_id HAVING count(*) > 1`,
+    )
+    const duplicateWhere = `external_id IN (SELECT id FROM ${t}_dups) AND line > (SELECT first FROM ${t}_dups WHERE id = ${t}.external_id)`
+    for (const row of this.sqlite
+      .prepare(`SELECT line, external_id AS id, (SELECT first FROM ${t}_dups WHERE id = ${t}.external_id) AS first FROM ${t} WHERE ${duplicateWhere} ORDER BY rowid LIMIT ?`)
+      .all(maxProblems) as { line: number; id: string; first: number }[]) {
+      // An event without an event_id has an id made from the row: the same row twice.
+      problems.push(row.id.startsWith('row:') ? rowProblem(row.line, null, note('import.sameEvent', { first: row.first })) : rowProblem(row.line, idColumn, note('import.duplicate', { value: row.id, first: row.first })))
+    }
+    this.sqlite.exec(`UPDATE ${t} SET problem = 'duplicate' WHERE ${duplicateWhere}`)
+
+    if (this.kind !== 'customers') {
+      this.sqlite.exec(
+        `UPDATE ${t} SET customer_id = c.id FROM customers c WHERE c.external_id = ${t}.customer_external_id`,
+      )
+      for (const row of this.sqlite
+        .prepare(`SELECT line, customer_external_id AS id FROM ${t} WHERE customer_id IS NULL AND problem IS NULL ORDER BY rowid LIMIT ?`)
+        .all(maxProblems) as { line: number; id: string }[]) {
+        problems.push(rowProblem(row.line, 'customer_id', note('import.unknownCustomer', { value: row.id })))
+      }
+      this.sqlite.exec(`UPDATE ${t} SET problem = 'unknown customer' WHERE customer_id IS NULL AND problem IS NULL`)
+    }
+
+    const invalidRows = (this.sqlite.prepare(`SELECT count(*) AS n FROM ${t} WHERE problem IS NOT NULL`).get() as { n: number }).n
+    const counts = this.kind === 'customers' ? this.compareCustomers() : this.kind === 'orders' ? this.compareOrders() : this.compareEvents()
+    problems.sort((a, b) => a.line - b.line)
+    return { problems: problems.slice(0, maxProblems), invalidRows, counts }
+  }
+
+  /** Undo what check() wrote, to check again against data another connection changed. */
+  private clearChecks(): void {
+    const t = this.table
+    const looked = this.kind === 'customers' ? 'prev_email_consent = NULL, prev_phone_consent = NULL' : 'row_id = NULL'
+    this.sqlite.exec(`DROP TABLE ${t}_dups; UPDATE ${t} SET problem = NULL, customer_id = NULL, ${looked}, changed = 0`)
   }
 
   private compareCustomers(): MergeCounts {

@@ -1,4 +1,6 @@
+import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
+import { ImportStage } from '../../src/repos/import-stage.ts'
 import { tempDatabase, useTestDatabase } from '../helpers/build-app.ts'
 import { importText } from '../helpers/factories.ts'
 import type { Db } from '../../src/db/client.ts'
@@ -228,5 +230,56 @@ describe('a large import into a small table', () => {
     expect(fresh.$client.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'orders' ORDER BY name").all()).toEqual(before)
     expect(fresh.$client.prepare('SELECT count(*) AS n FROM orders').get()).toEqual({ n: 0 })
     t.cleanup()
+  })
+})
+
+describe('the checks run without the write lock', () => {
+  const { db, file } = freshDb()
+
+  /** A stage whose first check is followed by another connection's commit, as a server's would be. */
+  function stageWithCommitAfterCheck(sql: string) {
+    const stage = new ImportStage(db.$client, 'orders')
+    const s = stage as unknown as { check: (max: number) => unknown }
+    const check = s.check.bind(stage)
+    let checks = 0
+    s.check = (max: number) => {
+      const result = check(max)
+      if (++checks === 1) {
+        // Another connection writes while the checks hold no lock: the import does not wait for it.
+        const other = new Database(file)
+        other.pragma('busy_timeout = 0')
+        other.exec(sql)
+        other.close()
+      }
+      return result
+    }
+    return { stage, checks: () => checks }
+  }
+  const merge = (stage: ImportStage) => stage.merge({ apply: true, skipInvalid: false, actor: 'test', fileName: null, defaultLocale: 'de', defaultCurrency: 'EUR', maxProblems: 10 })
+  const order = (id: string, customer: string) => ({ externalId: id, customerExternalId: customer, orderedAt: '2024-01-01T00:00:00.000Z', totalCents: 500, currency: undefined, items: undefined, couponCode: undefined, status: undefined })
+
+  it('checks again under the lock when another connection committed meanwhile: no order of a customer erased in between', async () => {
+    await importText(db, 'customers', 'customer_id\nW1\nW2\n')
+    const { stage, checks } = stageWithCommitAfterCheck("DELETE FROM customers WHERE external_id = 'W2'")
+    stage.add(order('WO1', 'W1'), 2)
+    stage.add(order('WO2', 'W2'), 3)
+    const result = merge(stage)
+    stage.drop()
+    expect(checks()).toBe(2)
+    expect(result).toMatchObject({ applied: false, invalidRows: 1 })
+    expect(result.problems.map((p) => p.reason)).toEqual(['customer "W2" does not exist (import customers first)'])
+    expect(all(db, "SELECT external_id FROM orders WHERE external_id LIKE 'WO%'")).toEqual([])
+  })
+
+  it('merges on the first check when nobody else wrote', async () => {
+    const stage = new ImportStage(db.$client, 'orders')
+    const s = stage as unknown as { check: (max: number) => unknown }
+    const check = s.check.bind(stage)
+    let checks = 0
+    s.check = (max: number) => (checks++, check(max))
+    stage.add(order('WO3', 'W1'), 2)
+    expect(merge(stage)).toMatchObject({ applied: true, counts: { inserted: 1 } })
+    stage.drop()
+    expect(checks).toBe(1)
   })
 })
