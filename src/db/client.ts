@@ -61,8 +61,14 @@ function expectedMigrationCount(): number {
  * server) wrote in between; an immediate one waits its turn under busy_timeout instead.
  */
 export function writeTransaction<T>(db: Db, fn: () => T): T {
-  return db.transaction(() => fn(), { behavior: 'immediate' })
+  // better-sqlite3's own transaction, made once per connection: drizzle's built a transaction
+  // object and a new wrapper on every call, three times the cost of a small write (the sender
+  // and the survey write several per message or answer). Nested calls become savepoints.
+  let run = transactionRunners.get(db.$client)
+  if (!run) transactionRunners.set(db.$client, (run = db.$client.transaction((f: () => unknown) => f())))
+  return run.immediate(fn) as T
 }
+const transactionRunners = new WeakMap<Database.Database, Database.Transaction<(f: () => unknown) => unknown>>()
 
 /**
  * True for "database is locked": another connection held the write lock past busy_timeout (a large
