@@ -405,7 +405,8 @@ export const responses = sqliteTable(
   (t) => [
     uniqueIndex('responses_member').on(t.memberId),
     index('responses_completed').on(t.status, t.completedAt),
-    index('responses_customer').on(t.customerId),
+    // A customer's latest completed answer (segments, their member lists and exports, the customer page): by customer, then in order of completion.
+    index('responses_customer_completed').on(t.customerId, t.status, t.completedAt),
     index('responses_survey_version').on(t.surveyVersionId),
   ],
 )

@@ -58,8 +58,10 @@ export const segmentFields = {
   f_score: { type: 'number', sql: 'a.f_score', ops: numberOps, min: 1, max: 5 },
   m_score: { type: 'number', sql: 'a.m_score', ops: numberOps, min: 1, max: 5 },
   early_warning: { type: 'flag', sql: 'a.early_warning IS NOT NULL', ops: flagOps },
-  last_complaint: { type: 'days_ago', sql: `(SELECT max(e.occurred_at) FROM events e WHERE e.customer_id = c.id AND e.kind = 'complaint')`, ops: dayOps, min: 0, max: 100_000 },
-  late_payments: { type: 'number', sql: `(SELECT count(*) FROM events e WHERE e.customer_id = c.id AND e.kind = 'late_payment')`, ops: numberOps, min: 0, max: 100_000 },
+  // `+e.kind` keeps the planner on the customer's events: left to itself (no statistics) it could
+  // walk every late payment of the shop for each customer through the index on kind.
+  last_complaint: { type: 'days_ago', sql: `(SELECT max(e.occurred_at) FROM events e WHERE e.customer_id = c.id AND +e.kind = 'complaint')`, ops: dayOps, min: 0, max: 100_000 },
+  late_payments: { type: 'number', sql: `(SELECT count(*) FROM events e WHERE e.customer_id = c.id AND +e.kind = 'late_payment')`, ops: numberOps, min: 0, max: 100_000 },
   main_reason: { type: 'enum', sql: latest('main_reason'), ops: enumOps, values: reasonValues },
   any_reason: { type: 'enum', sql: '', ops: enumOps, values: reasonValues },
   nps_category: {

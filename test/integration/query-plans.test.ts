@@ -10,6 +10,11 @@ import { getRewardByResponse, pointsBalance } from '../../src/repos/rewards.ts'
 import { getSessionUser } from '../../src/repos/sessions.ts'
 import { getRawSetting } from '../../src/repos/settings.ts'
 import { getSurveyVersion, latestSurveyVersion } from '../../src/repos/surveys.ts'
+import { followUpCounts, monthly, reasonCounts, reasonDistribution, reasonsByValueTier, reasonTexts, responseRate, scoreCounts, stakesByStatus, wonBack } from '../../src/repos/dashboard.ts'
+import { countSegment, segmentMembers } from '../../src/repos/segments.ts'
+import { memberOutcomes } from '../../src/repos/winback.ts'
+import { SEGMENT_VERSION, segmentFields, type FieldDef } from '../../src/domain/segment.ts'
+import { segmentWhere } from '../../src/services/segments.ts'
 import { useTestDatabase } from '../helpers/build-app.ts'
 import { importText } from '../helpers/factories.ts'
 
@@ -80,7 +85,7 @@ describe('the hot paths use indexes', () => {
 
   it('has the indexes of the foreign keys that pages join on', () => {
     const indexes = (db.$client.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").all() as { name: string }[]).map((r) => r.name)
-    for (const name of ['messages_member', 'responses_customer', 'responses_survey_version', 'opt_in_requests_customer', 'rewards_customer', 'campaigns_status', 'campaigns_one_personal', 'surveys_name']) {
+    for (const name of ['messages_member', 'responses_customer_completed', 'responses_survey_version', 'opt_in_requests_customer', 'rewards_customer', 'campaigns_status', 'campaigns_one_personal', 'surveys_name']) {
       expect(indexes).toContain(name)
     }
   })
@@ -153,6 +158,56 @@ describe('the hot paths use indexes', () => {
     const statements = preparedBy(db, () => customerIdsByEmail(db, 'Someone@Example.com'))
     expect(statements).toHaveLength(1)
     expect(statements.flatMap((sql) => fullScans(plan(db, sql)))).toEqual([])
+  })
+
+  it('counts and lists a segment on any field in one pass over the customers, each answer, order, event and mail found by index', () => {
+    const now = new Date('2026-06-30T00:00:00Z')
+    const condition = (field: string, def: FieldDef) =>
+      def.type === 'enum' ? { field, op: 'is', value: def.values![0]! } : def.type === 'flag' ? { field, op: 'yes' } : def.type === 'days_ago' ? { field, op: 'more_than', value: 30 } : { field, op: 'gt', value: 1 }
+    for (const [field, def] of Object.entries(segmentFields) as [string, FieldDef][]) {
+      const where = segmentWhere({ version: SEGMENT_VERSION, root: { match: 'all', rules: [condition(field, def)] } }, now)
+      const statements = preparedBy(db, () => {
+        countSegment(db, where)
+        segmentMembers(db, where, 'priority', 'desc', 25, 0)
+      })
+      expect(statements, field).toHaveLength(2)
+      for (const sql of statements) {
+        const steps = plan(db, sql)
+        expect(steps.filter((d) => /AUTOMATIC/.test(d)), `${field}: ${sql}`).toEqual([])
+        // One pass over the customers (or the analysis) at most; every other table by index.
+        const scans = fullScans(steps).filter((d) => !/^SCAN \w+ VIRTUAL TABLE|^SCAN \(subquery-\d+\)/.test(d))
+        expect(scans.every((d) => /^SCAN (c|a)$/.test(d)) && scans.length <= 1, `${field}: ${scans.join('; ')}`).toBe(true)
+        // Each look-up beside the customer and the analysis is keyed on the customer (or member, response, row): never a walk through
+        // every completed answer in search of this customer's.
+        const unkeyed = steps.filter((d) => /^SEARCH (?!a |c )/.test(d) && !/INTEGER PRIMARY KEY|\((customer_id|member_id|response_id|campaign_id)=/.test(d))
+        expect(unkeyed, `${field}: ${sql}`).toEqual([])
+      }
+    }
+  })
+
+  it('the dashboards and a campaign’s win-back read campaigns, answers, members, mail and orders by index', () => {
+    const statements = preparedBy(db, () => {
+      for (const f of [{}, { campaignId: 1 }]) {
+        reasonDistribution(db, f, ['price', 'delivery'])
+        reasonsByValueTier(db, f)
+        monthly(db, f)
+        reasonTexts(db, f, 'price', 10, 0)
+        scoreCounts(db, f)
+        reasonCounts(db, f)
+        responseRate(db, f)
+        wonBack(db, 90, f)
+        stakesByStatus(db, f)
+        followUpCounts(db, f)
+      }
+      memberOutcomes(db, 1, 90)
+    })
+    expect(statements.length).toBeGreaterThan(10)
+    for (const sql of statements) {
+      const steps = plan(db, sql)
+      expect(steps.filter((d) => /AUTOMATIC/.test(d)), sql).toEqual([])
+      // Only the few campaigns, a CTE's own rows and a JSON array are read whole.
+      expect(fullScans(steps).filter((d) => !/^SCAN (k|campaigns|f)$|^SCAN \w+ (EXISTS )?VIRTUAL TABLE/.test(d)), sql).toEqual([])
+    }
   })
 
   it('catches a scan when one is there', () => {
