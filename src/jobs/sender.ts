@@ -13,7 +13,8 @@ import { currentExclusion } from '../repos/campaign-targets.ts'
 import { addMemberToken, campaignStatus, markMemberMailed } from '../repos/campaigns.ts'
 import { addSuppression } from '../repos/consent.ts'
 import { claimMessage, dueMessages, finishMessage, setOptInToken } from '../repos/messages.ts'
-import { changeCampaignState, completeFinishedCampaigns, pauseOnErrors, scheduleReminders, startDueCampaigns } from '../services/campaigns.ts'
+import { changeCampaignState, completeFinishedCampaigns, pauseOnErrors, scheduleReminders, startDueCampaigns, startsInWorker } from '../services/campaigns.ts'
+import { runTask } from './tasks.ts'
 import { getMailSettings } from '../services/settings.ts'
 
 /** Minutes to wait before the next attempt after a temporary failure; then the message fails. */
@@ -72,7 +73,12 @@ export class MailSender {
 
   /** One round: start due campaigns, queue reminders, send everything due, complete finished campaigns. */
   async runOnce(now: () => Date = () => new Date(), onlyCampaign?: number): Promise<number> {
-    startDueCampaigns(this.db, now())
+    const at = now()
+    await startDueCampaigns(this.db, at, (id) =>
+      startsInWorker(this.db, 'start') && this.config.dbFile !== ':memory:'
+        ? runTask(this.config.dbFile, 'campaignAction', { id, action: 'start', actor: 'scheduler', now: at.toISOString() })
+        : changeCampaignState(this.db, id, 'start', 'scheduler', { now: at }),
+    )
     scheduleReminders(this.db, now())
     const context = new RenderContext(this.db)
     const existingCustomerBasis = getMailSettings(this.db).existingCustomerBasis

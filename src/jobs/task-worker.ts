@@ -5,18 +5,21 @@ import type { BacktestResult } from '../domain/backtest.ts'
 import type { AnalysisTrigger } from '../services/analyze.ts'
 import type { FigureRequest, FigureValues } from '../services/figures.ts'
 import type { ImportOptions, ImportReport } from '../services/import.ts'
+import type { CampaignAction } from '../domain/campaign.ts'
 
 export interface TaskInput {
   analyze: { trigger: AnalysisTrigger; asOf?: string }
   backtest: { calibrationEnd: string; holdoutEnd?: string }
   import: { runId: string; path: string; options: ImportOptions & { fileName: string } }
   figure: FigureRequest
+  campaignAction: { id: number; action: CampaignAction; actor: string; scheduledAt?: string; now?: string }
 }
 export interface TaskResult {
   analyze: { runId: number; customers: number; seconds: number }
   backtest: BacktestResult
   import: ImportReport
   figure: FigureValues[keyof FigureValues]
+  campaignAction: { status: string }
 }
 export type TaskName = keyof TaskInput
 
@@ -30,6 +33,13 @@ export const tasks: { [N in TaskName]: (db: ReturnType<typeof openDatabase>, inp
   backtest: async (db, input) => (await import('../services/backtest.ts')).backtest(db, input),
   import: async (db, input) => (await import('../services/import.ts')).runImport(db, input.runId, input.path, input.options),
   figure: async (db, input) => (await import('../services/figures.ts')).computeFigure(db, input),
+  campaignAction: async (db, input) => {
+    const c = (await import('../services/campaigns.ts')).changeCampaignState(db, input.id, input.action, input.actor, {
+      scheduledAt: input.scheduledAt,
+      now: input.now ? new Date(input.now) : undefined,
+    })
+    return { status: c.status }
+  },
 }
 
 // Only inside a worker thread: importing the module elsewhere (for `tasks`) runs nothing.

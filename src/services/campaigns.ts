@@ -16,6 +16,7 @@ import { AppError, invalidInput, note, notFound, type Note } from '../domain/err
 import { SeededRandom } from '../domain/random.ts'
 import { incentiveSchema } from '../domain/rewards.ts'
 import { addAuditEntry } from '../repos/audit.ts'
+import { customerRowsHint } from '../repos/customers.ts'
 import { eligibleCustomerIds, previewTarget, type EligibilityRules, type TargetPreview } from '../repos/campaign-targets.ts'
 import { campaignHasPendingWork, campaignsWithStatus, getCampaign, insertCampaign, insertMembers, membersDueForReminder, updateCampaign } from '../repos/campaigns.ts'
 import { campaignFailureCounts, enqueueInvitations, enqueueMessage, skipQueuedMessages } from '../repos/messages.ts'
@@ -212,17 +213,32 @@ export function scheduleReminders(db: Db, now = new Date()): number {
   return queued
 }
 
-/** Scheduled campaigns whose time has come start; one found long overdue (downtime) waits for a person. */
-export function startDueCampaigns(db: Db, now = new Date()): void {
+/**
+ * Scheduled campaigns whose time has come start (through `start`: the sender runs a large shop's
+ * start in a worker thread); one found long overdue (downtime) waits for a person.
+ */
+export async function startDueCampaigns(db: Db, now = new Date(), start: (id: number) => unknown = (id) => changeCampaignState(db, id, 'start', 'scheduler', { now })): Promise<void> {
   const overdueMs = getMailSettings(db).overdueMinutes * 60_000
   for (const c of campaignsWithStatus(db, 'scheduled')) {
     if (!c.scheduledAt || Date.parse(c.scheduledAt) > now.getTime()) continue
     if (now.getTime() - Date.parse(c.scheduledAt) > overdueMs) {
       changeCampaignState(db, c.id, 'pause', 'scheduler', { now, reason: note('note.pausedOverdue', { when: c.scheduledAt.slice(0, 16).replace('T', ' ') }) })
     } else {
-      changeCampaignState(db, c.id, 'start', 'scheduler', { now })
+      await start(c.id)
     }
   }
+}
+
+/** From this many customers on, a start (members drawn, invitations queued) runs in a worker thread. */
+export const START_IN_WORKER_FROM = 20_000
+
+/**
+ * Whether an action draws a campaign's members over a shop this large: it then runs in a worker
+ * thread on a connection of its own, so that the server keeps answering while it writes (at
+ * 333,333 members it takes seconds). Smaller starts run at once, without a thread's start-up.
+ */
+export function startsInWorker(db: Db, action: CampaignAction): boolean {
+  return (action === 'start' || action === 'resume') && customerRowsHint(db) >= START_IN_WORKER_FROM
 }
 
 /** A sending campaign is completed when nothing is queued and nobody is waiting for a reminder. */

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { defaultForm } from '../../src/services/campaign-form.ts'
 import { getBrand, getMailSettings } from '../../src/services/settings.ts'
+import { START_IN_WORKER_FROM } from '../../src/services/campaigns.ts'
 import { useTestApp } from '../helpers/build-app.ts'
+import { testCampaign } from '../helpers/campaigns.ts'
 import { addUser, formToken, importText, login } from '../helpers/factories.ts'
 
 describe('campaign builder, campaign page and outbox', () => {
@@ -78,6 +80,30 @@ describe('campaign builder, campaign page and outbox', () => {
     expect(getMailSettings(t.db).existingCustomerBasis).toBe(true)
     expect((await save({ shop_name: 'X', overdue_minutes: 'soon' })).statusCode).toBe(400)
     expect(getBrand(t.db).name).toBe('Rösterei Nord')
+  })
+
+  it('starts a campaign over a large shop in a worker thread while the server keeps answering', async () => {
+    const n = START_IN_WORKER_FROM
+    await importText(t.db, 'customers', ['customer_id,email,locale,email_consent', ...Array.from({ length: n }, (_, i) => `W${i},w${i}@example.com,de,granted`)].join('\n'))
+    await addUser(t.db, 'manager')
+    const jar = (await login(t.app, 'manager@example.com')).jar
+    const campaign = testCampaign(t.db, { holdoutPercent: 10 })
+    const page = `/admin/campaigns/${campaign.id}`
+    let done = false
+    const start = t.app.inject({ method: 'POST', url: `${page}/action`, ...form(jar, { action: 'start' }, await formToken(t.app, jar, page)) }).finally(() => (done = true))
+    // The draw runs on a connection of its own: the server's event loop answers meanwhile.
+    let answered = 0
+    while (!done) {
+      if ((await t.app.inject('/healthz')).statusCode === 200 && !done) answered++
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+    expect((await start).statusCode).toBe(303)
+    expect(answered).toBeGreaterThan(5)
+    const count = (sql: string) => (t.db.$client.prepare(sql).get(campaign.id) as { n: number }).n
+    expect(count("SELECT count(*) AS n FROM campaigns WHERE id = ? AND status = 'sending'")).toBe(1)
+    expect(count('SELECT count(*) AS n FROM campaign_members WHERE campaign_id = ?')).toBe(n)
+    expect(count('SELECT count(*) AS n FROM campaign_members WHERE campaign_id = ? AND holdout = 1')).toBe(n / 10)
+    expect(count("SELECT count(*) AS n FROM messages WHERE campaign_id = ? AND kind = 'invitation'")).toBe(n - n / 10)
   })
 
   it('is closed to staff', async () => {

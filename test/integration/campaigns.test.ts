@@ -217,11 +217,11 @@ describe('campaign mail through a real SMTP server', () => {
     expect((t.db.$client.prepare("SELECT count(*) AS n FROM suppressions WHERE reason = 'bounced'").get() as { n: number }).n).toBeGreaterThanOrEqual(20)
   })
 
-  it('waits for a person when a scheduled start is found long overdue', () => {
+  it('waits for a person when a scheduled start is found long overdue', async () => {
     const campaign = testCampaign(t.db)
     const now = new Date()
     changeCampaignState(t.db, campaign.id, 'schedule', 'test', { scheduledAt: new Date(now.getTime() + 60_000).toISOString(), now })
-    startDueCampaigns(t.db, new Date(now.getTime() + 3 * 3600_000))
+    await startDueCampaigns(t.db, new Date(now.getTime() + 3 * 3600_000))
     const c = t.db.$client.prepare('SELECT status, pause_reason AS reason FROM campaigns WHERE id = ?').get(campaign.id) as { status: string; reason: string }
     expect(c.status).toBe('paused')
     expect(inEnglish(readNote(c.reason) as Note)).toMatch(/Overdue since .* resume to start sending now/)
@@ -230,13 +230,13 @@ describe('campaign mail through a real SMTP server', () => {
     expect(t.db.$client.prepare("SELECT count(*) AS n FROM messages WHERE campaign_id = ? AND status = 'queued'").get(campaign.id)).toEqual({ n: 2 })
   })
 
-  it('starts a scheduled campaign on time', () => {
+  it('starts a scheduled campaign on time', async () => {
     const campaign = testCampaign(t.db)
     const now = new Date()
     changeCampaignState(t.db, campaign.id, 'schedule', 'test', { scheduledAt: new Date(now.getTime() + 60_000).toISOString(), now })
-    startDueCampaigns(t.db, new Date(now.getTime() + 30_000))
+    await startDueCampaigns(t.db, new Date(now.getTime() + 30_000))
     expect(t.db.$client.prepare('SELECT status FROM campaigns WHERE id = ?').get(campaign.id)).toEqual({ status: 'scheduled' })
-    startDueCampaigns(t.db, new Date(now.getTime() + 90_000))
+    await startDueCampaigns(t.db, new Date(now.getTime() + 90_000))
     expect(t.db.$client.prepare('SELECT status FROM campaigns WHERE id = ?').get(campaign.id)).toEqual({ status: 'sending' })
   })
 })
