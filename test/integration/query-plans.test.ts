@@ -97,7 +97,7 @@ describe('the hot paths use indexes', () => {
     const client = db.$client as unknown as { prepare: (sql: string) => unknown }
     const prepare = client.prepare
     client.prepare = function (this: unknown, sql: string) {
-      if (/import_stage_/.test(sql) && /\borders\b/.test(sql) && !/^\s*(CREATE|DROP|INSERT INTO import_stage)/.test(sql)) {
+      if (/\borders\b/.test(sql) && !/^\s*(CREATE|DROP|INSERT INTO import_stage)/.test(sql)) {
         const named = [...new Set([...sql.matchAll(/@(\w+)/g)].map((m) => m[1]!))]
         const explain = prepare.call(this, `EXPLAIN QUERY PLAN ${sql}`) as { all: (...a: unknown[]) => { detail: string }[] }
         const steps = named.length ? explain.all(Object.fromEntries(named.map((n) => [n, null]))) : explain.all(...Array.from({ length: (sql.match(/\?/g) ?? []).length }, () => null))
@@ -107,6 +107,8 @@ describe('the hot paths use indexes', () => {
     }
     try {
       await importText(db, 'orders', 'order_id,customer_id,ordered_at,total,coupon_code\nQO-1,Q1,2026-01-01,10.00,CB-XXXX-XXXX\n')
+      // A batch large enough to ask how many orders are there (whether to build the indexes again).
+      await importText(db, 'orders', ['order_id,customer_id,ordered_at,total', ...Array.from({ length: 10_000 }, (_, i) => `QB-${i},Q1,2026-01-01,1.00`)].join('\n'))
     } finally {
       client.prepare = prepare
     }
