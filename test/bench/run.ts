@@ -399,7 +399,10 @@ if (want('import')) {
   const orders0 = performance.now()
   const floorRun = spawnSync('sqlite3', [floorDb], {
     encoding: 'utf8',
-    input: `.import --csv ${ordersCsv} raw
+    // With the page cache and sync setting the import's merge uses.
+    input: `PRAGMA cache_size = -32768;
+PRAGMA synchronous = NORMAL;
+.import --csv ${ordersCsv} raw
 BEGIN;
 INSERT INTO orders (external_id, customer_id, ordered_at, total_cents, currency, items, status)
   SELECT r.order_id, c.id, r.ordered_at, CAST(replace(r.total, '.', '') AS INTEGER), r.currency, r.items, r.status FROM raw r JOIN customers c ON c.external_id = r.customer_id;
