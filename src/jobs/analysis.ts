@@ -14,6 +14,8 @@ export class AnalysisJobs {
   private nightly: NodeJS.Timeout | null = null
   private quiet: NodeJS.Timeout | null = null
   private stopped = false
+  /** Called after each run that finished (the server computes its slow figures ahead then). */
+  onFinished: (() => void) | null = null
 
   constructor(
     private readonly db: Db,
@@ -57,13 +59,10 @@ export class AnalysisJobs {
 
   private async run(trigger: AnalysisTrigger): Promise<void> {
     try {
-      if (this.dbFile === ':memory:') {
-        const r = analyze(this.db, { trigger })
-        this.log.info({ trigger, customers: r.customers, seconds: r.seconds }, 'analysis done')
-        return
-      }
-      const result = await runTask(this.dbFile, 'analyze', { trigger }, undefined, analysisHeapMb(customerRowsHint(this.db)))
+      const result =
+        this.dbFile === ':memory:' ? analyze(this.db, { trigger }) : await runTask(this.dbFile, 'analyze', { trigger }, undefined, analysisHeapMb(customerRowsHint(this.db)))
       this.log.info({ trigger, customers: result.customers, seconds: result.seconds }, 'analysis done')
+      this.onFinished?.()
     } catch (err) {
       this.log.error({ err, trigger }, 'analysis failed')
     }

@@ -5,7 +5,7 @@ import { WebhookSender } from '../jobs/webhook-sender.ts'
 import { tasks, type TaskInput, type TaskName, type TaskResult } from '../jobs/task-worker.ts'
 import { runTask } from '../jobs/tasks.ts'
 import { createMailTransport, type MailTransport } from '../mail/transport.ts'
-import { keptFigure, type FigureRequest, type FigureValue } from '../services/figures.ts'
+import { figuresToComputeAhead, keptFigure, type FigureRequest, type FigureValue } from '../services/figures.ts'
 import type { Cached } from '../services/result-cache.ts'
 
 declare module 'fastify' {
@@ -34,6 +34,24 @@ export default fp<{ nightly: boolean; transport?: MailTransport }>(
       app.config.dbFile === ':memory:' ? Promise.resolve(tasks[task](app.db, input)) : runTask(app.config.dbFile, task, input),
     )
     app.decorate('figure', <R extends FigureRequest>(r: R) => keptFigure(app.db, r, (x) => app.runTask('figure', x) as Promise<FigureValue<R>>))
+    // Over a big shop the first views' figures are computed ahead, one after another in a worker
+    // thread: when the server is ready, and after each analysis.
+    let closing = false
+    const computeAhead = async () => {
+      for (const r of figuresToComputeAhead(app.db)) {
+        if (closing) return
+        try {
+          await app.figure(r)
+        } catch (err) {
+          app.log.warn({ err, figure: r.name }, 'could not compute a figure ahead')
+        }
+      }
+    }
+    jobs.onFinished = () => void computeAhead()
+    app.addHook('onReady', async () => void computeAhead())
+    app.addHook('onClose', async () => {
+      closing = true
+    })
     app.addHook('onClose', async () => sender.stop())
     const hooks = new WebhookSender(app.db, app.log)
     hooks.start()

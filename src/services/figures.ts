@@ -3,7 +3,8 @@ import { dashboardRowsHint, type ResponseFilter } from '../repos/dashboard.ts'
 import { overview } from './dashboard.ts'
 import { reasonsReport } from './reasons-report.ts'
 import { keptResult, type Cached } from './result-cache.ts'
-import { campaignLift, liftKey } from './winback.ts'
+import { campaignLift, liftKey, REACTIVATION_DAYS } from './winback.ts'
+import { listCampaigns } from '../repos/campaigns.ts'
 import { segmentSizes } from './segments.ts'
 import { customerRowsHint } from '../repos/customers.ts'
 
@@ -36,9 +37,30 @@ export function computeFigure<R extends FigureRequest>(db: Db, r: R): FigureValu
 
 const keyOf = (r: FigureRequest) => (r.name === 'lift' ? liftKey(r.campaignId, r.windowDays) : r.name === 'segmentSizes' ? `segment-sizes:${new Date().toISOString().slice(0, 10)}` : `${r.name}:${JSON.stringify(r.filter)}`)
 
+/** Whether a figure is computed off the server's thread over this shop from the first time on. */
+function looksSlow(db: Db, r: FigureRequest): boolean {
+  // Segment sizes grow with the customers; the dashboards with the answers and members.
+  return (r.name === 'segmentSizes' ? customerRowsHint(db) : dashboardRowsHint(db)) >= BIG_SHOP_ROWS
+}
+
 /** A figure as kept (result-cache.ts); a slow one is computed by `offload` (the server's worker threads). */
 export function keptFigure<R extends FigureRequest>(db: Db, r: R, offload: (r: R) => Promise<FigureValue<R>>): Promise<Cached<FigureValue<R>>> {
-  // Segment sizes grow with the customers; the dashboards with the answers and members.
-  const rows = () => (r.name === 'segmentSizes' ? customerRowsHint(db) : dashboardRowsHint(db))
-  return keptResult(db, keyOf(r), () => computeFigure(db, r), () => offload(r), () => rows() >= BIG_SHOP_ROWS)
+  return keptResult(db, keyOf(r), () => computeFigure(db, r), () => offload(r), () => looksSlow(db, r))
+}
+
+/**
+ * The slow figures a manager opens first over a big shop, to compute ahead (when the server
+ * starts and after each analysis): the unfiltered Overview, the Segments page's sizes and the
+ * win-back of each campaign that is sending or paused. Over a million customers each takes
+ * seconds the first time; computed ahead, the first view is served from what is kept.
+ */
+export function figuresToComputeAhead(db: Db): FigureRequest[] {
+  const all: FigureRequest[] = [
+    { name: 'overview', filter: {} },
+    { name: 'segmentSizes' },
+    ...listCampaigns(db)
+      .filter((c) => c.startedAt && (c.status === 'sending' || c.status === 'paused'))
+      .map((c): FigureRequest => ({ name: 'lift', campaignId: c.id, windowDays: REACTIVATION_DAYS })),
+  ]
+  return all.filter((r) => looksSlow(db, r))
 }

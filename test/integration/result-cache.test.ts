@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest'
 import { openDatabase } from '../../src/db/client.ts'
 import { runTask } from '../../src/jobs/tasks.ts'
 import { loadDemoShop } from '../../src/services/demo.ts'
-import { computeFigure } from '../../src/services/figures.ts'
+import { computeFigure, figuresToComputeAhead } from '../../src/services/figures.ts'
 import { cachedResult, FRESH_MS, keptResult, OFFLOAD_MS, STALE_FACTOR } from '../../src/services/result-cache.ts'
-import { useTestDatabase } from '../helpers/build-app.ts'
+import { buildApp } from '../../src/app.ts'
+import { tempDatabase, testConfig, useTestDatabase } from '../helpers/build-app.ts'
 
 /** The dashboards' figures kept until the data changes, and a slow one a while longer (adaptive caching). */
 describe('kept figures', () => {
@@ -113,5 +114,38 @@ describe('slow figures, computed off the server thread', () => {
     expect(Object.keys(sizes)).toEqual(expect.arrayContaining(['won-back', 'answered-not-bought', 'mailed-no-answer', 'reason-price']))
     expect(sizes['mailed-no-answer']!.customers).toBeGreaterThan(0)
     expect(await runTask(t.file, 'figure', { name: 'segmentSizes' })).toEqual(sizes)
+  })
+})
+
+describe('figures computed ahead', () => {
+  it('over a big shop, the server computes the Overview, the segment sizes and each running campaign’s win-back as soon as it is ready', async () => {
+    const t = tempDatabase()
+    try {
+      loadDemoShop(t.db, { customers: 300, seed: 5, asOf: new Date('2026-06-30'), defaultLocale: 'de', defaultCurrency: 'EUR' })
+      expect(figuresToComputeAhead(t.db)).toEqual([])
+      // A shop is told big by its highest ids (no count): one customer and one campaign member far up.
+      t.db.$client.exec("INSERT INTO customers (id, external_id, locale) VALUES (100000, 'BIG', 'de')")
+      t.db.$client.exec('INSERT INTO campaign_members (id, campaign_id, customer_id, expires_at) SELECT 100000, campaign_id, 100000, expires_at FROM campaign_members LIMIT 1')
+      const running = t.db.$client.prepare("SELECT id FROM campaigns WHERE kind = 'campaign' AND status IN ('sending', 'paused') AND started_at IS NOT NULL").pluck().all() as number[]
+      expect(figuresToComputeAhead(t.db)).toEqual([
+        { name: 'overview', filter: {} },
+        { name: 'segmentSizes' },
+        ...running.map((campaignId) => ({ name: 'lift', campaignId, windowDays: 90 })),
+      ])
+      const app = await buildApp({ config: testConfig(t.file), db: t.db })
+      await app.ready()
+      try {
+        // Each figure asked for now was started before it was asked for: computed ahead, or under way.
+        for (const r of figuresToComputeAhead(t.db)) {
+          await new Promise((resolve) => setTimeout(resolve, 30))
+          const asked = Date.now()
+          expect((await app.figure(r)).computedAt, r.name).toBeLessThan(asked)
+        }
+      } finally {
+        await app.close()
+      }
+    } finally {
+      t.cleanup()
+    }
   })
 })

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { Db } from '../../src/db/client.ts'
+import { migrateDatabase, openDatabase, type Db } from '../../src/db/client.ts'
 import { AnalysisJobs } from '../../src/jobs/analysis.ts'
 import { quietLogger } from '../helpers/logger.ts'
 
@@ -26,5 +26,16 @@ describe('the analysis after API writes', () => {
     await jobs.stop()
     vi.advanceTimersByTime(20_000)
     expect(asked).toEqual(['import'])
+  })
+
+  it('says when a run has finished (the server then computes its slow figures ahead)', async () => {
+    const db = openDatabase(':memory:')
+    migrateDatabase(db)
+    const jobs = new AnalysisJobs(db, ':memory:', quietLogger)
+    let finished = 0
+    jobs.onFinished = () => finished++
+    await jobs.request('cli')
+    expect(finished).toBe(1)
+    db.$client.close()
   })
 })
