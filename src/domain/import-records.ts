@@ -136,7 +136,7 @@ function readText(max: number): Reader<string> {
   }
 }
 
-export const readId: Reader<string> = (s) => readText(64)(s)
+export const readId: Reader<string> = readText(64)
 
 const isoDate = /^(\d{4})-(\d{2})-(\d{2})$/
 const germanDate = /^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$/
@@ -225,13 +225,14 @@ export const readCurrency: Reader<string> = (s) => {
   return s.toUpperCase()
 }
 
+const readItem = readText(200)
 export const readItems: Reader<string> = (s) => {
   const items = s
     .split('|')
     .map((i) => i.trim())
     .filter((i) => i !== '')
   if (items.length > 100) bad('import.items', '')
-  for (const item of items) readText(200)(item)
+  for (const item of items) readItem(item)
   return items.join('|')
 }
 
