@@ -13,8 +13,7 @@ import { currentExclusion } from '../repos/campaign-targets.ts'
 import { addMemberToken, campaignStatus, markMemberMailed } from '../repos/campaigns.ts'
 import { addSuppression } from '../repos/consent.ts'
 import { claimMessage, dueMessages, finishMessage, setOptInToken } from '../repos/messages.ts'
-import { changeCampaignState, completeFinishedCampaigns, pauseOnErrors, scheduleReminders, startDueCampaigns, startsInWorker } from '../services/campaigns.ts'
-import { runTask } from './tasks.ts'
+import { changeCampaignState, completeFinishedCampaigns, pauseOnErrors, scheduleReminders, startDueCampaigns } from '../services/campaigns.ts'
 import { getMailSettings } from '../services/settings.ts'
 
 /** Minutes to wait before the next attempt after a temporary failure; then the message fails. */
@@ -45,6 +44,9 @@ export class MailSender {
     private readonly concurrency = SMTP_CONNECTIONS,
   ) {}
 
+  /** How a scheduled campaign starts: here, or as the server does a large one (in a worker thread; plugins/jobs.ts). */
+  startCampaign: (id: number, now: Date) => unknown = (id, now) => changeCampaignState(this.db, id, 'start', 'scheduler', { now })
+
   /** Send what is due, soon; calls while sending run once more afterwards. */
   kick(): void {
     if (this.stopped) return
@@ -74,11 +76,7 @@ export class MailSender {
   /** One round: start due campaigns, queue reminders, send everything due, complete finished campaigns. */
   async runOnce(now: () => Date = () => new Date(), onlyCampaign?: number): Promise<number> {
     const at = now()
-    await startDueCampaigns(this.db, at, (id) =>
-      startsInWorker(this.db, 'start') && this.config.dbFile !== ':memory:'
-        ? runTask(this.config.dbFile, 'campaignAction', { id, action: 'start', actor: 'scheduler', now: at.toISOString() })
-        : changeCampaignState(this.db, id, 'start', 'scheduler', { now: at }),
-    )
+    await startDueCampaigns(this.db, at, (id) => this.startCampaign(id, at))
     scheduleReminders(this.db, now())
     const context = new RenderContext(this.db)
     const existingCustomerBasis = getMailSettings(this.db).existingCustomerBasis

@@ -7,6 +7,7 @@ import { runTask } from '../jobs/tasks.ts'
 import { createMailTransport, type MailTransport } from '../mail/transport.ts'
 import { figuresToComputeAhead, keptFigure, type FigureRequest, type FigureValue } from '../services/figures.ts'
 import type { Cached } from '../services/result-cache.ts'
+import { changeCampaignState, startsInWorker } from '../services/campaigns.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -15,6 +16,8 @@ declare module 'fastify' {
     webhookSender: WebhookSender
     /** A long task in a worker thread (in-process for an in-memory database): the server keeps answering. */
     runTask: <N extends TaskName>(task: N, input: TaskInput[N]) => Promise<TaskResult[N]>
+    /** Change a campaign's state (services/campaigns.ts); a start over a big shop runs in a worker thread. */
+    changeCampaign: (change: TaskInput['campaignAction']) => Promise<void>
     /** A dashboard figure as kept (services/result-cache.ts); a slow one is computed in a worker thread. */
     figure: <R extends FigureRequest>(r: R) => Promise<Cached<FigureValue<R>>>
   }
@@ -27,12 +30,18 @@ export default fp<{ nightly: boolean; transport?: MailTransport }>(
     if (nightly) jobs.scheduleNightly()
     app.decorate('analysisJobs', jobs)
     app.addHook('onClose', async () => jobs.stop())
-    const sender = new MailSender(app.db, app.config, transport ?? createMailTransport(app.config), app.log)
-    sender.start()
-    app.decorate('mailSender', sender)
     app.decorate('runTask', <N extends TaskName>(task: N, input: TaskInput[N]) =>
       app.config.dbFile === ':memory:' ? Promise.resolve(tasks[task](app.db, input)) : runTask(app.config.dbFile, task, input),
     )
+    // A campaign's state changes here, and a start over a big shop in a worker thread.
+    app.decorate('changeCampaign', async (change: TaskInput['campaignAction']) => {
+      if (startsInWorker(app.db, change.action)) await app.runTask('campaignAction', change)
+      else changeCampaignState(app.db, change.id, change.action, change.actor, { scheduledAt: change.scheduledAt, now: change.now ? new Date(change.now) : undefined })
+    })
+    const sender = new MailSender(app.db, app.config, transport ?? createMailTransport(app.config), app.log)
+    sender.startCampaign = (id, now) => app.changeCampaign({ id, action: 'start', actor: 'scheduler', now: now.toISOString() })
+    sender.start()
+    app.decorate('mailSender', sender)
     app.decorate('figure', <R extends FigureRequest>(r: R) => keptFigure(app.db, r, (x) => app.runTask('figure', x) as Promise<FigureValue<R>>))
     // Over a big shop the first views' figures are computed ahead, one after another in a worker
     // thread: when the server is ready, and after each analysis.

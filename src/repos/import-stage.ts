@@ -121,8 +121,9 @@ export class ImportStage {
       return { ...checked, applied }
     }
     // The merge writes every row into two or three indexes at once: a larger page cache for it
-    // (32 MiB, given back after), and no foreign-key probe per row, as the customer ids were just
-    // looked up in this transaction. The pragma cannot change inside a transaction, so it is set around it.
+    // (32 MiB, given back after), and no foreign-key probe per row, as the checks looked up the
+    // customer ids in the data the merge sees (again under the lock if anyone wrote in between).
+    // The pragma cannot change inside a transaction, so it is set around it.
     const cacheBefore = this.sqlite.pragma('cache_size', { simple: true }) as number
     const foreignKeys = this.sqlite.pragma('foreign_keys', { simple: true }) as number
     const outer = this.sqlite.inTransaction

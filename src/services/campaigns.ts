@@ -217,7 +217,7 @@ export function scheduleReminders(db: Db, now = new Date()): number {
  * Scheduled campaigns whose time has come start (through `start`: the sender runs a large shop's
  * start in a worker thread); one found long overdue (downtime) waits for a person.
  */
-export async function startDueCampaigns(db: Db, now = new Date(), start: (id: number) => unknown = (id) => changeCampaignState(db, id, 'start', 'scheduler', { now })): Promise<void> {
+export async function startDueCampaigns(db: Db, now: Date, start: (id: number) => unknown): Promise<void> {
   const overdueMs = getMailSettings(db).overdueMinutes * 60_000
   for (const c of campaignsWithStatus(db, 'scheduled')) {
     if (!c.scheduledAt || Date.parse(c.scheduledAt) > now.getTime()) continue

@@ -11,7 +11,7 @@ import { rewardReport } from '../../../repos/reward-report.ts'
 import { getCampaign, listCampaigns } from '../../../repos/campaigns.ts'
 import { listSurveys } from '../../../repos/surveys.ts'
 import { ARM_SLOTS, defaultForm, optionsFromForm, type CampaignForm } from '../../../services/campaign-form.ts'
-import { campaignOptions, campaignProgressNow, changeCampaignState, createCampaign, previewCampaignTarget, startsInWorker } from '../../../services/campaigns.ts'
+import { campaignOptions, campaignProgressNow, createCampaign, previewCampaignTarget } from '../../../services/campaigns.ts'
 import { ensureDefaultSurvey } from '../../../services/surveys.ts'
 
 const idParams = z.object({ id: z.coerce.number().int().positive() })
@@ -96,9 +96,7 @@ const campaignRoutes: FastifyPluginAsync = async (app) => {
   app.post('/:id/action', managers, async (req, reply) => {
     const { id } = idParams.parse(req.params)
     const body = actionBody.parse(req.body)
-    const change = { id, action: body.action, actor: req.user!.email, scheduledAt: body.scheduled_at }
-    if (startsInWorker(app.db, body.action)) await app.runTask('campaignAction', change)
-    else changeCampaignState(app.db, id, body.action, change.actor, { scheduledAt: change.scheduledAt })
+    await app.changeCampaign({ id, action: body.action, actor: req.user!.email, scheduledAt: body.scheduled_at })
     app.mailSender.kick()
     return reply.redirect(`/admin/campaigns/${id}`, 303)
   })
