@@ -46,6 +46,7 @@ export default {
   'public.unsubscribeTitle': "Keine E-Mails mehr erhalten?",
   'public.unsubscribeText': "Wir schicken Ihnen dann keine Werbung und keine Umfragen mehr an {email}.",
   'public.unsubscribeButton': "Abmelden",
+  'public.unsubscribeBusy': "Ihre Abmeldung konnte gerade nicht gespeichert werden, das System ist ausgelastet. Bitte drücken Sie gleich noch einmal auf die Schaltfläche.",
   'public.unsubscribedTitle': "Sie sind abgemeldet",
   'public.unsubscribedText': "Sie erhalten von uns keine E-Mails mehr. Es tut uns leid, Sie gehen zu sehen.",
   'public.confirmedTitle': "E-Mail-Adresse bestätigt",

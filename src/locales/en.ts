@@ -47,6 +47,7 @@ export default {
   'public.unsubscribeTitle': "Stop receiving emails?",
   'public.unsubscribeText': "We will then send no more offers or surveys to {email}.",
   'public.unsubscribeButton': "Unsubscribe",
+  'public.unsubscribeBusy': "Your unsubscribe could not be recorded just now: the system is busy. Please press the button again in a moment.",
   'public.unsubscribedTitle': "You are unsubscribed",
   'public.unsubscribedText': "You will receive no more emails from us. We are sorry to see you go.",
   'public.confirmedTitle': "Email address confirmed",

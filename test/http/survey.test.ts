@@ -238,6 +238,28 @@ describe('unsubscribe', () => {
     expect(t.db.$client.prepare('SELECT reason FROM suppressions WHERE email = ?').get('ulla@example.com')).toEqual({ reason: 'unsubscribed' })
   })
 
+  it('says an unsubscribe could not be recorded while another connection holds the write lock, and records it when pressed again', async () => {
+    const { token, customerId } = await customerWithLink(t.db, 'U9', { email: 'uwe@example.com', locale: 'en' })
+    t.db.$client.pragma('busy_timeout = 50')
+    const other = new Database(t.file)
+    other.exec('BEGIN IMMEDIATE')
+    try {
+      const refused = await t.app.inject({ method: 'POST', url: `/u/${token}`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'List-Unsubscribe=One-Click' })
+      expect(refused.statusCode).toBe(503)
+      expect(refused.headers['retry-after']).toBe('5')
+      expect(refused.body).toContain('could not be recorded just now')
+      expect(refused.body).toContain(`action="/u/${token}"`)
+    } finally {
+      other.exec('ROLLBACK')
+      other.close()
+      t.db.$client.pragma('busy_timeout = 5000')
+    }
+    expect(t.db.$client.prepare('SELECT email_consent FROM customers WHERE id = ?').get(customerId)).toEqual({ email_consent: 'existing_customer' })
+    const again = await t.app.inject({ method: 'POST', url: `/u/${token}` })
+    expect(again.statusCode).toBe(200)
+    expect(t.db.$client.prepare('SELECT email_consent FROM customers WHERE id = ?').get(customerId)).toEqual({ email_consent: 'objected' })
+  })
+
   it('takes an RFC 8058 one-click POST without cookies or form token, even after the survey expired', async () => {
     const { token, customerId } = await customerWithLink(t.db, 'U2')
     t.db.$client.prepare("UPDATE campaign_members SET expires_at = '2000-01-01T00:00:00.000Z'").run()

@@ -1,6 +1,7 @@
 import { note } from '../../domain/errors.ts'
 import type { FastifyPluginAsync } from 'fastify'
 import { z } from 'zod'
+import { isDatabaseBusy } from '../../db/client.ts'
 import { translator } from '../../locales/index.ts'
 import type { Translate } from '../../domain/i18n.ts'
 import { hashToken } from '../../domain/tokens.ts'
@@ -60,7 +61,18 @@ const unsubscribeRoutes: FastifyPluginAsync<{ badTokens?: FailureLimiter }> = as
     const t = translator(locale)
     const oneClick = (req.body as Record<string, string> | undefined)?.['List-Unsubscribe'] === 'One-Click'
     const wording = oneClick ? 'List-Unsubscribe=One-Click (RFC 8058)' : `${t('public.unsubscribeTitle')} ${t('public.unsubscribeText', { email: mask(found.customer.email) })} [${t('public.unsubscribeButton')}]`
-    unsubscribe(app.db, found.customer.id, wording, note('evidence.unsubscribe', { campaign: found.member.campaignId }))
+    try {
+      unsubscribe(app.db, found.customer.id, wording, note('evidence.unsubscribe', { campaign: found.member.campaignId }))
+    } catch (e) {
+      // Another connection held the write lock past the busy timeout: nothing was recorded, and
+      // the page says so, with the button to press again (a mail client's one-click gets a 503 to retry).
+      if (!isDatabaseBusy(e)) throw e
+      req.log.warn('unsubscribe not recorded: database busy')
+      return reply
+        .code(503)
+        .header('Retry-After', '5')
+        .view('public/unsubscribe', { lang: locale, t, title: t('public.unsubscribeTitle'), company: getBrand(app.db).name, token, email: mask(found.customer.email), done: false, busy: true })
+    }
     return reply.view('public/unsubscribe', { lang: locale, t, title: t('public.unsubscribedTitle'), company: getBrand(app.db).name, token, done: true })
   })
 }
