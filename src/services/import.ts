@@ -1,7 +1,8 @@
 import { createReadStream, statSync } from 'node:fs'
 import { basename } from 'node:path'
 import { pipeline, Readable, Transform } from 'node:stream'
-import { parse } from 'csv-parse'
+import { StringDecoder } from 'node:string_decoder'
+import Papa from 'papaparse'
 import { nanoid } from 'nanoid'
 import { inEnglish, note, type Note } from '../domain/errors.ts'
 import type { Db } from '../db/client.ts'
@@ -171,64 +172,75 @@ export async function importCsv(
   })
   const first = await peekHeaderLine(input)
   const delimiter = detectDelimiter(first.text)
-  // Lines are counted here rather than by csv-parse's `info` (which costs a third of the parse):
-  // blank lines come through as one empty field and are skipped below.
-  const parser = parse({
-    bom: true,
-    delimiter,
-    relax_column_count: true,
-    record_delimiter: ['\r\n', '\n', '\r'],
-  })
-  // pipeline() carries a read error through to the parser, which the loop below then throws.
-  pipeline(first.stream, meter, parser, () => {})
+  // Papa Parse reads a large file several times faster than csv-parse did (about a fifth of a
+  // million-order import went into the parse). It is given text, decoded here with every line
+  // break as \n, and counts nothing itself: lines are counted below from the fields.
+  const text = pipeline(first.stream, meter, linesAsLf(), () => {})
 
   let columns: (string | null)[] | undefined
   let width = 0
   let fileError: Note | null = null
   let nextLine = 1
+  const row = (record: string[], errors: Papa.ParseError[], parser: Papa.Parser) => {
+    // The line where the row starts; a quoted field with line breaks makes it span more.
+    const line = nextLine
+    nextLine += 1
+    for (const field of record) if (field.includes('\n')) nextLine += field.split('\n').length - 1
+    if (errors.length > 0) {
+      fileError = note('import.badCsv', { line, error: errors[0]!.message })
+      return parser.abort()
+    }
+    if (record.length === 1 && record[0] === '') return
+    if (!columns) {
+      const mapping = mapHeader(options.kind, record)
+      if (mapping.missing.length > 0) {
+        fileError = note('import.missingColumns', { missing: mapping.missing.join(', '), found: record.join(', ') })
+        return parser.abort()
+      }
+      if (mapping.duplicated.length > 0) {
+        fileError = note('import.duplicateColumns', { columns: mapping.duplicated.join(', ') })
+        return parser.abort()
+      }
+      if (mapping.unknown.length > 0) {
+        batch.warnings.push(note('import.unknownColumns', { columns: mapping.unknown.join(', ') }))
+      }
+      columns = mapping.columns
+      width = record.length
+      return
+    }
+    if (record.length !== width) {
+      batch.addInvalidRow(rowProblem(line, null, note('import.fields', { fields: record.length, width })))
+    } else {
+      const values: Record<string, string> = {}
+      for (let i = 0; i < width; i++) {
+        const name = columns[i]
+        if (name) values[name] = record[i]!
+      }
+      batch.addRow(values, line)
+    }
+    if (onProgress && batch.rowsRead % 5000 === 0) onProgress({ bytesRead, rowsRead: batch.rowsRead })
+  }
   try {
-    for await (const record of parser as AsyncIterable<string[]>) {
-      // The line where the row starts; a quoted field with line breaks makes it span more.
-      const line = nextLine
-      nextLine += 1
-      for (const field of record) if (field.includes('\n') || field.includes('\r')) nextLine += field.match(/\r\n|\r|\n/g)!.length
-      if (record.length === 1 && record[0] === '') continue
-      if (!columns) {
-        const mapping = mapHeader(options.kind, record)
-        if (mapping.missing.length > 0) {
-          fileError = note('import.missingColumns', { missing: mapping.missing.join(', '), found: record.join(', ') })
-          break
-        }
-        if (mapping.duplicated.length > 0) {
-          fileError = note('import.duplicateColumns', { columns: mapping.duplicated.join(', ') })
-          break
-        }
-        if (mapping.unknown.length > 0) {
-          batch.warnings.push(note('import.unknownColumns', { columns: mapping.unknown.join(', ') }))
-        }
-        columns = mapping.columns
-        width = record.length
-        continue
-      }
-      if (record.length !== width) {
-        batch.addInvalidRow(rowProblem(line, null, note('import.fields', { fields: record.length, width })))
-      } else {
-        const row: Record<string, string> = {}
-        for (let i = 0; i < width; i++) {
-          const name = columns[i]
-          if (name) row[name] = record[i]!
-        }
-        batch.addRow(row, line)
-      }
-      if (onProgress && batch.rowsRead % 5000 === 0) onProgress({ bytesRead, rowsRead: batch.rowsRead })
-    }
+    await new Promise<void>((resolve, reject) => {
+      Papa.parse<string[]>(text as unknown as NodeJS.ReadableStream, {
+        delimiter,
+        newline: '\n',
+        step: (results, parser) => {
+          try {
+            row(results.data, results.errors, parser)
+          } catch (e) {
+            // Rejected before the abort, which completes the parse.
+            reject(e)
+            parser.abort()
+          }
+        },
+        complete: () => resolve(),
+        error: (e: Error) => reject(e),
+      })
+    })
   } catch (e) {
-    const err = e as Error & { code?: string; lines?: number }
-    if (!err.code?.startsWith('CSV_')) {
-      batch.discard()
-      throw e
-    }
-    fileError = note('import.badCsv', { line: err.lines ?? '?', error: err.message.replace(/ at line \d+/, '') })
+    batch.discard()
+    throw e
   } finally {
     input.destroy()
   }
@@ -239,6 +251,33 @@ export async function importCsv(
   }
   onProgress?.({ bytesRead, rowsRead: batch.rowsRead })
   return batch.finish(fileName, fileError)
+}
+
+/**
+ * Bytes to UTF-8 text with every line break (\r\n, \r) as \n. A character split between two
+ * chunks is kept whole, and a \r at a chunk's end waits for the next chunk's first character.
+ * Invalid UTF-8 becomes U+FFFD, which the cell readers refuse with the line and column.
+ */
+function linesAsLf(): Transform {
+  const decoder = new StringDecoder('utf8')
+  let carriage = false
+  const lf = (s: string, end: boolean) => {
+    if (carriage) s = '\r' + s
+    carriage = !end && s.endsWith('\r')
+    if (carriage) s = s.slice(0, -1)
+    return s.replace(/\r\n?/g, '\n')
+  }
+  return new Transform({
+    readableObjectMode: true,
+    transform(chunk: Buffer, _enc, done) {
+      const s = lf(decoder.write(chunk), false)
+      done(null, s === '' ? undefined : s)
+    },
+    flush(done) {
+      const s = lf(decoder.end(), true)
+      done(null, s === '' ? undefined : s)
+    },
+  })
 }
 
 /** Read up to the first line break (or 64 KiB) and hand back a stream that still starts at byte 0. */

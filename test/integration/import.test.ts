@@ -2,7 +2,9 @@ import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { ImportStage } from '../../src/repos/import-stage.ts'
 import { tempDatabase, useTestDatabase } from '../helpers/build-app.ts'
-import { importText } from '../helpers/factories.ts'
+import { importDefaults, importText } from '../helpers/factories.ts'
+import { importCsv } from '../../src/services/import.ts'
+import { Readable } from 'node:stream'
 import type { Db } from '../../src/db/client.ts'
 
 function freshDb() {
@@ -91,6 +93,26 @@ describe('file formats', () => {
       { external_id: 'A1', ordered_at: '2024-03-01T00:00:00.000Z', total_cents: 123456, currency: 'EUR', items: 'Espresso|Tassen', status: 'completed' },
       { external_id: 'A2', ordered_at: '2024-04-02T08:00:00.000Z', total_cents: 1250, currency: 'EUR', items: null, status: 'completed' },
     ])
+  })
+
+  it('reads a file however its bytes arrive: characters and CRLF split between chunks, mixed line breaks', async () => {
+    const rows = ['customer_id;first_name;last_name', ...Array.from({ length: 300 }, (_, i) => `Ü${i};Jürgen-Çağrı ${i};Müller`)]
+    // Seven bytes at a time: many an umlaut and many a CRLF fall across two chunks.
+    const inChunks = (lines: string[]) => {
+      const file = Buffer.from(lines.join('\r\n') + '\r\n', 'utf8')
+      return Readable.from(Array.from({ length: Math.ceil(file.length / 7) }, (_, i) => file.subarray(i * 7, i * 7 + 7)))
+    }
+    const r = await importCsv(db, inChunks([...rows, 'Ü300;"Zeile\r\numbrochen";X']), 'chunks.csv', { ...importDefaults, kind: 'customers' })
+    // The one quoted line break refused on its own line (302), no other row.
+    expect(r.problems.map(withoutNote)).toEqual([{ line: 302, column: 'first_name', reason: expect.stringContaining('line break') }])
+    expect(r).toMatchObject({ rowsRead: 301, invalidRows: 1 })
+    const ok = await importCsv(db, inChunks(rows), 'chunks.csv', { ...importDefaults, kind: 'customers' })
+    expect(ok).toMatchObject({ imported: true, inserted: 300, invalidRows: 0 })
+    expect(one(db, "SELECT first_name, last_name FROM customers WHERE external_id = 'Ü299'")).toEqual({ first_name: 'Jürgen-Çağrı 299', last_name: 'Müller' })
+    // \n, \r\n and a lone \r in one file: three rows, lines counted as an editor shows them.
+    const mixed = await importText(db, 'customers', 'customer_id,email\nM1,m1@example.com\r\nM2,not-an-email\rM3,m3@example.com\n')
+    expect(mixed.problems.map(withoutNote)).toEqual([{ line: 3, column: 'email', reason: expect.stringContaining('not-an-email') }])
+    expect(mixed.rowsRead).toBe(3)
   })
 
   it('reports unknown columns and ignores them', async () => {
