@@ -896,6 +896,7 @@ export default {
   'import.missingColumns': 'In der Kopfzeile fehlen Pflichtspalten: {missing}. Gefunden: {found}.',
   'import.duplicateColumns': 'Die Kopfzeile nennt Spalten mehrfach: {columns}.',
   'import.unknownColumns': 'Unbekannte Spalten ignoriert: {columns}.',
+  'import.rowTooLong': 'Der Datensatz ab Zeile {line} ist länger als {max} MB: Ist dort ein Anführungszeichen (\") nicht geschlossen? Es wurde nichts importiert.',
   'import.badCsv': 'Die Datei ist in Zeile {line} kein gültiges CSV: {error}',
   'import.noHeader': 'Die Datei hat keine Kopfzeile.',
   'import.empty': 'Die Datei ist leer.',

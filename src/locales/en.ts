@@ -897,6 +897,7 @@ export default {
   'import.missingColumns': 'The header row lacks the required column(s) {missing}. Found: {found}.',
   'import.duplicateColumns': 'The header row names column(s) {columns} more than once.',
   'import.unknownColumns': 'Unknown column(s) ignored: {columns}.',
+  'import.rowTooLong': 'The record starting at line {line} runs on past {max} MB: is a quote (\") left open there? Nothing was imported.',
   'import.badCsv': 'The file is not valid CSV at line {line}: {error}',
   'import.noHeader': 'The file has no header row.',
   'import.empty': 'The file is empty.',

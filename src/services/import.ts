@@ -20,6 +20,10 @@ import { addAuditEntry } from '../repos/audit.ts'
 import { ImportStage, type MergeCounts } from '../repos/import-stage.ts'
 import { insertImportRun, updateImportRun } from '../repos/import-runs.ts'
 
+/** No row of any kind comes near this (its longest cells are 100 items of 200 characters). */
+const MAX_ROW_BYTES = 1024 * 1024
+class RowTooLong extends Error {}
+
 /** At most this many problems are listed in a report; all are counted. */
 export const MAX_LISTED_PROBLEMS = 1000
 
@@ -163,11 +167,14 @@ export async function importCsv(
   let bytesRead = 0
   let sawData = false
   // Count bytes and detect the delimiter from the header line before the parser sees anything.
+  // Bytes read when the last row ended: a row that grows past MAX_ROW_BYTES (an unclosed quote
+  // swallowing the rest of a large file) ends the import with its line, before it fills memory.
+  let bytesAtRow = 0
   const meter = new Transform({
     transform(chunk: Buffer, _enc, done) {
       bytesRead += chunk.length
       if (chunk.length > 0) sawData = true
-      done(null, chunk)
+      done(bytesRead - bytesAtRow > MAX_ROW_BYTES + 2 * chunk.length ? new RowTooLong() : null, chunk)
     },
   })
   const first = await peekHeaderLine(input)
@@ -185,6 +192,7 @@ export async function importCsv(
     // The line where the row starts; a quoted field with line breaks makes it span more.
     const line = nextLine
     nextLine += 1
+    bytesAtRow = bytesRead
     for (const field of record) if (field.includes('\n')) nextLine += field.split('\n').length - 1
     if (errors.length > 0) {
       fileError = note('import.badCsv', { line, error: errors[0]!.message })
@@ -239,8 +247,11 @@ export async function importCsv(
       })
     })
   } catch (e) {
-    batch.discard()
-    throw e
+    if (!(e instanceof RowTooLong)) {
+      batch.discard()
+      throw e
+    }
+    fileError = note('import.rowTooLong', { line: nextLine, max: MAX_ROW_BYTES / 1024 / 1024 })
   } finally {
     input.destroy()
   }

@@ -157,6 +157,19 @@ describe('bad files import nothing and say why', () => {
     expect(count('customers')).toBe(0)
   })
 
+  it('a quote left open in a large file: stopped at a megabyte, with the line where the record starts', async () => {
+    const before = count('customers')
+    // Read as a file is, 64 KiB at a time.
+    const file = Buffer.from(`customer_id,first_name\nQ1,Anna\nQ2,"Ben\n${'Q3,Cem\n'.repeat(400_000)}`)
+    const chunks = Array.from({ length: Math.ceil(file.length / 65536) }, (_, i) => file.subarray(i * 65536, (i + 1) * 65536))
+    let read = 0
+    const r = await importCsv(db, Readable.from((function* () { for (const c of chunks) { read += c.length; yield c } })()), 'open-quote.csv', { ...importDefaults, kind: 'customers' })
+    // It stopped reading soon after the first megabyte.
+    expect(read).toBeLessThan(1.5 * 1024 * 1024)
+    expect(r).toMatchObject({ imported: false, fileError: 'The record starting at line 3 runs on past 1 MB: is a quote (") left open there? Nothing was imported.' })
+    expect(count('customers')).toBe(before)
+  })
+
   it('bad dates and numbers, with line, column and reason; valid rows of the same file are not imported either', async () => {
     await importText(db, 'customers', 'customer_id\nB1\n')
     const r = await importText(
