@@ -52,6 +52,7 @@ export default {
   'public.confirmedTitle': "E-Mail-Adresse bestätigt",
   'public.confirmedText': "Danke! Wir dürfen Sie nun per E-Mail kontaktieren. Sie können sich jederzeit abmelden.",
   'public.saved': "Ihre Antworten werden automatisch gespeichert.",
+  'public.confirmBusy': "Ihre Bestätigung konnte gerade nicht gespeichert werden, das System ist ausgelastet. Bitte drücken Sie gleich noch einmal auf die Schaltfläche.",
   'public.confirmButton': "E-Mail-Adresse bestätigen",
   'public.confirmAsk': "Bitte bestätigen Sie, dass wir Ihnen an {email} schreiben dürfen.",
   'public.mailHello': "Hallo {name},",

@@ -53,6 +53,7 @@ export default {
   'public.confirmedTitle': "Email address confirmed",
   'public.confirmedText': "Thank you! We may now contact you by email. You can unsubscribe at any time.",
   'public.saved': "Your answers are saved as you go.",
+  'public.confirmBusy': "Your confirmation could not be recorded just now: the system is busy. Please press the button again in a moment.",
   'public.confirmButton': "Confirm my email address",
   'public.confirmAsk': "Please confirm that we may write to you at {email}.",
   'public.mailHello': "Hello {name},",

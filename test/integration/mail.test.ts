@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import Database from 'better-sqlite3'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -53,6 +54,18 @@ describe('reward and double opt-in mail, through a real SMTP server', () => {
     // Opening the link (or a mail scanner doing so) confirms nothing; the button does.
     const page = await app.inject(link)
     expect(page.body).toContain('E-Mail-Adresse bestätigen')
+    expect(t.db.$client.prepare('SELECT email_consent FROM customers WHERE id = ?').get(customerId)).toEqual({ email_consent: 'existing_customer' })
+    // While another connection holds the write lock past the busy timeout: nothing recorded, and the page says so.
+    t.db.$client.pragma('busy_timeout = 50')
+    const other = new Database(t.file)
+    other.exec('BEGIN IMMEDIATE')
+    const refused = await app.inject({ method: 'POST', url: link })
+    other.exec('ROLLBACK')
+    other.close()
+    t.db.$client.pragma('busy_timeout = 5000')
+    expect(refused.statusCode).toBe(503)
+    expect(refused.body).toContain('Ihre Bestätigung konnte gerade nicht gespeichert werden')
+    expect(refused.body).toContain(`action="${link}"`)
     expect(t.db.$client.prepare('SELECT email_consent FROM customers WHERE id = ?').get(customerId)).toEqual({ email_consent: 'existing_customer' })
     const confirmed = await app.inject({ method: 'POST', url: link })
     expect(confirmed.body).toContain('E-Mail-Adresse bestätigt')

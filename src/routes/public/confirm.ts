@@ -9,7 +9,7 @@ import { confirmOptIn } from '../../services/consent.ts'
 import { TOKEN_PATTERN } from '../../services/respond.ts'
 import { getBrand } from '../../services/settings.ts'
 import type { FailureLimiter } from '../../domain/failure-limiter.ts'
-import { badTokenLimiter, personalPageHeaders, resolveToken } from './token-guard.ts'
+import { badTokenLimiter, BUSY, personalPageHeaders, resolveToken, writeOrBusy } from './token-guard.ts'
 
 const params = z.object({ token: z.string().max(100) })
 
@@ -39,8 +39,9 @@ const confirmRoutes: FastifyPluginAsync<{ badTokens?: FailureLimiter }> = async 
         if (!found) return reply
         const locale = found.customer.locale
         const t = translator(locale)
-        const done = found.request.confirmedAt !== null || (method === 'POST' && confirmOptIn(app.db, found.request.id))
-        return reply.view('public/confirm', { lang: locale, t, title: t(done ? 'public.confirmedTitle' : 'public.mailOptInSubject'), company: getBrand(app.db).name, token, email: found.request.email, done })
+        const confirmed = found.request.confirmedAt === null && method === 'POST' ? writeOrBusy(req, reply, 'opt-in confirmation', () => confirmOptIn(app.db, found.request.id)) : false
+        const done = found.request.confirmedAt !== null || confirmed === true
+        return reply.view('public/confirm', { lang: locale, t, title: t(done ? 'public.confirmedTitle' : 'public.mailOptInSubject'), company: getBrand(app.db).name, token, email: found.request.email, done, busy: confirmed === BUSY })
       },
     })
   }

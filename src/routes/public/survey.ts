@@ -1,6 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
-import { isDatabaseBusy } from '../../db/client.ts'
 import { formatLongDate, formatMoney } from '../../domain/format.ts'
 import { translator } from '../../locales/index.ts'
 import type { Translate } from '../../domain/i18n.ts'
@@ -11,7 +10,7 @@ import { getMessageByDedupeKey } from '../../repos/messages.ts'
 import { rewardView } from '../../services/rewards.ts'
 import { stepView } from '../../services/survey-page.ts'
 import type { FailureLimiter } from '../../domain/failure-limiter.ts'
-import { badTokenLimiter, personalPageHeaders, resolveToken } from './token-guard.ts'
+import { badTokenLimiter, BUSY, personalPageHeaders, resolveToken, writeOrBusy } from './token-guard.ts'
 
 const params = z.object({ token: z.string().max(100) })
 const lang = z.enum(['de', 'en']).optional().catch(undefined)
@@ -63,23 +62,15 @@ const surveyRoutes: FastifyPluginAsync<SurveyRouteOptions> = async (app, options
     const session = sessionOr(req, reply, token, body.lang)
     if (!session) return reply
     const locale = body.lang ?? session.response?.locale ?? session.customer.locale
-    let outcome: ReturnType<typeof answerQuestion> | { error: 'busy' }
-    try {
-      outcome = answerQuestion(app.db, session, body.question, { q: body.q, other: body.other }, locale)
-    } catch (e) {
-      // Another connection held the write lock past the busy timeout (a very large import): the
-      // step comes back with the answer in it and a word to send it again, never an error page.
-      if (!isDatabaseBusy(e)) throw e
-      req.log.warn('survey answer not saved: database busy')
-      reply.header('Retry-After', '5')
-      outcome = { error: 'busy' }
-    }
+    const saved = writeOrBusy(req, reply, 'survey answer', () => answerQuestion(app.db, session, body.question, { q: body.q, other: body.other }, locale))
+    // Not saved (the database busy): the step comes back with the answer in it and a word to send it again.
+    const outcome = saved === BUSY ? { error: 'busy' as const } : saved
     if ('error' in outcome) {
       const question = session.definition.questions.find((q) => q.key === body.question && isVisible(q, session.answers)) ?? nextQuestion(session.definition, session.answers)
       if (!question) return reply.redirect(`/s/${token}?lang=${locale}`, 303)
       const data = stepView({ ...fromSession(session, token), question, locale, error: outcome.error, posted: body })
-      // htmx swaps the step with its message in place; a plain form post gets the page again.
-      if (req.isHtmx) return reply.view('public/_step', data)
+      // htmx swaps the step with its message in place (it swaps only a 200); a plain form post gets the page again.
+      if (req.isHtmx) return reply.code(200).view('public/_step', data)
       return reply.code(outcome.error === 'busy' ? 503 : 422).view('public/survey', data)
     }
     const next = `/s/${token}?lang=${locale}${outcome.done ? '&done=1' : ''}`

@@ -3,6 +3,7 @@ import { translator } from '../../locales/index.ts'
 import type { Translate } from '../../domain/i18n.ts'
 import type { Locale } from '../../domain/import-records.ts'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { isDatabaseBusy } from '../../db/client.ts'
 
 /** Headers of every page behind a personal link: not indexed, never cached, the token never leaked as a referrer. */
 export async function personalPageHeaders(_req: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -36,4 +37,24 @@ export function resolveToken<T>(
   badTokens.fail(req.ip)
   void reply.code(404).view('public/link-problem', { lang: locale, t, title: t('public.linkTitle'), limited: false })
   return null
+}
+
+/** What `writeOrBusy` returns when nothing could be written. */
+export const BUSY = Symbol('busy')
+
+/**
+ * A respondent's write (an answer, an unsubscribe, a confirmation). When another connection held
+ * the write lock past the busy timeout (a very large import's merge), nothing is written: the
+ * reply is set to 503 with Retry-After and BUSY comes back, so that the page can say so and keep
+ * what they sent, never an internal error page.
+ */
+export function writeOrBusy<T>(req: FastifyRequest, reply: FastifyReply, what: string, write: () => T): T | typeof BUSY {
+  try {
+    return write()
+  } catch (e) {
+    if (!isDatabaseBusy(e)) throw e
+    req.log.warn(`${what} not saved: database busy`)
+    reply.code(503).header('Retry-After', '5')
+    return BUSY
+  }
 }

@@ -1,7 +1,6 @@
 import { note } from '../../domain/errors.ts'
 import type { FastifyPluginAsync } from 'fastify'
 import { z } from 'zod'
-import { isDatabaseBusy } from '../../db/client.ts'
 import { translator } from '../../locales/index.ts'
 import type { Translate } from '../../domain/i18n.ts'
 import { hashToken } from '../../domain/tokens.ts'
@@ -11,7 +10,7 @@ import { unsubscribe } from '../../services/consent.ts'
 import { getBrand } from '../../services/settings.ts'
 import { TOKEN_PATTERN } from '../../services/respond.ts'
 import type { FailureLimiter } from '../../domain/failure-limiter.ts'
-import { badTokenLimiter, personalPageHeaders, resolveToken } from './token-guard.ts'
+import { badTokenLimiter, BUSY, personalPageHeaders, resolveToken, writeOrBusy } from './token-guard.ts'
 
 const params = z.object({ token: z.string().max(100) })
 const lang = z.object({ lang: z.enum(['de', 'en']).optional().catch(undefined) })
@@ -61,17 +60,10 @@ const unsubscribeRoutes: FastifyPluginAsync<{ badTokens?: FailureLimiter }> = as
     const t = translator(locale)
     const oneClick = (req.body as Record<string, string> | undefined)?.['List-Unsubscribe'] === 'One-Click'
     const wording = oneClick ? 'List-Unsubscribe=One-Click (RFC 8058)' : `${t('public.unsubscribeTitle')} ${t('public.unsubscribeText', { email: mask(found.customer.email) })} [${t('public.unsubscribeButton')}]`
-    try {
-      unsubscribe(app.db, found.customer.id, wording, note('evidence.unsubscribe', { campaign: found.member.campaignId }))
-    } catch (e) {
-      // Another connection held the write lock past the busy timeout: nothing was recorded, and
-      // the page says so, with the button to press again (a mail client's one-click gets a 503 to retry).
-      if (!isDatabaseBusy(e)) throw e
-      req.log.warn('unsubscribe not recorded: database busy')
-      return reply
-        .code(503)
-        .header('Retry-After', '5')
-        .view('public/unsubscribe', { lang: locale, t, title: t('public.unsubscribeTitle'), company: getBrand(app.db).name, token, email: mask(found.customer.email), done: false, busy: true })
+    const recorded = writeOrBusy(req, reply, 'unsubscribe', () => unsubscribe(app.db, found.customer.id, wording, note('evidence.unsubscribe', { campaign: found.member.campaignId })))
+    if (recorded === BUSY) {
+      // Nothing recorded: the page says so, with the button to press again (a mail client's one-click gets the 503 to retry).
+      return reply.view('public/unsubscribe', { lang: locale, t, title: t('public.unsubscribeTitle'), company: getBrand(app.db).name, token, email: mask(found.customer.email), done: false, busy: true })
     }
     return reply.view('public/unsubscribe', { lang: locale, t, title: t('public.unsubscribedTitle'), company: getBrand(app.db).name, token, done: true })
   })
