@@ -47,13 +47,14 @@ export default fp<{ nightly: boolean; transport?: MailTransport }>(
     // thread: when the server is ready, and after each analysis.
     let closing = false
     const computeAhead = async () => {
-      for (const r of figuresToComputeAhead(app.db)) {
-        if (closing) return
-        try {
+      try {
+        for (const r of figuresToComputeAhead(app.db)) {
+          if (closing) return
           await app.figure(r)
-        } catch (err) {
-          app.log.warn({ err, figure: r.name }, 'could not compute a figure ahead')
         }
+      } catch (err) {
+        // Never more than a missed head start: the page computes the figure when asked.
+        app.log.warn({ err }, 'could not compute the figures ahead')
       }
     }
     jobs.onFinished = () => void computeAhead()
