@@ -114,8 +114,9 @@ export class ImportStage {
     const finish = (checked: Checked) => {
       const applied = options.apply && (checked.invalidRows === 0 || options.skipInvalid)
       if (applied) {
-        if (this.kind === 'customers') this.applyCustomers(options)
-        else if (this.kind === 'orders') Object.assign(checked.counts, this.applyOrders(options))
+        // The checks counted the new rows: the merge needs no count of its own.
+        if (this.kind === 'customers') this.applyCustomers(options, checked.counts.inserted)
+        else if (this.kind === 'orders') Object.assign(checked.counts, this.applyOrders(options, checked.counts.inserted))
         else this.applyEvents()
       }
       return { ...checked, applied }
@@ -283,10 +284,10 @@ export class ImportStage {
     }
   }
 
-  private applyCustomers(options: MergeOptions): void {
+  private applyCustomers(options: MergeOptions, adding: number): void {
     const t = this.table
     const now = new Date().toISOString()
-    this.withIndexesRebuiltWhenLarge('customers', 'customer_id IS NULL', () => this.sqlite
+    this.withIndexesRebuiltWhenLarge('customers', adding, () => this.sqlite
       .prepare(
         `INSERT INTO customers (external_id, email, first_name, last_name, locale, email_consent, phone, phone_consent, created_at, inserted_at, updated_at)
          SELECT external_id, email, first_name, last_name, coalesce(locale, @locale), coalesce(email_consent, 'unknown'), phone,
@@ -339,10 +340,10 @@ export class ImportStage {
     }
   }
 
-  private applyOrders(options: MergeOptions): { couponsRedeemed: number; couponsRefused: number } {
+  private applyOrders(options: MergeOptions, adding: number): { couponsRedeemed: number; couponsRefused: number } {
     const t = this.table
     const now = new Date().toISOString()
-    this.withIndexesRebuiltWhenLarge('orders', 'row_id IS NULL', () => this.sqlite
+    this.withIndexesRebuiltWhenLarge('orders', adding, () => this.sqlite
       .prepare(
         `INSERT INTO orders (external_id, customer_id, ordered_at, total_cents, currency, items, coupon_code, status, inserted_at, updated_at)
          SELECT external_id, customer_id, ordered_at, total_cents, coalesce(currency, @currency), items, coupon_code,
@@ -402,15 +403,14 @@ export class ImportStage {
   }
 
   /**
-   * Run `insert`, which adds the staged rows matching `isNew` to `table`, with the table's
+   * Run `insert`, which adds `adding` new rows to `table`, with the table's
    * secondary indexes dropped and built again after when it adds at least as many rows as the
    * table holds (a first import, a shop that doubles). SQLite builds an index from sorted keys
    * several times faster than it inserts a million keys one by one in random order. Inside the
    * merge's transaction: an error or a crash rolls the drop back with everything else, and other
    * connections keep reading the table and its indexes as they were until the commit.
    */
-  private withIndexesRebuiltWhenLarge(table: 'orders' | 'customers', isNew: string, insert: () => void): void {
-    const adding = this.sqlite.prepare(`SELECT count(*) FROM ${this.table} WHERE problem IS NULL AND ${isNew}`).pluck().get() as number
+  private withIndexesRebuiltWhenLarge(table: 'orders' | 'customers', adding: number, insert: () => void): void {
     if (adding < 10_000) return insert()
     // The rowid span bounds the rows there without counting them (a count reads a whole index).
     // Each of min and max on its own is one seek; together in one SELECT they read the table.

@@ -6,7 +6,8 @@ import { join, resolve } from 'node:path'
 import { SummaryGroups } from '../../src/domain/clv/bgnbd.ts'
 import { fitModel, modelKinds } from '../../src/domain/clv/models.ts'
 import { modelNames } from '../../src/domain/analysis.ts'
-import { migrateDatabase, openDatabase } from '../../src/db/client.ts'
+import { migrateDatabase, openDatabase, type Db } from '../../src/db/client.ts'
+import type { FastifyInstance } from 'fastify'
 import { loadDemoShop } from '../../src/services/demo.ts'
 import { analyze } from '../../src/services/analyze.ts'
 import nodemailer from 'nodemailer'
@@ -52,6 +53,15 @@ const benchDatabase = (name: string) => {
   const db = openDatabase(dbFile)
   migrateDatabase(db)
   return { work, dbFile, db }
+}
+/** A bench user of `role`, signed in to `app`: the cookie header its page requests carry. */
+const signedInCookie = async (app: FastifyInstance, db: Db, role: 'admin' | 'manager') => {
+  await createUser(db, { email: 'bench@example.com', role, password: 'bench-password-1' }, 'bench')
+  const login = await app.inject({ url: '/login' })
+  const cookie = login.cookies.map((c) => `${c.name}=${c.value}`).join('; ')
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(login.body)![1]!
+  const signIn = await app.inject({ method: 'POST', url: '/login', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ email: 'bench@example.com', password: 'bench-password-1', _csrf: csrf }).toString() })
+  return [...login.cookies, ...signIn.cookies].filter((c) => c.value).map((c) => `${c.name}=${c.value}`).join('; ')
 }
 /** A script of this folder in a process of its own (its time and memory are its own); its last line, parsed. */
 const childJson = <T>(script: string, ...args: string[]): T => {
@@ -248,12 +258,7 @@ if (want('dashboards')) {
   report(`dashboards: ${customers.toLocaleString('en')} customers, ${responses.toLocaleString('en')} responses in ${campaignsN} campaigns, made in ${fmt(performance.now() - t0)}`)
   const app = await buildApp({ config: testConfig(join(work, 'dashboards.db')), db })
   await app.ready()
-  await createUser(db, { email: 'bench@example.com', role: 'manager', password: 'bench-password-1' }, 'bench')
-  const page = await app.inject({ url: '/login' })
-  const cookie = page.cookies.map((c) => `${c.name}=${c.value}`).join('; ')
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!
-  const signIn = await app.inject({ method: 'POST', url: '/login', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ email: 'bench@example.com', password: 'bench-password-1', _csrf: csrf }).toString() })
-  const session = [...page.cookies, ...signIn.cookies].map((c) => `${c.name}=${c.value}`).join('; ')
+  const session = await signedInCookie(app, db, 'manager')
   const timedPage = async (url: string) => {
     const runs: number[] = []
     for (let i = 0; i < 5; i++) {
@@ -463,12 +468,7 @@ if (want('campaign')) {
   // A third of the mail sent, as in the middle of sending.
   db.$client.prepare("UPDATE messages SET status = 'sent', sent_at = '2026-01-01T00:00:00.000Z' WHERE id % 3 = 0").run()
   const app = await buildApp({ config: testConfig(dbFile), db })
-  await createUser(db, { email: 'bench@example.com', role: 'admin', password: 'correct horse battery staple' }, 'bench')
-  const loginPage = await app.inject('/login')
-  const cookie0 = loginPage.cookies.map((k) => `${k.name}=${k.value}`).join('; ')
-  const token = /name="_csrf" value="([^"]+)"/.exec(loginPage.body)![1]!
-  const signedIn = await app.inject({ method: 'POST', url: '/login', headers: { cookie: cookie0, 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ email: 'bench@example.com', password: 'correct horse battery staple', _csrf: token }).toString() })
-  const cookie = signedIn.cookies.filter((k) => k.value).map((k) => `${k.name}=${k.value}`).join('; ')
+  const cookie = await signedInCookie(app, db, 'admin')
   // As on a sending campaign, the data changes before each view: a progress that takes long to
   // count is then kept a while (services/result-cache.ts); the first view counts it.
   const touch = db.$client.prepare("INSERT INTO settings (key, value) VALUES ('bench.touch', '1') ON CONFLICT (key) DO UPDATE SET value = value + 1")
@@ -612,12 +612,7 @@ async function scaleBench() {
   const db = openDatabase(shopDb.dbFile)
   const app = await buildApp({ config: testConfig(shopDb.dbFile), db })
   await app.ready()
-  await createUser(db, { email: 'bench@example.com', role: 'admin', password: 'bench-password-1' }, 'bench')
-  const login = await app.inject({ url: '/login' })
-  const cookie = login.cookies.map((c) => `${c.name}=${c.value}`).join('; ')
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(login.body)![1]!
-  const signIn = await app.inject({ method: 'POST', url: '/login', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ email: 'bench@example.com', password: 'bench-password-1', _csrf: csrf }).toString() })
-  const session = [...login.cookies, ...signIn.cookies].filter((c) => c.value).map((c) => `${c.name}=${c.value}`).join('; ')
+  const session = await signedInCookie(app, db, 'admin')
   const somebody = (db.$client.prepare('SELECT customer_id AS id FROM customer_analysis ORDER BY customer_id LIMIT 1 OFFSET ?').get(Math.floor(shop.customers / 2)) as { id: number }).id
   const link = createSurveyLink(db, somebody, { baseUrl: 'http://bench', actor: 'bench' })
   // 300,000 members or so: the customers who consented, a tenth held out, two incentive arms.
