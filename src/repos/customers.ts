@@ -157,6 +157,12 @@ const needsAnalysis = (f: CustomerFilters) =>
  * them, by id, and are looked for only on the pages that reach them.
  */
 export function listCustomers(db: Db, query: CustomerListQuery): { rows: CustomerListRow[]; total: number; totalIsAtLeast: boolean } {
+  // Its count and its parts (analysed customers, then those without) read one snapshot: an
+  // analysis swapping its figures in between would otherwise drop a customer from the page, or show one twice.
+  return db.$client.transaction(() => listCustomersNow(db, query))()
+}
+
+function listCustomersNow(db: Db, query: CustomerListQuery): { rows: CustomerListRow[]; total: number; totalIsAtLeast: boolean } {
   const { where, params } = filterWhere(query)
   const sort = customerSorts[query.sort]
   // Ties by id: in the index already (its rowid), and a stable order for the pages.
