@@ -90,8 +90,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(
     async (admin) => {
       // Staff pages show personal data: never kept in a browser or proxy cache, gone after logout.
-      admin.addHook('onRequest', async (_req, reply) => {
+      admin.addHook('onRequest', (_req, reply, done) => {
         reply.header('Cache-Control', 'no-store')
+        done()
       })
       admin.addHook('preHandler', app.requireUser())
       admin.addHook('preHandler', async (req, reply) => {

@@ -20,9 +20,11 @@ declare module 'fastify' {
 export default fp(
   async (app) => {
     app.decorateRequest('user', null)
-    app.addHook('onRequest', async (req) => {
+    // Hooks that do not wait on anything take `done` rather than being async: no promise per request.
+    app.addHook('onRequest', (req, _reply, done) => {
       const token = req.cookies[SESSION_COOKIE]
       if (token) req.user = resumeSession(app.db, token) ?? null
+      done()
     })
     app.decorate('requireUser', (...roles: Role[]) => async (req: FastifyRequest, reply: FastifyReply) => {
       if (!req.user) {

@@ -6,11 +6,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { isDatabaseBusy } from '../../db/client.ts'
 
 /** Headers of every page behind a personal link: not indexed, never cached, the token never leaked as a referrer. */
-export async function personalPageHeaders(_req: FastifyRequest, reply: FastifyReply): Promise<void> {
-  reply.header('X-Robots-Tag', 'noindex, nofollow')
-  reply.header('Referrer-Policy', 'no-referrer')
-  reply.header('Cache-Control', 'no-store')
+export function personalPageHeaders(_req: FastifyRequest, reply: FastifyReply, done: () => void): void {
+  reply.headers(PERSONAL_PAGE_HEADERS)
+  done()
 }
+const PERSONAL_PAGE_HEADERS = { 'X-Robots-Tag': 'noindex, nofollow', 'Referrer-Policy': 'no-referrer', 'Cache-Control': 'no-store' }
 
 /** Unknown or expired links per client: 20 in 10 minutes, then "try later" for further unknown ones. */
 export const badTokenLimiter = () => new FailureLimiter(20, 10 * 60_000)
