@@ -53,9 +53,10 @@ export async function startBuiltServer(dbFile: string): Promise<{ url: string; c
   return { url, child, stop: () => stop(child) }
 }
 
-export async function startBareServer(): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
+/** A bare Fastify server (bare-server.mjs), or another script of this folder that serves `/bare` too. */
+export async function startBareServer(script = 'bare-server.mjs', ...args: string[]): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
   const port = await freePort()
-  const child = fork(resolve(import.meta.dirname, 'bare-server.mjs'), [String(port)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+  const child = fork(resolve(import.meta.dirname, script), [String(port), ...args], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
   const url = `http://127.0.0.1:${port}`
   await waitFor(`${url}/bare`, child)
   return { url, child, stop: () => stop(child) }
