@@ -4,7 +4,7 @@ import { csatOf, npsOf } from '../domain/winback.ts'
 import { listCampaigns } from '../repos/campaigns.ts'
 import { followUpCounts, reasonCounts, responseRate, scoreCounts, stakesByStatus, wonBack, type ResponseFilter } from '../repos/dashboard.ts'
 import { latestAnalysis } from './analysis-report.ts'
-import { cachedCampaignLift, REACTIVATION_DAYS } from './winback.ts'
+import { REACTIVATION_DAYS, type CampaignLift } from './winback.ts'
 
 /** Whether the filter narrows the customers (campaign, language, segment); dates narrow only answers, mails and orders. */
 const narrowsCustomers = (f: ResponseFilter) => f.campaignId !== undefined || f.locale !== undefined || f.segment !== undefined
@@ -31,14 +31,18 @@ export function afterComeback(db: Db, f: ResponseFilter = {}) {
   }
 }
 
-/** What the Overview shows a manager (SPEC §8): one read of each figure, nothing per customer in JavaScript. */
+/**
+ * What the Overview shows a manager (SPEC §8): one read of each figure, nothing per customer in
+ * JavaScript. The revenue gained comes from the started campaigns' win-back figures (`gainedOf`),
+ * which are figures of their own: the campaign pages show and keep the same ones, and over a big
+ * shop each takes seconds, so the Overview must not work them out a second time.
+ */
 export function overview(db: Db, f: ResponseFilter = {}) {
   const counts = scoreCounts(db, f)
   const campaigns = listCampaigns(db)
-  const started = campaigns.filter((c) => c.kind === 'campaign' && c.startedAt && (f.campaignId === undefined || c.id === f.campaignId))
-  // Revenue gained against the holdout, summed over the campaigns that have enough customers in both groups to tell.
-  const measured = started.map((c) => cachedCampaignLift(db, c.id).value.overall).filter((l) => l.enough)
   return {
+    /** The campaigns whose win-back counts towards the revenue gained. */
+    started: campaigns.filter((c) => c.kind === 'campaign' && c.startedAt && (f.campaignId === undefined || c.id === f.campaignId)).map((c) => c.id),
     latest: stakes(db, f),
     running: campaigns.filter((c) => c.kind === 'campaign' && ['sending', 'scheduled', 'paused'].includes(c.status)),
     rate: responseRate(db, f),
@@ -52,6 +56,11 @@ export function overview(db: Db, f: ResponseFilter = {}) {
     wonBack: wonBack(db, REACTIVATION_DAYS, f),
     afterComeback: afterComeback(db, f),
     windowDays: REACTIVATION_DAYS,
-    gained: measured.length ? { cents: measured.reduce((s, l) => s + (l.gainedCents ?? 0), 0), campaigns: measured.length } : null,
   }
+}
+
+/** Revenue gained against the holdout, summed over the campaigns with enough customers in both groups to tell; null when none has. */
+export function gainedOf(lifts: CampaignLift['overall'][]): { cents: number; campaigns: number } | null {
+  const measured = lifts.filter((l) => l.enough)
+  return measured.length ? { cents: measured.reduce((s, l) => s + (l.gainedCents ?? 0), 0), campaigns: measured.length } : null
 }

@@ -51,16 +51,18 @@ export function keptFigure<R extends FigureRequest>(db: Db, r: R, offload: (r: R
 /**
  * The slow figures a manager opens first over a big shop, to compute ahead (when the server
  * starts and after each analysis): the unfiltered Overview, the Segments page's sizes and the
- * win-back of each campaign that is sending or paused. Over a million customers each takes
- * seconds the first time; computed ahead, the first view is served from what is kept.
+ * win-back of each started campaign (the Overview sums them; those sending or paused first).
+ * Over a million customers each takes seconds the first time; computed ahead, the first view is
+ * served from what is kept.
  */
 export function figuresToComputeAhead(db: Db): FigureRequest[] {
+  const campaigns = listCampaigns(db)
+  const running = (c: (typeof campaigns)[number]) => c.status === 'sending' || c.status === 'paused'
+  const started = campaigns.filter((c) => c.startedAt)
   const all: FigureRequest[] = [
     { name: 'overview', filter: {} },
     { name: 'segmentSizes' },
-    ...listCampaigns(db)
-      .filter((c) => c.startedAt && (c.status === 'sending' || c.status === 'paused'))
-      .map((c): FigureRequest => ({ name: 'lift', campaignId: c.id, windowDays: REACTIVATION_DAYS })),
+    ...[...started.filter(running), ...started.filter((c) => !running(c))].map((c): FigureRequest => ({ name: 'lift', campaignId: c.id, windowDays: REACTIVATION_DAYS })),
   ]
   return all.filter((r) => looksSlow(db, r))
 }

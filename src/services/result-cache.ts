@@ -105,3 +105,10 @@ export async function keptResult<T>(db: Db, key: string, compute: () => T, offlo
   }
   return last ? asCached<T>(last, stamp) : work
 }
+
+/** What a page made of several kept figures says of their age: that of the oldest one the data has changed since, if any. */
+export function ageOf(figures: Cached<unknown>[]): Omit<Cached<unknown>, 'value'> {
+  const old = figures.filter((f) => !f.current).sort((a, b) => a.computedAt - b.computedAt)[0]
+  const f = old ?? figures[0]!
+  return { computedAt: f.computedAt, current: f.current, keepMs: f.keepMs }
+}

@@ -1,7 +1,6 @@
 import type { Db } from '../db/client.ts'
 import { lift, type Lift, type MemberOutcome } from '../domain/winback.ts'
 import { memberOutcomes, type MemberOutcomeRow } from '../repos/winback.ts'
-import { cachedResult } from './result-cache.ts'
 
 /** Days after the mail in which an order counts as the customer coming back (SPEC §10). */
 export const REACTIVATION_DAYS = 90
@@ -84,11 +83,6 @@ export function campaignLift(db: Db, campaignId: number, windowDays = REACTIVATI
       lift: lift([...rows.filter((r) => r.holdout !== 1 && r.reason === reason).map(outcome), ...held], `campaign:${campaignId}:reason:${reason}`),
     })),
   }
-}
-
-/** `campaignLift` kept as result-cache.ts says (over 100,000 members it takes about a second), under the key the campaign page's figure has. */
-export function cachedCampaignLift(db: Db, campaignId: number, windowDays = REACTIVATION_DAYS) {
-  return cachedResult(db, liftKey(campaignId, windowDays), () => campaignLift(db, campaignId, windowDays))
 }
 
 export const liftKey = (campaignId: number, windowDays: number) => `lift:${campaignId}:${windowDays}`

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { analyze } from '../../src/services/analyze.ts'
 import { loadDemoShop } from '../../src/services/demo.ts'
 import { saveSegment } from '../../src/services/segments.ts'
+import { campaignLift } from '../../src/services/winback.ts'
 import { useTestApp } from '../helpers/build-app.ts'
 import { addUser, login } from '../helpers/factories.ts'
 
@@ -40,6 +41,21 @@ describe('dashboards', () => {
     expect(landing.statusCode).toBe(303)
     expect(landing.headers.location).toBe('/admin/customers')
     expect((await t.app.inject({ url: '/admin/reasons', headers: { cookie: staff.header() } })).statusCode).toBe(403)
+  })
+
+  it('sums on the Overview the revenue gained that each campaign’s own win-back figure measured against its holdout', async () => {
+    loadDemoShop(t.db, { customers: 1500, seed: 11, asOf: new Date('2026-06-30'), defaultLocale: 'de', defaultCurrency: 'EUR' })
+    await addUser(t.db, 'manager')
+    const jar = (await login(t.app, 'manager@example.com')).jar
+    const lift = campaignLift(t.db, 1).overall
+    expect(lift.enough).toBe(true)
+    const page = await t.app.inject({ url: '/admin', headers: { cookie: jar.header() } })
+    const kpi = /Gained against the holdout<\/p><p class="kpi-value">([^<]+)<\/p><p class="kpi-sub">([^<]+)</.exec(page.body)
+    expect(kpi?.[1]?.replace(/\D/g, '')).toBe(String(lift.gainedCents))
+    expect(kpi?.[2]).toBe('revenue from 1 campaign, net of incentives')
+    // Filtered to a campaign there is not: nothing measured.
+    const none = await t.app.inject({ url: '/admin?campaign=999', headers: { cookie: jar.header() } })
+    expect(/Gained against the holdout<\/p><p class="kpi-value">([^<]+)</.exec(none.body)?.[1]).toBe('–')
   })
 
   it('filters the churn reasons on the server by language, dates, campaign and segment, kept in the URL', async () => {

@@ -3,6 +3,7 @@ import { openDatabase } from '../../src/db/client.ts'
 import { runTask } from '../../src/jobs/tasks.ts'
 import { loadDemoShop } from '../../src/services/demo.ts'
 import { computeFigure, figuresToComputeAhead } from '../../src/services/figures.ts'
+import { testCampaign } from '../helpers/campaigns.ts'
 import { cachedResult, FRESH_MS, keptResult, OFFLOAD_MS, STALE_FACTOR } from '../../src/services/result-cache.ts'
 import { buildApp } from '../../src/app.ts'
 import { tempDatabase, testConfig, useTestDatabase } from '../helpers/build-app.ts'
@@ -126,11 +127,18 @@ describe('figures computed ahead', () => {
       // A shop is told big by its highest ids (no count): one customer and one campaign member far up.
       t.db.$client.exec("INSERT INTO customers (id, external_id, locale) VALUES (100000, 'BIG', 'de')")
       t.db.$client.exec('INSERT INTO campaign_members (id, campaign_id, customer_id, expires_at) SELECT 100000, campaign_id, 100000, expires_at FROM campaign_members LIMIT 1')
-      const running = t.db.$client.prepare("SELECT id FROM campaigns WHERE kind = 'campaign' AND status IN ('sending', 'paused') AND started_at IS NOT NULL").pluck().all() as number[]
+      // One campaign sending besides the demo's finished one: the Overview sums every started campaign's win-back, those running first.
+      const live = testCampaign(t.db, { name: 'Live' })
+      t.db.$client.prepare("UPDATE campaigns SET status = 'sending', started_at = '2026-06-01' WHERE id = ?").run(live.id)
+      const ids = (where: string) => t.db.$client.prepare(`SELECT id FROM campaigns WHERE kind = 'campaign' AND started_at IS NOT NULL AND ${where} ORDER BY id DESC`).pluck().all() as number[]
+      const running = ids("status IN ('sending', 'paused')")
+      const finished = ids("status NOT IN ('sending', 'paused')")
+      expect(running.length).toBeGreaterThan(0)
+      expect(finished.length).toBeGreaterThan(0)
       expect(figuresToComputeAhead(t.db)).toEqual([
         { name: 'overview', filter: {} },
         { name: 'segmentSizes' },
-        ...running.map((campaignId) => ({ name: 'lift', campaignId, windowDays: 90 })),
+        ...[...running, ...finished].map((campaignId) => ({ name: 'lift', campaignId, windowDays: 90 })),
       ])
       const app = await buildApp({ config: testConfig(t.file), db: t.db })
       await app.ready()

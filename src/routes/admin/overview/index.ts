@@ -2,6 +2,9 @@ import type { FastifyPluginAsync } from 'fastify'
 import { rankChart } from '../../../domain/charts.ts'
 import { viewLocals } from '../../../plugins/i18n.ts'
 import { stakeChart } from '../../../services/analysis-report.ts'
+import { gainedOf } from '../../../services/dashboard.ts'
+import { ageOf } from '../../../services/result-cache.ts'
+import { REACTIVATION_DAYS } from '../../../services/winback.ts'
 import { dashboardFilter, dashboardLocals, dashboardQuery } from '../dashboard-filter.ts'
 
 /** /admin: the Overview for managers and admins (SPEC §8); staff start on the customer list. */
@@ -11,11 +14,14 @@ const overviewRoutes: FastifyPluginAsync = async (app) => {
     const q = dashboardQuery.parse(req.query)
     const cached = await app.figure({ name: 'overview', filter: dashboardFilter(app, q) })
     const o = cached.value
+    // Each started campaign's win-back, as its page shows and keeps it (computed ahead over a big shop).
+    const lifts = await Promise.all(o.started.map((campaignId) => app.figure({ name: 'lift', campaignId, windowDays: REACTIVATION_DAYS })))
     const { fmt } = viewLocals(req.t)
     const data = {
       title: req.t('overview.title'),
       ...o,
-      cached,
+      gained: gainedOf(lifts.map((l) => l.value.overall)),
+      cached: ageOf([cached, ...lifts]),
       ...dashboardLocals(app, q),
       stakeChart: o.latest && stakeChart(o.latest, req.t),
       reasonChart: o.reasons.length ? rankChart({ categories: o.reasons.map((r) => fmt.reason(r.reason)), values: o.reasons.map((r) => r.n), formatValue: (v) => fmt.number(v) }) : null,
