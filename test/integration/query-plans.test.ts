@@ -188,8 +188,10 @@ describe('the hot paths use indexes', () => {
   })
 
   it('the dashboards and a campaign’s win-back read campaigns, answers, members, mail and orders by index', () => {
+    // Filtered by language or segment too: each answer's or member's customer is looked up, never every customer of the shop listed first.
+    const lapsed = segmentWhere({ version: SEGMENT_VERSION, root: { match: 'all', rules: [{ field: 'lapse_status', op: 'is', value: 'lapsed' }] } }, new Date('2026-06-30T00:00:00Z'))
     const statements = preparedBy(db, () => {
-      for (const f of [{}, { campaignId: 1 }]) {
+      for (const f of [{}, { campaignId: 1 }, { locale: 'de' as const }, { segment: lapsed }]) {
         reasonDistribution(db, f, ['price', 'delivery'])
         reasonsByValueTier(db, f)
         monthly(db, f)
@@ -207,8 +209,16 @@ describe('the hot paths use indexes', () => {
     for (const sql of statements) {
       const steps = plan(db, sql)
       expect(steps.filter((d) => /AUTOMATIC/.test(d)), sql).toEqual([])
-      // Only the few campaigns, a CTE's own rows and a JSON array are read whole.
-      expect(fullScans(steps).filter((d) => !/^SCAN (k|campaigns|f)$|^SCAN \w+ (EXISTS )?VIRTUAL TABLE/.test(d)), sql).toEqual([])
+      // Only the few campaigns, a CTE's own rows and a JSON array are read whole; and the value at
+      // stake of the customers a language or segment selects is a sum over them, one pass.
+      const scans = fullScans(steps).filter((d) => !/^SCAN (k|campaigns|f)$|^SCAN \w+ (EXISTS )?VIRTUAL TABLE/.test(d))
+      if (/FROM customers c JOIN customer_analysis a/.test(sql)) expect(scans.length <= 1 && scans.every((d) => /^SCAN (c|a)$/.test(d)), `${sql}: ${scans.join('; ')}`).toBe(true)
+      else {
+        expect(scans, sql).toEqual([])
+        // An answer's or member's customer (and its analysis) is found by its key: never a walk
+        // through every customer the segment or language selects, listed before the answers.
+        expect(steps.filter((d) => /^SEARCH (a|c) /.test(d) && !/INTEGER PRIMARY KEY|\(customer_id=\?\)/.test(d)), sql).toEqual([])
+      }
     }
   })
 
