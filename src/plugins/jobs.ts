@@ -37,6 +37,8 @@ export default fp<{ nightly: boolean; transport?: MailTransport }>(
     app.decorate('changeCampaign', async (change: TaskInput['campaignAction']) => {
       if (startsInWorker(app.db, change.action)) await app.runTask('campaignAction', change)
       else changeCampaignState(app.db, change.id, change.action, change.actor, { scheduledAt: change.scheduledAt, now: change.now ? new Date(change.now) : undefined })
+      // A campaign that starts has a win-back figure from now on: worked out ahead over a big shop.
+      if (change.action === 'start' || change.action === 'resume') void computeAhead()
     })
     const sender = new MailSender(app.db, app.config, transport ?? createMailTransport(app.config), app.log)
     sender.startCampaign = (id, now) => app.changeCampaign({ id, action: 'start', actor: 'scheduler', now: now.toISOString() })
@@ -44,18 +46,23 @@ export default fp<{ nightly: boolean; transport?: MailTransport }>(
     app.decorate('mailSender', sender)
     app.decorate('figure', <R extends FigureRequest>(r: R) => keptFigure(app.db, r, (x) => app.runTask('figure', x) as Promise<FigureValue<R>>))
     // Over a big shop the first views' figures are computed ahead, one after another in a worker
-    // thread: when the server is ready, and after each analysis.
+    // thread: when the server is ready, after each analysis and when a campaign starts. A round
+    // asked for while one runs follows it (figures still kept are not computed again).
     let closing = false
-    const computeAhead = async () => {
-      try {
-        for (const r of figuresToComputeAhead(app.db)) {
-          if (closing) return
-          await app.figure(r)
+    let ahead = Promise.resolve()
+    const computeAhead = () => {
+      ahead = ahead.then(async () => {
+        try {
+          for (const r of figuresToComputeAhead(app.db)) {
+            if (closing) return
+            await app.figure(r)
+          }
+        } catch (err) {
+          // Never more than a missed head start: the page computes the figure when asked.
+          app.log.warn({ err }, 'could not compute the figures ahead')
         }
-      } catch (err) {
-        // Never more than a missed head start: the page computes the figure when asked.
-        app.log.warn({ err }, 'could not compute the figures ahead')
-      }
+      })
+      return ahead
     }
     jobs.onFinished = () => void computeAhead()
     app.addHook('onReady', async () => void computeAhead())

@@ -119,7 +119,7 @@ describe('slow figures, computed off the server thread', () => {
 })
 
 describe('figures computed ahead', () => {
-  it('over a big shop, the server computes the Overview, the segment sizes and each running campaign’s win-back as soon as it is ready', async () => {
+  it('over a big shop, the server computes the Overview, the segment sizes and each started campaign’s win-back as soon as it is ready, and a campaign’s when it starts', async () => {
     const t = tempDatabase()
     try {
       loadDemoShop(t.db, { customers: 300, seed: 5, asOf: new Date('2026-06-30'), defaultLocale: 'de', defaultCurrency: 'EUR' })
@@ -149,6 +149,12 @@ describe('figures computed ahead', () => {
           const asked = Date.now()
           expect((await app.figure(r)).computedAt, r.name).toBeLessThan(asked)
         }
+        // A campaign started now: its win-back is worked out ahead too.
+        const next = testCampaign(t.db, { name: 'Next' })
+        await app.changeCampaign({ id: next.id, action: 'start', actor: 'test' })
+        await new Promise((resolve) => setTimeout(resolve, 30))
+        const asked = Date.now()
+        expect((await app.figure({ name: 'lift', campaignId: next.id, windowDays: 90 })).computedAt).toBeLessThan(asked)
       } finally {
         await app.close()
       }
