@@ -61,12 +61,21 @@ function expectedMigrationCount(): number {
  * server) wrote in between; an immediate one waits its turn under busy_timeout instead.
  */
 export function writeTransaction<T>(db: Db, fn: () => T): T {
-  // better-sqlite3's own transaction, made once per connection: drizzle's built a transaction
-  // object and a new wrapper on every call, three times the cost of a small write (the sender
-  // and the survey write several per message or answer). Nested calls become savepoints.
+  return transactionRunner(db).immediate(fn) as T
+}
+
+/** Reads that must see one snapshot of the database (a count and the rows it counts); takes no write lock. */
+export function readTransaction<T>(db: Db, fn: () => T): T {
+  return transactionRunner(db).deferred(fn) as T
+}
+
+// better-sqlite3's own transaction, made once per connection: drizzle's built a transaction
+// object and a new wrapper on every call, three times the cost of a small write (the sender
+// and the survey write several per message or answer). Nested calls become savepoints.
+function transactionRunner(db: Db): Database.Transaction<(f: () => unknown) => unknown> {
   let run = transactionRunners.get(db.$client)
   if (!run) transactionRunners.set(db.$client, (run = db.$client.transaction((f: () => unknown) => f())))
-  return run.immediate(fn) as T
+  return run
 }
 const transactionRunners = new WeakMap<Database.Database, Database.Transaction<(f: () => unknown) => unknown>>()
 

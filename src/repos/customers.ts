@@ -1,4 +1,4 @@
-import { cachedStatement, type Db } from '../db/client.ts'
+import { cachedStatement, readTransaction, type Db } from '../db/client.ts'
 import { consentEvents, customers, orders, type Customer } from '../db/schema.ts'
 import type { LapseStatus } from '../domain/lapse.ts'
 import { insertRow, selectRow, selectRows } from './rows.ts'
@@ -159,7 +159,7 @@ const needsAnalysis = (f: CustomerFilters) =>
 export function listCustomers(db: Db, query: CustomerListQuery): { rows: CustomerListRow[]; total: number; totalIsAtLeast: boolean } {
   // Its count and its parts (analysed customers, then those without) read one snapshot: an
   // analysis swapping its figures in between would otherwise drop a customer from the page, or show one twice.
-  return db.$client.transaction(() => listCustomersNow(db, query))()
+  return readTransaction(db, () => listCustomersNow(db, query))
 }
 
 function listCustomersNow(db: Db, query: CustomerListQuery): { rows: CustomerListRow[]; total: number; totalIsAtLeast: boolean } {
