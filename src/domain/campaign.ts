@@ -108,6 +108,18 @@ const formats = new Map<string, Intl.DateTimeFormat>()
 
 /** Weekday (1 = Monday) and minutes since midnight of an instant in a time zone. */
 function localTime(at: Date, tz: string): { weekday: number; minutes: number } {
+  // The sender asks for every message: within one minute the answer is the same (zones are
+  // whole minutes off UTC today), and Intl's formatToParts costs more than the rest of the check.
+  const minute = Math.floor(at.getTime() / 60_000)
+  const last = lastLocalTime.get(tz)
+  if (last?.minute === minute) return last.value
+  const value = localTimeNow(at, tz)
+  lastLocalTime.set(tz, { minute, value })
+  return value
+}
+const lastLocalTime = new Map<string, { minute: number; value: { weekday: number; minutes: number } }>()
+
+function localTimeNow(at: Date, tz: string): { weekday: number; minutes: number } {
   let format = formats.get(tz)
   if (!format) formats.set(tz, (format = new Intl.DateTimeFormat('en-GB', { timeZone: tz, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })))
   const parts = format.formatToParts(at)

@@ -119,8 +119,8 @@ export class MailSender {
         return 'done'
       }
     }
-    // Another sender (the CLI beside the server) has it.
-    if (!claimMessage(this.db, message.id)) return 'done'
+    // A message is claimed in the transaction that settles or prepares it; when the claim fails,
+    // another sender (the CLI beside the server) has it, and it is done here.
     if (campaign && message.customerId !== null) {
       // Eligibility is checked again at the moment of sending: an unsubscribe since the start counts,
       // and so does another campaign's mail within the quiet period.
@@ -130,26 +130,27 @@ export class MailSender {
         campaignId: campaign.id,
       })
       if (excluded) {
-        finishMessage(this.db, message.id, { status: 'skipped', lastError: `not sent: ${excluded}` })
+        this.claimThen(message, () => finishMessage(this.db, message.id, { status: 'skipped', lastError: `not sent: ${excluded}` }))
         return 'done'
       }
     }
+    // Rendering writes nothing: it comes before the claim.
     let rendered
     try {
       rendered = renderMessage(this.db, this.config, message, context)
     } catch (err) {
       this.log.error({ err, messageId: message.id }, 'could not render message')
-      finishMessage(this.db, message.id, { status: 'failed', lastError: `render: ${(err as Error).message}` })
+      this.claimThen(message, () => finishMessage(this.db, message.id, { status: 'failed', lastError: `render: ${(err as Error).message}` }))
       return 'done'
     }
     if (!rendered) {
-      finishMessage(this.db, message.id, { status: 'skipped', lastError: 'nothing to send any more' })
+      this.claimThen(message, () => finishMessage(this.db, message.id, { status: 'skipped', lastError: 'nothing to send any more' }))
       return 'done'
     }
-    if (campaign) await this.waitForSlot(campaign)
-    // The link's token must work by the time the mail arrives.
+    // Claimed together with saving the link's token, which must work by the time the mail arrives.
     const { link, ...mail } = rendered
-    if (link) saveLinkToken(this.db, link)
+    if (!this.claimThen(message, () => link && saveLinkToken(this.db, link))) return 'done'
+    if (campaign) await this.waitForSlot(campaign)
     let info: Awaited<ReturnType<MailTransport['send']>>
     try {
       info = await this.transport.send({
@@ -178,6 +179,15 @@ export class MailSender {
       }
     })
     return 'sent'
+  }
+
+  /** Claim the message and, in the same transaction, do `then`; false (nothing done) when another sender has it. */
+  private claimThen(message: Message, then: () => unknown): boolean {
+    return writeTransaction(this.db, () => {
+      if (!claimMessage(this.db, message.id)) return false
+      then()
+      return true
+    })
   }
 
   private fail(message: Message, subject: string, e: Error & { responseCode?: number; code?: string }, now: Date): void {

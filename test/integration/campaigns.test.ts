@@ -8,6 +8,7 @@ import { changeCampaignState, previewCampaignTarget, startDueCampaigns } from '.
 import { changeConsent } from '../../src/services/consent.ts'
 import { saveMailSettings } from '../../src/services/settings.ts'
 import { tempDatabase, testConfig } from '../helpers/build-app.ts'
+import { openDatabase } from '../../src/db/client.ts'
 import { testCampaign } from '../helpers/campaigns.ts'
 import { importText } from '../helpers/factories.ts'
 import { startSmtpServer, useSmtpServer } from '../helpers/smtp.ts'
@@ -85,6 +86,29 @@ describe('campaign mail through a real SMTP server', () => {
     // Running again sends nothing twice.
     expect(await sender.runOnce()).toBe(0)
     expect(smtp.received).toHaveLength(2)
+  })
+
+  it('shares the queue between two senders on two connections (the server and the CLI): each mail goes out once, with one link token', async () => {
+    await importText(t.db, 'customers', ['customer_id,email,first_name,locale,email_consent', ...Array.from({ length: 120 }, (_, i) => `S${i},s${i}@example.com,Sam,de,granted`)].join('\n'))
+    const campaign = testCampaign(t.db, { quietDays: 0 })
+    changeCampaignState(t.db, campaign.id, 'start', 'test')
+    const queued = t.db.$client.prepare("SELECT count(*) FROM messages WHERE campaign_id = ? AND status = 'queued'").pluck().get(campaign.id) as number
+    expect(queued).toBeGreaterThan(120)
+    const second = openDatabase(t.file)
+    const cli = new MailSender(second, testConfig(t.file, { SMTP_URL: smtp.url, BASE_URL: 'https://shop.example.com' }), createMailTransport(testConfig(t.file, { SMTP_URL: smtp.url })), quietLogger)
+    try {
+      const [a, b] = await Promise.all([sender.runOnce(), cli.runOnce()])
+      expect(a + b).toBe(queued)
+      // Both took part, and nobody was mailed twice.
+      expect(a).toBeGreaterThan(0)
+      expect(b).toBeGreaterThan(0)
+      expect(new Set(to()).size).toBe(queued)
+      expect(smtp.received).toHaveLength(queued)
+      expect(t.db.$client.prepare('SELECT count(*) FROM member_tokens t JOIN campaign_members m ON m.id = t.member_id WHERE m.campaign_id = ?').pluck().get(campaign.id)).toBe(queued)
+    } finally {
+      await cli.stop()
+      second.$client.close()
+    }
   })
 
   it('signs with DKIM, covering both unsubscribe headers, when configured', async () => {
