@@ -1076,6 +1076,7 @@ export default {
   'overview.gained': 'Mehrumsatz gegenüber Kontrollgruppe',
   'overview.gainedFrom.one': 'aus {n} Kampagne, abzüglich Anreizen',
   'overview.gainedFrom.other': 'aus {n} Kampagnen, abzüglich Anreizen',
+  'overview.gainedPending': 'wird für die Kampagnen noch berechnet – gleich neu laden',
   'overview.notEnough': 'noch nicht genug Daten',
   'after.separate': 'Diese Antworten zählen nicht zu den Werten oben.',
   'after.title': 'Nach der Rückkehr',

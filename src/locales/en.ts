@@ -1077,6 +1077,7 @@ export default {
   'overview.gained': 'Gained against the holdout',
   'overview.gainedFrom.one': 'revenue from {n} campaign, net of incentives',
   'overview.gainedFrom.other': 'revenue from {n} campaigns, net of incentives',
+  'overview.gainedPending': 'still being worked out for the campaigns: reload in a moment',
   'overview.notEnough': 'not enough data yet',
   'after.separate': 'These answers are not part of the scores above.',
   'after.title': 'After the comeback',

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyPluginAsync } from 'fastify'
 import { rankChart } from '../../../domain/charts.ts'
 import { viewLocals } from '../../../plugins/i18n.ts'
@@ -7,6 +8,9 @@ import { ageOf } from '../../../services/result-cache.ts'
 import { REACTIVATION_DAYS } from '../../../services/winback.ts'
 import { dashboardFilter, dashboardLocals, dashboardQuery } from '../dashboard-filter.ts'
 
+/** How long the Overview waits for the campaigns' win-back figures before it shows without the revenue gained. */
+export const GAINED_WAIT_MS = 250
+
 /** /admin: the Overview for managers and admins (SPEC §8); staff start on the customer list. */
 const overviewRoutes: FastifyPluginAsync = async (app) => {
   app.get('/', async (req, reply) => {
@@ -14,14 +18,26 @@ const overviewRoutes: FastifyPluginAsync = async (app) => {
     const q = dashboardQuery.parse(req.query)
     const cached = await app.figure({ name: 'overview', filter: dashboardFilter(app, q) })
     const o = cached.value
-    // Each started campaign's win-back, as its page shows and keeps it (computed ahead over a big shop).
-    const lifts = await Promise.all(o.started.map((campaignId) => app.figure({ name: 'lift', campaignId, windowDays: REACTIVATION_DAYS })))
+    // Each started campaign's win-back, as its page shows and keeps it (computed ahead over a big
+    // shop). One after another: one not kept yet is a worker thread's work, never many at once.
+    // The page does not wait long for them: until they are in, the one figure says so and the page
+    // asks again (the figures go on being worked out meanwhile).
+    const liftsKept = (async () => {
+      const lifts = []
+      for (const campaignId of o.started) lifts.push(await app.figure({ name: 'lift', campaignId, windowDays: REACTIVATION_DAYS }))
+      return lifts
+    })()
+    liftsKept.catch((err: unknown) => req.log.warn({ err }, 'win-back figures for the Overview'))
+    const waiting = new AbortController()
+    const lifts = await Promise.race([liftsKept, sleep(GAINED_WAIT_MS, null, { signal: waiting.signal }).catch(() => null)])
+    waiting.abort()
     const { fmt } = viewLocals(req.t)
     const data = {
       title: req.t('overview.title'),
       ...o,
-      gained: gainedOf(lifts.map((l) => l.value.overall)),
-      cached: ageOf([cached, ...lifts]),
+      gained: lifts ? gainedOf(lifts.map((l) => l.value.overall)) : null,
+      gainedPending: lifts === null,
+      cached: ageOf([cached, ...(lifts ?? [])]),
       ...dashboardLocals(app, q),
       stakeChart: o.latest && stakeChart(o.latest, req.t),
       reasonChart: o.reasons.length ? rankChart({ categories: o.reasons.map((r) => fmt.reason(r.reason)), values: o.reasons.map((r) => r.n), formatValue: (v) => fmt.number(v) }) : null,
