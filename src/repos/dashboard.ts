@@ -21,14 +21,25 @@ export interface ResponseFilter {
 const followUpMembers = "SELECT m.id FROM campaign_members m JOIN campaigns k ON k.id = m.campaign_id WHERE k.kind = 'followup'"
 
 /**
- * The answer's or member's customer is in the segment: looked up for each answer or member (two
- * seeks), never the list of the segment's customers built first, which reads every customer
- * (a million on a big shop, for each segment the reasons page breaks down).
+ * The answer's or member's customer is in the segment. Where the shop has fewer answers (or
+ * members) than customers, as shops do, each one's customer is looked up (two seeks); listing the
+ * segment's customers first would read every customer (a million on a big shop, for each segment
+ * the reasons page breaks down). Where answers outnumber customers, the segment's customers are
+ * listed once instead of looked up answer by answer.
  */
-const inSegment = (f: ResponseFilter, column: string) =>
-  f.segment && `EXISTS (SELECT 1 FROM customers c LEFT JOIN customer_analysis a ON a.customer_id = c.id WHERE c.id = ${column} AND (${f.segment.sql}))`
+function inSegment(db: Db, f: ResponseFilter, column: string, rows: 'responses' | 'campaign_members'): string | undefined {
+  if (!f.segment) return undefined
+  return outnumbersCustomers(db, rows)
+    ? `${column} IN (SELECT c.id FROM customers c LEFT JOIN customer_analysis a ON a.customer_id = c.id WHERE ${f.segment.sql})`
+    : `EXISTS (SELECT 1 FROM customers c LEFT JOIN customer_analysis a ON a.customer_id = c.id WHERE c.id = ${column} AND (${f.segment.sql}))`
+}
 
-function responseWhere(f: ResponseFilter) {
+/** Whether the shop has more answers (or members) than customers, told by their highest ids (no count). */
+export function outnumbersCustomers(db: Db, rows: 'responses' | 'campaign_members'): boolean {
+  return cachedStatement(db, `SELECT coalesce((SELECT max(id) FROM ${rows}), 0) > coalesce((SELECT max(id) FROM customers), 0)`).pluck().get() === 1
+}
+
+function responseWhere(db: Db, f: ResponseFilter) {
   const c = new Conditions()
     .when(true, "r.status = 'complete'")
     .when(true, `r.member_id ${f.followUp ? 'IN' : 'NOT IN'} (${followUpMembers})`)
@@ -42,7 +53,7 @@ function responseWhere(f: ResponseFilter) {
     .when(f.from, 'r.completed_at >= @from', { from: f.from! })
     .when(f.to, 'r.completed_at < @to', { to: `${f.to}\uffff` })
     .when(f.locale, 'r.locale = @locale', { locale: f.locale! })
-    .when(f.segment, inSegment(f, 'r.customer_id')!, f.segment?.params)
+    .when(f.segment, inSegment(db, f, 'r.customer_id', 'responses')!, f.segment?.params)
   return { where: c.parts.join(' AND '), params: c.params }
 }
 
@@ -53,7 +64,7 @@ const statement = (db: Db, sql: string, f: ResponseFilter) => ruleStatement(db, 
 
 /** Main and any churn reasons of the filtered answers, by reason; `reasons` lists the reason values to count. */
 export function reasonDistribution(db: Db, f: ResponseFilter, reasons: readonly string[]) {
-  const { where, params } = responseWhere(f)
+  const { where, params } = responseWhere(db, f)
   const anyColumns = reasons.map((_, i) => `coalesce(sum(instr(r.reasons, @any${i}) > 0), 0) AS any${i}`).join(', ')
   const anyParams = Object.fromEntries(reasons.map((v, i) => [`any${i}`, `|${v}|`]))
   const main = statement(db, `SELECT r.main_reason AS reason, count(*) AS n FROM responses r WHERE ${where} AND r.main_reason IS NOT NULL GROUP BY r.main_reason`, f).all(params) as { reason: string; n: number }[]
@@ -63,7 +74,7 @@ export function reasonDistribution(db: Db, f: ResponseFilter, reasons: readonly 
 
 /** Main reasons by the customers' value if won back: high (≥ 100 €), medium (≥ 20 €), low, unknown. */
 export function reasonsByValueTier(db: Db, f: ResponseFilter) {
-  const { where, params } = responseWhere(f)
+  const { where, params } = responseWhere(db, f)
   return statement(
     db,
     `SELECT r.main_reason AS reason,
@@ -77,7 +88,7 @@ export function reasonsByValueTier(db: Db, f: ResponseFilter) {
 
 /** Per month of the answer: main reasons, and the counts behind NPS, CSAT and CES. */
 export function monthly(db: Db, f: ResponseFilter) {
-  const { where, params } = responseWhere(f)
+  const { where, params } = responseWhere(db, f)
   const reasons = statement(db, `SELECT substr(r.completed_at, 1, 7) AS month, r.main_reason AS reason, count(*) AS n FROM responses r WHERE ${where} AND r.main_reason IS NOT NULL GROUP BY month, reason ORDER BY month`, f).all(params) as { month: string; reason: string; n: number }[]
   const scores = statement(
     db,
@@ -95,7 +106,7 @@ export function monthly(db: Db, f: ResponseFilter) {
  * first, one page of them, and how many there are.
  */
 export function reasonTexts(db: Db, f: ResponseFilter, reason: string, limit: number, offset: number) {
-  const { where, params } = responseWhere(f)
+  const { where, params } = responseWhere(db, f)
   const hasText = `EXISTS (SELECT 1 FROM json_tree(r.answers) j WHERE j.type = 'text' AND j.value GLOB '*[^a-z0-9_]*')`
   const rows = statement(
     db,
@@ -110,7 +121,7 @@ export function reasonTexts(db: Db, f: ResponseFilter, reason: string, limit: nu
 
 /** The counts behind NPS, CSAT and CES of the filtered answers (the formulas are in domain/winback.ts). */
 export function scoreCounts(db: Db, f: ResponseFilter = {}) {
-  const { where, params } = responseWhere(f)
+  const { where, params } = responseWhere(db, f)
   return statement(
     db,
     `SELECT count(*) AS responses,
@@ -124,22 +135,22 @@ export function scoreCounts(db: Db, f: ResponseFilter = {}) {
 
 /** The main churn reasons of the filtered answers, most frequent first. */
 export function reasonCounts(db: Db, f: ResponseFilter = {}) {
-  const { where, params } = responseWhere(f)
+  const { where, params } = responseWhere(db, f)
   return statement(db, `SELECT r.main_reason AS reason, count(*) AS n FROM responses r WHERE ${where} AND r.main_reason IS NOT NULL GROUP BY r.main_reason ORDER BY n DESC, reason`, f).all(params) as { reason: string; n: number }[]
 }
 
 /** The filters that apply to campaign members `m` and their customers: campaign, language, segment (dates apply to answers and mails). */
-function memberWhere(f: ResponseFilter) {
+function memberWhere(db: Db, f: ResponseFilter) {
   const c = new Conditions()
     .when(f.campaignId, 'm.campaign_id = @campaignId', { campaignId: f.campaignId! })
     .when(f.locale, memberLocale, { locale: f.locale! })
-    .when(f.segment, inSegment(f, 'm.customer_id')!, f.segment?.params)
+    .when(f.segment, inSegment(db, f, 'm.customer_id', 'campaign_members')!, f.segment?.params)
   return { where: c.and(), params: c.params }
 }
 
 /** Members of campaigns who were mailed (in the date range, by their last mail), and how many of them answered. */
 export function responseRate(db: Db, f: ResponseFilter = {}) {
-  const { where, params } = memberWhere(f)
+  const { where, params } = memberWhere(db, f)
   const dates = `${f.from ? ' AND m.last_mailed_at >= @from' : ''}${f.to ? ' AND m.last_mailed_at < @to' : ''}`
   return statement(
     db,
@@ -151,7 +162,7 @@ export function responseRate(db: Db, f: ResponseFilter = {}) {
 
 /** Customers who bought again within the window after their first campaign mail (in the date range), and the revenue of those orders. */
 export function wonBack(db: Db, windowDays: number, f: ResponseFilter = {}) {
-  const { where, params } = memberWhere(f)
+  const { where, params } = memberWhere(db, f)
   const dates = `${f.from ? ' AND since >= @from' : ''}${f.to ? ' AND since < @to' : ''}`
   return statement(
     db,
@@ -189,7 +200,7 @@ export function followUpCounts(db: Db, f: ResponseFilter = {}) {
   const c = new Conditions()
     .when(f.campaignId, 'k.parent_id = @campaignId', { campaignId: f.campaignId! })
     .when(f.locale, memberLocale, { locale: f.locale! })
-    .when(f.segment, inSegment(f, 'm.customer_id')!, f.segment?.params)
+    .when(f.segment, inSegment(db, f, 'm.customer_id', 'campaign_members')!, f.segment?.params)
     .when(f.from, 'm.last_mailed_at >= @from', { from: f.from! })
     .when(f.to, 'm.last_mailed_at < @to', { to: `${f.to}\uffff` })
   return statement(
