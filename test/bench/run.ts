@@ -41,7 +41,7 @@ const report = (line: string) => {
   lines.push(line)
 }
 /** One figure for bench.json (and its line for bench.txt): the result beside its baseline from this run. */
-const figure = (f: { name: string; value: number; unit: string; baseline?: number; baselineLabel?: string; ratio?: number; goal?: string; peakMemoryMiB?: number; note?: string; floor?: number; firstViewMs?: number; slowestHealthzDuringFirstViewMs?: number }, line: string) => {
+const figure = (f: { name: string; value: number; unit: string; baseline?: number; baselineLabel?: string; ratio?: number; goal?: string; peakMemoryMiB?: number; note?: string; floor?: number; firstViewMs?: number; completeViewMs?: number; slowestHealthzDuringFirstViewMs?: number }, line: string) => {
   figures.push({ ...f, ratio: f.ratio === undefined ? undefined : Number(f.ratio.toFixed(3)) })
   report(line)
 }
@@ -294,16 +294,14 @@ if (want('dashboards')) {
         await new Promise((r) => setTimeout(r, 20))
       }
     })()
-    const first = await app.inject({ url, headers: { cookie: session } })
-    const cold = performance.now() - s
+    const first = await firstCompleteView(app, url, { cookie: session })
     computing = false
     await sampler
-    if (first.statusCode !== 200) throw new Error(`${url}: ${first.statusCode}`)
     touch.run()
     const ms = await timedPage(url)
     figure(
-      { name: `dashboard: ${name}`, value: ms, unit: 'ms', baseline: bare, baselineLabel: 'bare SQL count over the same responses', ratio: ms / bare, goal: '< 300 ms (median); aim 100 ms', firstViewMs: cold, slowestHealthzDuringFirstViewMs: slowestHealth },
-      `dashboard ${name} (${url}) over ${responses.toLocaleString('en')} responses: median ${fmt(ms)} (goal < 300 ms), first view ${fmt(cold)} (slowest /healthz meanwhile ${fmt(slowestHealth)}); bare SQL count over the same responses: ${fmt(bare)}; ratio ${(ms / bare).toFixed(2)}`,
+      { name: `dashboard: ${name}`, value: ms, unit: 'ms', baseline: bare, baselineLabel: 'bare SQL count over the same responses', ratio: ms / bare, goal: '< 300 ms (median); aim 100 ms', firstViewMs: first.ms, completeViewMs: first.completeMs, slowestHealthzDuringFirstViewMs: slowestHealth },
+      `dashboard ${name} (${url}) over ${responses.toLocaleString('en')} responses: median ${fmt(ms)} (goal < 300 ms), first view ${fmt(first.ms)}${first.partial ? ` (part still being worked out; complete after ${fmt(first.completeMs)})` : ''} (slowest /healthz meanwhile ${fmt(slowestHealth)}); bare SQL count over the same responses: ${fmt(bare)}; ratio ${(ms / bare).toFixed(2)}`,
     )
   }
   await app.close()
@@ -541,6 +539,25 @@ const results = only.length === 1 && only[0] === 'scale' ? 'bench-scale' : 'benc
 writeFileSync(resolve('test-results', `${results}.txt`), lines.join('\n') + '\n', { flag: 'w' })
 writeFileSync(resolve('test-results', `${results}.json`), JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: os.cpus().length, figures }, null, 2) + '\n')
 
+/**
+ * The first view of a page, and when it was first complete: a page that shows a figure still
+ * being worked out (it asks again by itself, `hx-trigger="load delay:…"`) is asked again every
+ * 100 ms until it shows everything, so that later views are timed on the complete page.
+ */
+async function firstCompleteView(app: FastifyInstance, url: string, headers: Record<string, string>): Promise<{ ms: number; partial: boolean; completeMs: number }> {
+  const incomplete = (body: string) => /hx-trigger="load delay:/.test(body)
+  const start = performance.now()
+  let res = await app.inject({ url, headers })
+  const ms = performance.now() - start
+  const partial = incomplete(res.body)
+  for (;;) {
+    if (res.statusCode !== 200) throw new Error(`${url}: ${res.statusCode}`)
+    if (!incomplete(res.body)) return { ms, partial, completeMs: partial ? performance.now() - start : ms }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    res = await app.inject({ url, headers })
+  }
+}
+
 /** The baseline of the imports: `sqlite3 .import` of the same file into a new database, in seconds. */
 function sqliteImport(csv: string, work: string): number {
   const target = join(work, `baseline-${Math.random().toString(36).slice(2)}.db`)
@@ -673,11 +690,8 @@ async function scaleBench() {
     ['survey page', `/s/${link.token}`],
   ]
   for (const [label, url] of pages) {
-    const headers = url.startsWith('/s/') ? {} : { cookie: session }
-    const start = performance.now()
-    const first = await app.inject({ url, headers })
-    const firstMs = performance.now() - start
-    if (first.statusCode !== 200) throw new Error(`${url}: ${first.statusCode}`)
+    const headers: Record<string, string> = url.startsWith('/s/') ? {} : { cookie: session }
+    const first = await firstCompleteView(app, url, headers)
     const runs: number[] = []
     for (let i = 0; i < 5; i++) {
       const s = performance.now()
@@ -685,7 +699,10 @@ async function scaleBench() {
       runs.push(performance.now() - s)
     }
     const ms = median(runs)
-    figure({ name: `scale: ${label}`, value: ms, unit: 'ms', goal: '< 300 ms', ratio: ms / 300, firstViewMs: firstMs }, `scale: ${label} (${url}): median ${fmt(ms)}, first view ${fmt(firstMs)} (goal < 300 ms)`)
+    figure(
+      { name: `scale: ${label}`, value: ms, unit: 'ms', goal: '< 300 ms', ratio: ms / 300, firstViewMs: first.ms, completeViewMs: first.completeMs },
+      `scale: ${label} (${url}): median ${fmt(ms)}, first view ${fmt(first.ms)}${first.partial ? ` (part still being worked out; complete after ${fmt(first.completeMs)})` : ''} (goal < 300 ms)`,
+    )
   }
   await app.close()
   db.$client.close()
