@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { dataStamp, type Db } from '../db/client.ts'
 
 /**
@@ -111,4 +112,21 @@ export function ageOf(figures: Cached<unknown>[]): Omit<Cached<unknown>, 'value'
   const old = figures.filter((f) => !f.current).sort((a, b) => a.computedAt - b.computedAt)[0]
   const f = old ?? figures[0]!
   return { computedAt: f.computedAt, current: f.current, keepMs: f.keepMs }
+}
+
+/** How long a page waits for a figure still being worked out before it shows without it (and asks again). */
+export const FIGURE_WAIT_MS = 250
+
+/**
+ * The figure, or null when it is not in within `ms`: the page then says it is still being worked
+ * out and asks again, while the work goes on (a failure is logged by `onError`, not thrown here).
+ */
+export async function within<T>(work: Promise<T>, onError: (err: unknown) => void, ms = FIGURE_WAIT_MS): Promise<T | null> {
+  work.catch(onError)
+  const waiting = new AbortController()
+  try {
+    return await Promise.race([work, sleep(ms, null, { signal: waiting.signal }).catch(() => null)])
+  } finally {
+    waiting.abort()
+  }
 }

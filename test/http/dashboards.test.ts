@@ -66,19 +66,43 @@ describe('dashboards', () => {
     const jar = (await login(t.app, 'manager@example.com')).jar
     // A win-back that takes a second to work out the first time, as over a big shop.
     const figure = t.app.figure
-    const first = new Promise((resolve) => setTimeout(resolve, 1000))
-    t.app.figure = ((r: Parameters<typeof figure>[0]) => (r.name === 'lift' ? first.then(() => figure(r)) : figure(r))) as typeof figure
+    // The delay starts when the figure is first asked for, as its computing would.
+    let first: Promise<unknown> | undefined
+    t.app.figure = ((r: Parameters<typeof figure>[0]) => (r.name === 'lift' ? (first ??= new Promise((resolve) => setTimeout(resolve, 1000))).then(() => figure(r)) : figure(r))) as typeof figure
     try {
-      const started = Date.now()
+      // Answered while the figure was still being worked out (no clock: a loaded machine is slow).
       const page = await t.app.inject({ url: '/admin', headers: { cookie: jar.header() } })
-      expect(Date.now() - started).toBeLessThan(900)
-      expect(page.body).toContain('still being worked out for the campaigns: reload in a moment')
+      expect(page.body).toContain('still being worked out for the campaigns: appears in a moment (or reload)')
       expect(page.body).toContain('hx-get="/admin" hx-trigger="load delay:3s" hx-target="#overview-body"')
       // Once worked out, the next view (or htmx's) has it.
       await new Promise((resolve) => setTimeout(resolve, 1100))
       const fragment = await t.app.inject({ url: '/admin', headers: { cookie: jar.header(), 'hx-request': 'true', 'hx-target': 'overview-body' } })
       expect(fragment.body).not.toContain('still being worked out')
       expect(/Gained against the holdout<\/p><p class="kpi-value">([^<]+)</.exec(fragment.body)?.[1]?.replace(/\D/g, '')).toBe(String(campaignLift(t.db, 1).overall.gainedCents))
+    } finally {
+      t.app.figure = figure
+    }
+  })
+
+  it('shows a campaign page without waiting long for its win-back, which then appears in its place', async () => {
+    loadDemoShop(t.db, { customers: 600, seed: 11, asOf: new Date('2026-06-30'), defaultLocale: 'de', defaultCurrency: 'EUR' })
+    await addUser(t.db, 'manager')
+    const jar = (await login(t.app, 'manager@example.com')).jar
+    const figure = t.app.figure
+    // The delay starts when the figure is first asked for, as its computing would.
+    let first: Promise<unknown> | undefined
+    t.app.figure = ((r: Parameters<typeof figure>[0]) => (r.name === 'lift' ? (first ??= new Promise((resolve) => setTimeout(resolve, 1000))).then(() => figure(r)) : figure(r))) as typeof figure
+    try {
+      const page = await t.app.inject({ url: '/admin/campaigns/1', headers: { cookie: jar.header() } })
+      expect(page.body).toContain('Still being worked out for all the members of this campaign')
+      expect(page.body).toContain('hx-get="/admin/campaigns/1" hx-trigger="load delay:3s" hx-select="#winback"')
+      expect(page.body).toContain('id="campaign-progress"')
+      await new Promise((resolve) => setTimeout(resolve, 1100))
+      // htmx's request (target: the section) gets the page, from which it takes the section.
+      const again = await t.app.inject({ url: '/admin/campaigns/1', headers: { cookie: jar.header(), 'hx-request': 'true', 'hx-target': 'winback' } })
+      expect(again.body).not.toContain('Still being worked out')
+      expect(again.body).toMatch(/<section id="winback" class="card"[^>]*>\s*<h2 id="winback-h">Win-back<\/h2>/)
+      expect(again.body).toContain('Everyone assigned to be mailed against the holdout')
     } finally {
       t.app.figure = figure
     }

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { MIN_GROUP } from '../../../domain/winback.ts'
 import { afterComeback } from '../../../services/dashboard.ts'
 import { REACTIVATION_DAYS } from '../../../services/winback.ts'
+import { within } from '../../../services/result-cache.ts'
 import { builtInSegmentRefs, findSegment, savedSegmentRefs } from '../../../services/segments.ts'
 import { z } from 'zod'
 import { allowedActions, type CampaignStatus } from '../../../domain/campaign.ts'
@@ -74,6 +75,10 @@ const campaignRoutes: FastifyPluginAsync = async (app) => {
     const { id } = idParams.parse(req.params)
     const campaign = getCampaign(app.db, id)
     if (!campaign || campaign.kind !== 'campaign') throw notFound('campaign')
+    // The measured win-back, once the campaign has members; the progress poll (htmx) does not need
+    // it. Over a big campaign it takes seconds the first time: the page does not wait for it long.
+    const measured = campaign.startedAt !== null && !(req.isHtmx && req.headers['hx-target'] === 'campaign-progress')
+    const winback = measured ? await within(app.figure({ name: 'lift', campaignId: id, windowDays: REACTIVATION_DAYS }), (err) => req.log.warn({ err }, 'win-back figure')) : null
     const data = {
       title: campaign.name,
       campaign,
@@ -81,8 +86,8 @@ const campaignRoutes: FastifyPluginAsync = async (app) => {
       segment: campaignOptions(campaign).target.segment ? findSegmentOrNull(campaignOptions(campaign).target.segment!) : null,
       progress: campaignProgressNow(app.db, id),
       exclusions: campaign.exclusions ? (JSON.parse(campaign.exclusions) as Record<string, number>) : null,
-      // The measured win-back, once the campaign has members; the progress poll (htmx) does not need it.
-      winback: campaign.startedAt && !(req.isHtmx && req.headers['hx-target'] === 'campaign-progress') ? await app.figure({ name: 'lift', campaignId: id, windowDays: REACTIVATION_DAYS }) : null,
+      winback,
+      winbackPending: measured && winback === null,
       // The follow-up checks after a comeback, when the campaign asks them.
       after: campaign.startedAt && campaign.followUpDays ? afterComeback(app.db, { campaignId: id }) : null,
       minGroup: MIN_GROUP,

@@ -1,15 +1,11 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyPluginAsync } from 'fastify'
 import { rankChart } from '../../../domain/charts.ts'
 import { viewLocals } from '../../../plugins/i18n.ts'
 import { stakeChart } from '../../../services/analysis-report.ts'
 import { gainedOf } from '../../../services/dashboard.ts'
-import { ageOf } from '../../../services/result-cache.ts'
+import { ageOf, within } from '../../../services/result-cache.ts'
 import { REACTIVATION_DAYS } from '../../../services/winback.ts'
 import { dashboardFilter, dashboardLocals, dashboardQuery } from '../dashboard-filter.ts'
-
-/** How long the Overview waits for the campaigns' win-back figures before it shows without the revenue gained. */
-export const GAINED_WAIT_MS = 250
 
 /** /admin: the Overview for managers and admins (SPEC §8); staff start on the customer list. */
 const overviewRoutes: FastifyPluginAsync = async (app) => {
@@ -27,10 +23,7 @@ const overviewRoutes: FastifyPluginAsync = async (app) => {
       for (const campaignId of o.started) lifts.push(await app.figure({ name: 'lift', campaignId, windowDays: REACTIVATION_DAYS }))
       return lifts
     })()
-    liftsKept.catch((err: unknown) => req.log.warn({ err }, 'win-back figures for the Overview'))
-    const waiting = new AbortController()
-    const lifts = await Promise.race([liftsKept, sleep(GAINED_WAIT_MS, null, { signal: waiting.signal }).catch(() => null)])
-    waiting.abort()
+    const lifts = await within(liftsKept, (err) => req.log.warn({ err }, 'win-back figures for the Overview'))
     const { fmt } = viewLocals(req.t)
     const data = {
       title: req.t('overview.title'),
