@@ -119,7 +119,7 @@ describe('slow figures, computed off the server thread', () => {
 })
 
 describe('figures computed ahead', () => {
-  it('over a big shop, the server computes the Overview, the segment sizes and each started campaign’s win-back as soon as it is ready, and a campaign’s when it starts', async () => {
+  it('over a big shop, the server computes the Overview, the segment sizes, each started campaign’s win-back and the churn reasons as soon as it is ready, and a campaign’s win-back when it starts', async () => {
     const t = tempDatabase()
     try {
       loadDemoShop(t.db, { customers: 300, seed: 5, asOf: new Date('2026-06-30'), defaultLocale: 'de', defaultCurrency: 'EUR' })
@@ -139,6 +139,7 @@ describe('figures computed ahead', () => {
         { name: 'overview', filter: {} },
         { name: 'segmentSizes' },
         ...[...running, ...finished].map((campaignId) => ({ name: 'lift', campaignId, windowDays: 90 })),
+        { name: 'reasons', filter: {} },
       ])
       const app = await buildApp({ config: testConfig(t.file), db: t.db })
       await app.ready()
