@@ -455,6 +455,8 @@ if (want('campaign')) {
   // count is then kept a while (services/result-cache.ts); the first view counts it.
   const touch = db.$client.prepare("INSERT INTO settings (key, value) VALUES ('bench.touch', '1') ON CONFLICT (key) DO UPDATE SET value = value + 1")
   const pageMs = async (url: string) => {
+    touch.run()
+    const first = await firstCompleteView(app, url, { cookie })
     const runs: number[] = []
     for (let i = 0; i < 7; i++) {
       touch.run()
@@ -463,7 +465,7 @@ if (want('campaign')) {
       if (res.statusCode !== 200) throw new Error(`${url}: ${res.statusCode}`)
       runs.push(performance.now() - t)
     }
-    return { median: median(runs), first: runs[0]! }
+    return { median: median(runs), first }
   }
   for (const [label, url] of [
     ['campaign page (progress per arm)', `/admin/campaigns/${campaign.id}`],
@@ -472,8 +474,8 @@ if (want('campaign')) {
   ] as const) {
     const { median: ms, first } = await pageMs(url)
     figure(
-      { name: label, value: ms, unit: 'ms', goal: '< 200 ms', ratio: ms / 200, firstViewMs: first },
-      `${label}, ${members.toLocaleString('en')}-member campaign: ${fmt(ms)} (median of 7, a write before each), first view ${fmt(first)}; goal < 200 ms (ratio ${(ms / 200).toFixed(2)})`,
+      { name: label, value: ms, unit: 'ms', goal: '< 200 ms', ratio: ms / 200, firstViewMs: first.ms, completeViewMs: first.completeMs },
+      `${label}, ${members.toLocaleString('en')}-member campaign: ${fmt(ms)} (median of 7 after the first complete view, a write before each), first view ${fmt(first.ms)}${first.partial ? ` (part still being worked out; complete after ${fmt(first.completeMs)})` : ''}; goal < 200 ms (ratio ${(ms / 200).toFixed(2)})`,
     )
   }
   figure({ name: 'campaign start', value: startMs, unit: 'ms', note: `${members} members drawn and invitations queued` }, `starting a ${members.toLocaleString('en')}-member campaign (holdout and arms drawn, invitations queued, one transaction): ${fmt(startMs)}`)
