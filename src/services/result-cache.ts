@@ -119,7 +119,8 @@ export const FIGURE_WAIT_MS = 250
 
 /**
  * The figure, or null when it is not in within `ms`: the page then says it is still being worked
- * out and asks again, while the work goes on (a failure is logged by `onError`, not thrown here).
+ * out and asks again, while the work goes on. A failure within `ms` is thrown, as if waited for;
+ * one after the page was shown goes to `onError`.
  */
 export async function within<T>(work: Promise<T>, onError: (err: unknown) => void, ms = FIGURE_WAIT_MS): Promise<T | null> {
   work.catch(onError)
