@@ -73,7 +73,7 @@ describe('dashboards', () => {
       // Answered while the figure was still being worked out (no clock: a loaded machine is slow).
       const page = await t.app.inject({ url: '/admin', headers: { cookie: jar.header() } })
       expect(page.body).toContain('still being worked out for the campaigns: appears in a moment (or reload)')
-      expect(page.body).toContain('hx-get="/admin" hx-trigger="load delay:3s" hx-target="#overview-body"')
+      expect(page.body).toContain('aria-busy="true" hx-get="/admin" hx-trigger="load delay:3s" hx-target="#overview-body"')
       // Once worked out, the next view (or htmx's) has it.
       await new Promise((resolve) => setTimeout(resolve, 1100))
       const fragment = await t.app.inject({ url: '/admin', headers: { cookie: jar.header(), 'hx-request': 'true', 'hx-target': 'overview-body' } })
