@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path'
 import { SummaryGroups } from '../../src/domain/clv/bgnbd.ts'
 import { fitModel, modelKinds } from '../../src/domain/clv/models.ts'
 import { modelNames } from '../../src/domain/analysis.ts'
-import { migrateDatabase, openDatabase, type Db } from '../../src/db/client.ts'
+import { migrateDatabase, openDatabase, writeTransaction, type Db } from '../../src/db/client.ts'
 import type { FastifyInstance } from 'fastify'
 import { loadDemoShop } from '../../src/services/demo.ts'
 import { analyze } from '../../src/services/analyze.ts'
@@ -14,6 +14,10 @@ import nodemailer from 'nodemailer'
 import { MailSender } from '../../src/jobs/sender.ts'
 import { createMailTransport, SMTP_CONNECTIONS } from '../../src/mail/transport.ts'
 import { changeCampaignState } from '../../src/services/campaigns.ts'
+import { addMemberToken, markMemberMailed } from '../../src/repos/campaigns.ts'
+import { claimMessage, finishMessage } from '../../src/repos/messages.ts'
+import { hashToken } from '../../src/domain/tokens.ts'
+import { nanoid } from 'nanoid'
 import { createSurveyLink } from '../../src/services/links.ts'
 import { createUser } from '../../src/services/users.ts'
 import { createApiKey } from '../../src/services/api-keys.ts'
@@ -522,15 +526,46 @@ if (want('mail')) {
     }),
   )
   const rawMs = performance.now() - t0
+  // A floor: the same raw nodemailer with the writes each mail needs so that nothing is lost on a
+  // crash and nobody is mailed twice (claimed together with its link token, then recorded as sent
+  // with the member's count), through the sender's repos on the same thread. No rendering, no
+  // eligibility check, no rate limit.
+  db.$client.prepare("UPDATE messages SET status = 'queued', attempts = 0 WHERE campaign_id = ?").run(campaign.id)
+  db.$client.prepare('DELETE FROM member_tokens').run()
+  const queued = db.$client.prepare('SELECT id, member_id AS memberId, to_address AS address FROM messages WHERE campaign_id = ? ORDER BY id').all(campaign.id) as { id: number; memberId: number; address: string }[]
+  await ask('reset')
+  t0 = performance.now()
+  next = 0
+  await Promise.all(
+    Array.from({ length: SMTP_CONNECTIONS }, async () => {
+      while (next < queued.length) {
+        const m = queued[next++]!
+        writeTransaction(db, () => {
+          if (!claimMessage(db, m.id)) throw new Error(`message ${m.id} not queued`)
+          addMemberToken(db, m.memberId, hashToken(nanoid(32)))
+        })
+        const info = (await raw.sendMail({ from: config.mailFrom, to: m.address, subject: sample.subject, text: sample.text, html: sample.html || undefined })) as { messageId: string }
+        const at = new Date().toISOString()
+        writeTransaction(db, () => {
+          finishMessage(db, m.id, { status: 'sent', subject: sample.subject ?? '', smtpMessageId: info.messageId, sentAt: at, lastError: null })
+          markMemberMailed(db, m.memberId, at, at)
+        })
+      }
+    }),
+  )
+  const floorMs = performance.now() - t0
+  const floorCount = await ask<{ count: number }>('count')
+  if (floorCount.count !== n) throw new Error(`the SMTP server got ${floorCount.count} of ${n} (floor)`)
   raw.close()
   sink.send('close')
   db.$client.close()
   rmSync(work, { recursive: true, force: true })
   const ours = (sent / oursMs) * 1000
   const baseline = (n / rawMs) * 1000
+  const floor = (n / floorMs) * 1000
   figure(
-    { name: 'campaign mail', value: ours, unit: 'messages/s', baseline, baselineLabel: 'raw nodemailer, same pool, same server', ratio: ours / baseline, goal: '≥ 0.8' },
-    `mail to a local SMTP server (its own process): ${ours.toFixed(0)} messages/s (${sent} sent, rendered, tokens made, states written); raw nodemailer: ${baseline.toFixed(0)} messages/s; ratio ${(ours / baseline).toFixed(2)} (goal ≥ 0.8)`,
+    { name: 'campaign mail', value: ours, unit: 'messages/s', baseline, baselineLabel: 'raw nodemailer, same pool, same server', ratio: ours / baseline, goal: '≥ 0.8', floor, note: `raw nodemailer with each mail's claim, token and record written: ${floor.toFixed(0)} messages/s` },
+    `mail to a local SMTP server (its own process): ${ours.toFixed(0)} messages/s (${sent} sent, rendered, tokens made, states written); raw nodemailer: ${baseline.toFixed(0)} messages/s; ratio ${(ours / baseline).toFixed(2)} (goal ≥ 0.8); raw nodemailer with each mail's writes (claim and link token, then the record of it sent), no rendering or checks: ${floor.toFixed(0)} messages/s (ratio to raw ${(floor / baseline).toFixed(2)}; ours to it ${(ours / floor).toFixed(2)})`,
   )
 }
 
