@@ -1,4 +1,3 @@
-import { Eta } from 'eta'
 import type { Config } from '../config.ts'
 import type { Db } from '../db/client.ts'
 import type { Campaign, Message } from '../db/schema.ts'
@@ -7,7 +6,7 @@ import { defaultTemplates, describeIncentive, fillTemplate, type CampaignOptions
 import { translator } from '../locales/index.ts'
 import type { Translate } from '../domain/i18n.ts'
 import { hashToken, newToken } from '../domain/tokens.ts'
-import { viewsDir } from '../paths.ts'
+import { templates } from '../templates.ts'
 import { getCampaign, memberForMail } from '../repos/campaigns.ts'
 import { getCustomer, sampleCustomerForMail } from '../repos/customers.ts'
 import { campaignOptions } from '../services/campaigns.ts'
@@ -15,8 +14,8 @@ import { getOptInRequest } from '../repos/messages.ts'
 import { rewardView } from '../services/rewards.ts'
 import { getBrand } from '../services/settings.ts'
 
-const html = new Eta({ views: viewsDir, autoEscape: true, cache: true })
-const text = new Eta({ views: viewsDir, autoEscape: false, cache: true, autoTrim: false })
+const html = templates({ autoEscape: true, cache: true })
+const text = templates({ autoEscape: false, cache: true, autoTrim: false })
 
 export interface RenderedMail {
   subject: string

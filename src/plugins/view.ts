@@ -1,9 +1,9 @@
 import { resolve } from 'node:path'
 import fastifyStatic from '@fastify/static'
 import view from '@fastify/view'
-import { Eta } from 'eta'
 import fp from 'fastify-plugin'
 import { rootDir, staticDir, viewsDir } from '../paths.ts'
+import { templates } from '../templates.ts'
 
 
 declare module 'fastify' {
@@ -17,36 +17,13 @@ declare module 'fastify' {
   }
 }
 
-/**
- * Eta that resolves each template's path once. Eta itself builds a cache key with JSON.stringify
- * and checks the path against the views folder (path.join, path.relative) on every render and
- * every include: a fifth of rendering a survey page under load, by CPU profile. Template names
- * come from the code, so the set of keys is small and fixed.
- */
-class PathCachingEta extends Eta {
-  constructor(...args: ConstructorParameters<typeof Eta>) {
-    super(...args)
-    const resolve = this.resolvePath
-    const resolved = new Map<string, string>()
-    this.resolvePath = function (template, options) {
-      const key = `${options?.filepath ?? ''}\0${template}`
-      let path = resolved.get(key)
-      if (path === undefined) {
-        path = resolve.call(this, template, options)
-        resolved.set(key, path)
-      }
-      return path
-    }
-  }
-}
-
 /** Eta templates (escaped by default), the static files and htmx, served by the app itself. */
 export default fp(
   async (app) => {
     // Templates compile once and stay cached, except while developing. @fastify/view reconfigures
     // Eta's cache from its own `production` flag on every render, so that flag must say the same.
     const cache = process.env.NODE_ENV !== 'development'
-    const eta = new PathCachingEta({ views: viewsDir, cache, autoEscape: true, autoTrim: false })
+    const eta = templates({ cache, autoEscape: true, autoTrim: false })
     await app.register(view, {
       engine: { eta },
       templates: viewsDir,
