@@ -62,7 +62,6 @@ export default fp<{ nightly: boolean; transport?: MailTransport }>(
           app.log.warn({ err }, 'could not compute the figures ahead')
         }
       })
-      return ahead
     }
     jobs.onFinished = () => void computeAhead()
     app.addHook('onReady', async () => void computeAhead())

@@ -18,6 +18,17 @@ describe('dashboards', () => {
     return (await login(t.app, 'manager@example.com')).jar
   }
   const count = (sql: string) => (t.db.$client.prepare(sql).get() as { n: number }).n
+  /** Win-back figures that take a second to work out, as over a big shop; the delay starts when one is first asked for. Returns the undo. */
+  function slowWinBack(): () => void {
+    const figure = t.app.figure
+    let first: Promise<unknown> | undefined
+    t.app.figure = ((r: Parameters<typeof figure>[0]) => (r.name === 'lift' ? (first ??= new Promise((resolve) => setTimeout(resolve, 1000))).then(() => figure(r)) : figure(r))) as typeof figure
+    return () => {
+      t.app.figure = figure
+    }
+  }
+  /** The Overview's "gained against the holdout" value, as shown. */
+  const gainedOn = (body: string) => /Gained against the holdout<\/p><p class="kpi-value">([^<]+)</.exec(body)?.[1]
 
   it('shows managers the overview with the figures of the demo shop; staff start on the customers', async () => {
     const jar = await manager()
@@ -57,18 +68,14 @@ describe('dashboards', () => {
     expect(kpi?.[2]).toBe('revenue from 1 campaign, net of incentives')
     // Filtered to a campaign there is not: nothing measured.
     const none = await t.app.inject({ url: '/admin?campaign=999', headers: { cookie: jar.header() } })
-    expect(/Gained against the holdout<\/p><p class="kpi-value">([^<]+)</.exec(none.body)?.[1]).toBe('–')
+    expect(gainedOn(none.body)).toBe('–')
   })
 
   it('shows the Overview without waiting long for a win-back still being worked out, and asks again for it', async () => {
     loadDemoShop(t.db, { customers: 1500, seed: 11, asOf: new Date('2026-06-30'), defaultLocale: 'de', defaultCurrency: 'EUR' })
     await addUser(t.db, 'manager')
     const jar = (await login(t.app, 'manager@example.com')).jar
-    // A win-back that takes a second to work out the first time, as over a big shop.
-    const figure = t.app.figure
-    // The delay starts when the figure is first asked for, as its computing would.
-    let first: Promise<unknown> | undefined
-    t.app.figure = ((r: Parameters<typeof figure>[0]) => (r.name === 'lift' ? (first ??= new Promise((resolve) => setTimeout(resolve, 1000))).then(() => figure(r)) : figure(r))) as typeof figure
+    const restore = slowWinBack()
     try {
       // Answered while the figure was still being worked out (no clock: a loaded machine is slow).
       const page = await t.app.inject({ url: '/admin', headers: { cookie: jar.header() } })
@@ -78,9 +85,9 @@ describe('dashboards', () => {
       await new Promise((resolve) => setTimeout(resolve, 1100))
       const fragment = await t.app.inject({ url: '/admin', headers: { cookie: jar.header(), 'hx-request': 'true', 'hx-target': 'overview-body' } })
       expect(fragment.body).not.toContain('still being worked out')
-      expect(/Gained against the holdout<\/p><p class="kpi-value">([^<]+)</.exec(fragment.body)?.[1]?.replace(/\D/g, '')).toBe(String(campaignLift(t.db, 1).overall.gainedCents))
+      expect(gainedOn(fragment.body)?.replace(/\D/g, '')).toBe(String(campaignLift(t.db, 1).overall.gainedCents))
     } finally {
-      t.app.figure = figure
+      restore()
     }
   })
 
@@ -88,10 +95,7 @@ describe('dashboards', () => {
     loadDemoShop(t.db, { customers: 600, seed: 11, asOf: new Date('2026-06-30'), defaultLocale: 'de', defaultCurrency: 'EUR' })
     await addUser(t.db, 'manager')
     const jar = (await login(t.app, 'manager@example.com')).jar
-    const figure = t.app.figure
-    // The delay starts when the figure is first asked for, as its computing would.
-    let first: Promise<unknown> | undefined
-    t.app.figure = ((r: Parameters<typeof figure>[0]) => (r.name === 'lift' ? (first ??= new Promise((resolve) => setTimeout(resolve, 1000))).then(() => figure(r)) : figure(r))) as typeof figure
+    const restore = slowWinBack()
     try {
       const page = await t.app.inject({ url: '/admin/campaigns/1', headers: { cookie: jar.header() } })
       expect(page.body).toContain('Still being worked out for all the members of this campaign')
@@ -104,7 +108,7 @@ describe('dashboards', () => {
       expect(again.body).toMatch(/<section id="winback" class="card"[^>]*>\s*<h2 id="winback-h">Win-back<\/h2>/)
       expect(again.body).toContain('Everyone assigned to be mailed against the holdout')
     } finally {
-      t.app.figure = figure
+      restore()
     }
   })
 
