@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import nodemailer from 'nodemailer'
 import type { Config } from '../config.ts'
+import { startSmtpThread } from '../jobs/smtp-thread.ts'
 
 export interface OutgoingMail {
   from: string
@@ -45,16 +46,20 @@ const DKIM_HEADERS = 'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Ve
 
 export const SMTP_CONNECTIONS = 4
 
+/**
+ * Messages the sender keeps on their way: twice the connections, so that a connection that is
+ * done finds the next message waiting in the pool instead of waiting for the sender to prepare
+ * it. Only those on a connection can be sent twice by a crash; the others are requeued unsent.
+ */
+export const MAILS_IN_FLIGHT = 2 * SMTP_CONNECTIONS
+
 export function createMailTransport(config: Config): MailTransport {
   const dkim = config.dkim ? { ...config.dkim, headerFieldNames: DKIM_HEADERS } : undefined
   if (config.smtpUrl) {
-    const smtp = nodemailer.createTransport({ url: config.smtpUrl, pool: true, maxConnections: SMTP_CONNECTIONS, maxMessages: Infinity, dkim } as never)
+    const smtp = startSmtpThread({ url: config.smtpUrl, maxConnections: SMTP_CONNECTIONS, dkim })
     return {
       description: `SMTP ${new URL(config.smtpUrl).host}`,
-      async send(mail) {
-        const info = await smtp.sendMail(mail)
-        return { messageId: info.messageId }
-      },
+      send: (mail) => smtp.send(mail),
       close: () => smtp.close(),
     }
   }

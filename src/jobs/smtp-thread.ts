@@ -1,0 +1,104 @@
+import { parentPort, Worker, workerData } from 'node:worker_threads'
+import nodemailer from 'nodemailer'
+import type { OutgoingMail } from '../mail/transport.ts'
+import { workerSource } from './tasks.ts'
+
+/**
+ * SMTP from a thread of its own. nodemailer's work per message (building the MIME tree, encoding
+ * quoted-printable, feeding the socket) took most of the sender's thread: the mail bench's sender,
+ * with its database writes, rendering and send-time checks on the same thread, reached about 0.6
+ * of raw nodemailer. In this thread nodemailer runs beside the sender (and beside the server's
+ * pages), on the machine's other core. The pool and its options are nodemailer's, as before.
+ */
+export interface SmtpOptions {
+  url: string
+  maxConnections: number
+  dkim?: unknown
+}
+
+/** A refusal or failure as the sender reads it (`responseCode` ≥ 500 is permanent). */
+export type SmtpError = Error & { code?: string; responseCode?: number }
+
+type Request = { id: number; mail: OutgoingMail } | { close: true }
+type Answer = { id: number; messageId: string } | { id: number; error: { message: string; code?: string; responseCode?: number } }
+
+export interface SmtpThread {
+  send(mail: OutgoingMail): Promise<{ messageId: string }>
+  close(): void
+}
+
+/**
+ * The thread starts with the first message. While no message is on its way it keeps no process
+ * alive (a command ends when its work does). If the thread stops, every message on its way fails
+ * as a temporary error (the sender tries it again later) and the next one starts a new thread.
+ */
+export function startSmtpThread(options: SmtpOptions): SmtpThread {
+  let worker: Worker | null = null
+  let nextId = 0
+  const waiting = new Map<number, { resolve: (v: { messageId: string }) => void; reject: (e: SmtpError) => void }>()
+  const settle = () => {
+    if (waiting.size === 0) worker?.unref()
+  }
+  const failAll = (reason: string) => {
+    for (const [id, w] of waiting) {
+      waiting.delete(id)
+      w.reject(Object.assign(new Error(`the SMTP thread stopped: ${reason}`), { code: 'ETHREAD' }))
+    }
+  }
+  const start = (): Worker => {
+    const w = new Worker(workerSource('smtp-thread'), { eval: true, workerData: { comebackSmtp: options } })
+    w.on('message', (a: Answer) => {
+      const entry = waiting.get(a.id)
+      if (!entry) return
+      waiting.delete(a.id)
+      if ('error' in a) entry.reject(Object.assign(new Error(a.error.message), { code: a.error.code, responseCode: a.error.responseCode }))
+      else entry.resolve({ messageId: a.messageId })
+      settle()
+    })
+    const gone = (reason: string) => {
+      if (worker === w) worker = null
+      failAll(reason)
+    }
+    w.on('error', (err) => gone(err.message))
+    w.on('exit', (code) => gone(`exit code ${code}`))
+    return w
+  }
+  return {
+    send(mail) {
+      worker ??= start()
+      worker.ref()
+      const id = nextId++
+      return new Promise((resolve, reject) => {
+        waiting.set(id, { resolve, reject })
+        worker!.postMessage({ id, mail } satisfies Request)
+      })
+    },
+    close() {
+      const w = worker
+      worker = null
+      if (!w) return
+      // The thread sends QUIT on its connections and ends by itself; nothing waits for it.
+      w.postMessage({ close: true } satisfies Request)
+      w.unref()
+    },
+  }
+}
+
+// Only inside such a thread: one pooled transport, one message per request.
+const data = workerData as { comebackSmtp?: SmtpOptions } | null
+if (data?.comebackSmtp && parentPort) {
+  const port = parentPort
+  const { url, maxConnections, dkim } = data.comebackSmtp
+  const smtp = nodemailer.createTransport({ url, pool: true, maxConnections, maxMessages: Infinity, dkim } as never)
+  port.on('message', (r: Request) => {
+    if ('close' in r) {
+      smtp.close()
+      port.close()
+      return
+    }
+    smtp.sendMail(r.mail).then(
+      (info: { messageId: string }) => port.postMessage({ id: r.id, messageId: info.messageId } satisfies Answer),
+      (err: SmtpError) => port.postMessage({ id: r.id, error: { message: err.message, code: err.code, responseCode: err.responseCode } } satisfies Answer),
+    )
+  })
+}
