@@ -2,6 +2,7 @@ import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.ts'
 import type { Config } from './config.ts'
 import { migrateDatabase, openDatabase } from './db/client.ts'
+import { startCheckpointThread } from './jobs/checkpoint-thread.ts'
 import { failInterruptedImportRuns } from './repos/import-runs.ts'
 import { requeueInterruptedMessages } from './repos/messages.ts'
 import { countUsers } from './repos/users.ts'
@@ -50,7 +51,11 @@ export async function serve(config: Config, options: { demo?: boolean } = {}): P
   })
   // A database with orders but no analysis yet (a first start, the demo): analyse it in the background.
   if (!latestAnalysisRun(db)) void app.analysisJobs.request('start')
-  app.addHook('onClose', async () => db.$client.close())
+  const checkpoints = config.dbFile === ':memory:' ? null : startCheckpointThread(db, config.dbFile, (err) => app.log.warn({ err }, 'the checkpoint thread stopped; the server checkpoints itself'))
+  app.addHook('onClose', async () => {
+    await checkpoints?.close()
+    db.$client.close()
+  })
   // Messages cut off mid-send by a crash go out again; each may have reached its recipient already.
   for (const m of inFlight) app.log.warn({ messageId: m.id, to: m.toAddress }, 'message was in flight at the last stop; sending again (may arrive twice)')
   closeWithGrace({ delay: 10_000 }, async ({ err }) => {
