@@ -1,6 +1,6 @@
 import { note, type Note } from '../domain/errors.ts'
 import { DAY_MS } from '../domain/time.ts'
-import { type Db, isDatabaseBusy, writeTransaction } from '../db/client.ts'
+import { type Db, isDatabaseBusy, readTransaction, writeTransaction } from '../db/client.ts'
 import type { Campaign, CampaignMember, Customer, ResponseRow, SurveyVersion } from '../db/schema.ts'
 import type { Locale } from '../domain/import-records.ts'
 import { incentiveSchema } from '../domain/rewards.ts'
@@ -52,7 +52,22 @@ export interface SurveySession {
 /** The survey behind a link, or null when the token is unknown or the link expired (the same answer for both). */
 export function openSurveyLink(db: Db, token: string, now = new Date()): SurveySession | null {
   if (!TOKEN_PATTERN.test(token)) return null
-  const member = getMemberByTokenHash(db, hashToken(token))
+  // One snapshot for the handful of reads (and one lock round instead of one per statement).
+  const session = readTransaction(db, () => readSession(db, hashToken(token), now))
+  // The first open is noted when it can be: a page is not refused because a long write holds the
+  // lock (the next open, or the answer, notes it).
+  if (session && !session.member.openedAt) {
+    try {
+      markMemberOpened(db, session.member.id, now.toISOString())
+    } catch (e) {
+      if (!isDatabaseBusy(e)) throw e
+    }
+  }
+  return session
+}
+
+function readSession(db: Db, tokenHash: string, now: Date): SurveySession | null {
+  const member = getMemberByTokenHash(db, tokenHash)
   if (!member || Date.parse(member.expiresAt) < now.getTime()) return null
   const campaign = getCampaign(db, member.campaignId)
   const customer = getCustomer(db, member.customerId)
@@ -60,15 +75,6 @@ export function openSurveyLink(db: Db, token: string, now = new Date()): SurveyS
   const response = getResponseByMember(db, member.id) ?? null
   // A started response keeps the version it began with; a new one gets the latest.
   const version = response ? getSurveyVersion(db, response.surveyVersionId)! : currentVersion(db, campaign.surveyId)
-  // The first open is noted when it can be: a page is not refused because a long write holds the
-  // lock (the next open, or the answer, notes it).
-  if (!member.openedAt) {
-    try {
-      markMemberOpened(db, member.id, now.toISOString())
-    } catch (e) {
-      if (!isDatabaseBusy(e)) throw e
-    }
-  }
   return {
     member,
     campaign,

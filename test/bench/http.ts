@@ -50,7 +50,29 @@ export async function startBuiltServer(dbFile: string): Promise<{ url: string; c
   })
   const url = `http://127.0.0.1:${port}`
   await waitFor(`${url}/healthz`, child)
+  await untilQuiet(child.pid!)
   return { url, child, stop: () => stop(child) }
+}
+
+/**
+ * Wait until a process's background work at start (an analysis of a shop never analysed, the
+ * figures worked out ahead, in threads) is over: its CPU time, all threads, grows by less than a
+ * twentieth of the time passing over half a second. A figure is then the load's alone.
+ */
+async function untilQuiet(pid: number, maxMs = 120_000): Promise<void> {
+  // utime and stime, in clock ticks (100 per second), are fields 14 and 15 of /proc/PID/stat.
+  const cpuMs = () => {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  }
+  const deadline = Date.now() + maxMs
+  let before = cpuMs()
+  while (Date.now() < deadline) {
+    await sleep(500)
+    const now = cpuMs()
+    if (now - before < 25) return
+    before = now
+  }
 }
 
 /** A bare Fastify server (bare-server.mjs), or another script of this folder that serves `/bare` too. */
