@@ -13,6 +13,7 @@ import { analyze } from '../../src/services/analyze.ts'
 import nodemailer from 'nodemailer'
 import { MailSender } from '../../src/jobs/sender.ts'
 import { createMailTransport, SMTP_CONNECTIONS } from '../../src/mail/transport.ts'
+import { startCheckpointThread } from '../../src/jobs/checkpoint-thread.ts'
 import { changeCampaignState } from '../../src/services/campaigns.ts'
 import { addMemberToken, markMemberMailed } from '../../src/repos/campaigns.ts'
 import { claimMessage, finishMessage } from '../../src/repos/messages.ts'
@@ -499,14 +500,16 @@ if (want('mail')) {
     })
   const { port } = await ask<{ port: number }>()
   const smtpUrl = `smtp://127.0.0.1:${port}`
-  // A started campaign of `count` customers with consent, and the sender of the server.
+  // A started campaign of `count` customers with consent, and the sender of the server, on a
+  // connection whose checkpoints a thread makes, as in the server.
   const startedCampaign = async (name: string, count: number) => {
     const { work, dbFile, db } = benchDatabase(name)
+    const checkpoints = startCheckpointThread(db, dbFile)
     await importText(db, 'customers', ['customer_id,email,first_name,locale,email_consent', ...Array.from({ length: count }, (_, i) => `M${i},m${i}@example.com,Kim,de,granted`)].join('\n'))
     const campaign = testCampaign(db, { reminders: 0, reminderDays: [] })
     changeCampaignState(db, campaign.id, 'start', 'bench')
     const config = testConfig(dbFile, { SMTP_URL: smtpUrl })
-    return { work, db, campaign, config, sender: new MailSender(db, config, createMailTransport(config), quietLogger) }
+    return { work, db, campaign, config, checkpoints, sender: new MailSender(db, config, createMailTransport(config), quietLogger) }
   }
   // Raw nodemailer: a pool of as many connections, one message on its way per connection (more
   // on their way made it no faster).
@@ -529,11 +532,12 @@ if (want('mail')) {
     const raw = rawTransport()
     await perConnection(300, (i) => raw.sendMail({ from: warm.config.mailFrom, to: `w${i}@example.com`, subject: sample.subject, text: sample.text, html: sample.html || undefined }))
     raw.close()
+    await warm.checkpoints.close()
     warm.db.$client.close()
     rmSync(warm.work, { recursive: true, force: true })
     await ask('reset')
   }
-  const { work, db, campaign, config, sender } = await startedCampaign('mail.db', n)
+  const { work, db, campaign, config, checkpoints, sender } = await startedCampaign('mail.db', n)
   let t0 = performance.now()
   const sent = await sender.runOnce()
   const oursMs = performance.now() - t0
@@ -574,6 +578,7 @@ if (want('mail')) {
   if (floorCount.count !== n) throw new Error(`the SMTP server got ${floorCount.count} of ${n} (floor)`)
   raw.close()
   sink.send('close')
+  await checkpoints.close()
   db.$client.close()
   rmSync(work, { recursive: true, force: true })
   const ours = (sent / oursMs) * 1000
