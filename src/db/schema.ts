@@ -513,7 +513,8 @@ export const messages = sqliteTable(
   (t) => [
     uniqueIndex('messages_dedupe').on(t.dedupeKey),
     index('messages_status_not_before').on(t.status, t.notBefore),
-    index('messages_campaign').on(t.campaignId, t.status),
+    // Covering for a campaign's progress: its mails by state and kind, with the member (for the arm), read from the index alone.
+    index('messages_campaign').on(t.campaignId, t.status, t.kind, t.memberId),
     index('messages_customer_sent').on(t.customerId, t.sentAt),
     index('messages_member').on(t.memberId),
   ],

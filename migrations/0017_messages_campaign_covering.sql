@@ -1,0 +1,2 @@
+DROP INDEX `messages_campaign`;--> statement-breakpoint
+CREATE INDEX `messages_campaign` ON `messages` (`campaign_id`,`status`,`kind`,`member_id`);
