@@ -382,7 +382,9 @@ export class ImportStage {
            FROM ${t} s
            CROSS JOIN orders o ON o.external_id = s.external_id
            JOIN coupons c ON c.code = o.coupon_code
-           WHERE s.problem IS NULL AND o.status = 'completed' AND c.redeemed_at IS NULL
+           -- A new order without a code redeems nothing: its row is not even looked up.
+           WHERE s.problem IS NULL AND (s.coupon_code IS NOT NULL OR s.row_id IS NOT NULL)
+             AND o.status = 'completed' AND c.redeemed_at IS NULL
              AND o.ordered_at <= c.expires_at AND o.total_cents >= c.min_order_cents
          ) x
          WHERE x.rn = 1 AND coupons.id = x.couponId

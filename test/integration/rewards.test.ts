@@ -144,6 +144,22 @@ describe('coupons redeemed by an orders import', () => {
       t.cleanup()
     }
   })
+
+  it('redeems the code an order already carries when a later import completes it without naming the code', async () => {
+    const t = tempDatabase()
+    try {
+      const { campaignId, responses } = seedResponses(t.db, 1)
+      grantReward(t.db, { ...responses[0]!, campaignId, incentive: coupon, now: new Date('2026-03-01T00:00:00Z') }, () => 'CB-GGGG-HHHH')
+      const { importText } = await import('../helpers/factories.ts')
+      // Cancelled: nothing redeemed.
+      expect(await importText(t.db, 'orders', 'order_id,customer_id,ordered_at,total,coupon_code,status\nW9,R0,2026-03-05,30.00,CB-GGGG-HHHH,cancelled')).toMatchObject({ imported: true, inserted: 1, couponsRedeemed: 0 })
+      // Reinstated in the shop's next export, which has the status but not the code: the order's stored code redeems.
+      expect(await importText(t.db, 'orders', 'order_id,customer_id,ordered_at,total,status\nW9,R0,2026-03-05,30.00,completed')).toMatchObject({ updated: 1, couponsRedeemed: 1 })
+      expect(t.db.$client.prepare('SELECT redeemed_order AS orderId FROM coupons').all()).toEqual([{ orderId: 'W9' }])
+    } finally {
+      t.cleanup()
+    }
+  })
 })
 
 describe('loyalty tiers', () => {
