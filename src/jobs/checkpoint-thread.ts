@@ -30,6 +30,8 @@ export function startCheckpointThread(db: Db, dbFile: string, onError: (err: Err
   // A thread that fails leaves the checkpoints to the server's connection, at the fallback length.
   worker.on('error', onError)
   return {
+    // Its connection closes with the thread: the server's, closed last, then checkpoints and
+    // removes the log as on any clean close.
     async close() {
       await worker.terminate()
     },

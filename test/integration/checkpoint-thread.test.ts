@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -36,5 +36,7 @@ describe('WAL checkpoints from a thread of their own', () => {
       await thread.close()
       db.$client.close()
     }
+    // The thread closed its connection: the server's, closed last, checkpointed and removed the log.
+    expect(existsSync(`${file}-wal`)).toBe(false)
   })
 })
