@@ -57,6 +57,12 @@ if (data?.comebackCheckpoint) {
     if (written === seen) return
     seen = written
     // PASSIVE: never waits for a reader or a writer; what a reader still needs is copied next time.
-    sqlite.pragma('wal_checkpoint(PASSIVE)')
+    try {
+      sqlite.pragma('wal_checkpoint(PASSIVE)')
+    } catch (e) {
+      // Another connection checkpointing at that moment (the server's fallback, a backup): next time.
+      if (!(e instanceof Database.SqliteError && e.code.startsWith('SQLITE_BUSY'))) throw e
+      seen = 0
+    }
   }, pollMs)
 }

@@ -33,53 +33,46 @@ export interface SmtpThread {
  * as a temporary error (the sender tries it again later) and the next one starts a new thread.
  */
 export function startSmtpThread(options: SmtpOptions): SmtpThread {
-  let worker: Worker | null = null
+  type Waiting = Map<number, { resolve: (v: { messageId: string }) => void; reject: (e: SmtpError) => void }>
+  let current: { worker: Worker; waiting: Waiting } | null = null
   let nextId = 0
-  const waiting = new Map<number, { resolve: (v: { messageId: string }) => void; reject: (e: SmtpError) => void }>()
-  const settle = () => {
-    if (waiting.size === 0) worker?.unref()
-  }
-  const failAll = (reason: string) => {
-    for (const [id, w] of waiting) {
-      waiting.delete(id)
-      w.reject(Object.assign(new Error(`the SMTP thread stopped: ${reason}`), { code: 'ETHREAD' }))
-    }
-  }
-  const start = (): Worker => {
-    const w = new Worker(workerSource('smtp-thread'), { eval: true, workerData: { comebackSmtp: options } })
-    w.on('message', (a: Answer) => {
-      const entry = waiting.get(a.id)
+  const start = () => {
+    const worker = new Worker(workerSource('smtp-thread'), { eval: true, workerData: { comebackSmtp: options } })
+    const thread = { worker, waiting: new Map() as Waiting }
+    worker.on('message', (a: Answer) => {
+      const entry = thread.waiting.get(a.id)
       if (!entry) return
-      waiting.delete(a.id)
+      thread.waiting.delete(a.id)
       if ('error' in a) entry.reject(Object.assign(new Error(a.error.message), { code: a.error.code, responseCode: a.error.responseCode }))
       else entry.resolve({ messageId: a.messageId })
-      settle()
+      if (thread.waiting.size === 0) worker.unref()
     })
     const gone = (reason: string) => {
-      if (worker === w) worker = null
-      failAll(reason)
+      if (current === thread) current = null
+      for (const w of thread.waiting.values()) w.reject(Object.assign(new Error(`the SMTP thread stopped: ${reason}`), { code: 'ETHREAD' }))
+      thread.waiting.clear()
     }
-    w.on('error', (err) => gone(err.message))
-    w.on('exit', (code) => gone(`exit code ${code}`))
-    return w
+    worker.on('error', (err) => gone(err.message))
+    worker.on('exit', (code) => gone(`exit code ${code}`))
+    return thread
   }
   return {
     send(mail) {
-      worker ??= start()
-      worker.ref()
+      const thread = (current ??= start())
+      thread.worker.ref()
       const id = nextId++
       return new Promise((resolve, reject) => {
-        waiting.set(id, { resolve, reject })
-        worker!.postMessage({ id, mail } satisfies Request)
+        thread.waiting.set(id, { resolve, reject })
+        thread.worker.postMessage({ id, mail } satisfies Request)
       })
     },
     close() {
-      const w = worker
-      worker = null
-      if (!w) return
+      const thread = current
+      current = null
+      if (!thread) return
       // The thread sends QUIT on its connections and ends by itself; nothing waits for it.
-      w.postMessage({ close: true } satisfies Request)
-      w.unref()
+      thread.worker.postMessage({ close: true } satisfies Request)
+      thread.worker.unref()
     },
   }
 }
