@@ -1,6 +1,7 @@
 // Load from this process against servers in others (the bench's HTTP figures), and their memory.
 import { fork, spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import http from 'node:http'
 import { resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import autocannon from 'autocannon'
@@ -32,6 +33,33 @@ export async function load(url: string, options: { connections: number; seconds:
   } as never)
   const r = result as unknown as { requests: { average: number }; latency: { p99: number }; '2xx': number; '3xx': number; errors: number; non2xx: number; '4xx': number; '5xx': number }
   return { requestsPerSecond: r.requests.average, p99Ms: r.latency.p99, ok: r['2xx'] + r['3xx'], errors: r.errors, non2xx3xx: r['4xx'] + r['5xx'] }
+}
+
+/**
+ * One request after another on one kept-alive connection: the median and 99th percentile round
+ * trip in ms, after `warm` unmeasured ones. What a single visitor waits for, on an idle server.
+ */
+export async function sequential(url: string, path: (i: number) => string, n = 2000, warm = 500): Promise<{ medianMs: number; p99Ms: number }> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
+  const get = (u: string) =>
+    new Promise<void>((done, fail) => {
+      http
+        .get(u, { agent }, (res) => {
+          if ((res.statusCode ?? 500) >= 400) fail(new Error(`${u}: ${res.statusCode}`))
+          res.resume()
+          res.on('end', () => done())
+        })
+        .on('error', fail)
+    })
+  const times: number[] = []
+  for (let i = 0; i < warm + n; i++) {
+    const t = performance.now()
+    await get(url + path(i))
+    if (i >= warm) times.push(performance.now() - t)
+  }
+  agent.destroy()
+  times.sort((a, b) => a - b)
+  return { medianMs: times[times.length >> 1]!, p99Ms: times[Math.floor(times.length * 0.99)]! }
 }
 
 /** The peak resident memory of a process so far (VmHWM), in MiB. */
