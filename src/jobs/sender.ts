@@ -8,7 +8,7 @@ import type { Campaign, Message } from '../db/schema.ts'
 import { inSendWindow, nextSendTime, type SendWindow } from '../domain/campaign.ts'
 import { note } from '../domain/errors.ts'
 import { RenderContext, renderMessage, type RenderedMail } from '../mail/render.ts'
-import { MAILS_IN_FLIGHT, TransportUnavailableError, type MailTransport } from '../mail/transport.ts'
+import { SMTP_CONNECTIONS, TransportUnavailableError, type MailTransport } from '../mail/transport.ts'
 import { currentExclusion } from '../repos/campaign-targets.ts'
 import { addMemberToken, campaignStatus, markMemberMailed } from '../repos/campaigns.ts'
 import { addSuppression } from '../repos/consent.ts'
@@ -41,7 +41,7 @@ export class MailSender {
     private readonly config: Config,
     private readonly transport: MailTransport,
     private readonly log: FastifyBaseLogger,
-    private readonly concurrency = MAILS_IN_FLIGHT,
+    private readonly concurrency = SMTP_CONNECTIONS,
   ) {}
 
   /** How a scheduled campaign starts: here, or as the server does a large one (in a worker thread; plugins/jobs.ts). */

@@ -46,13 +46,6 @@ const DKIM_HEADERS = 'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Ve
 
 export const SMTP_CONNECTIONS = 4
 
-/**
- * Messages the sender keeps on their way: twice the connections, so that a connection that is
- * done finds the next message waiting in the pool instead of waiting for the sender to prepare
- * it. Only those on a connection can be sent twice by a crash; the others are requeued unsent.
- */
-export const MAILS_IN_FLIGHT = 2 * SMTP_CONNECTIONS
-
 export function createMailTransport(config: Config): MailTransport {
   const dkim = config.dkim ? { ...config.dkim, headerFieldNames: DKIM_HEADERS } : undefined
   if (config.smtpUrl) {
