@@ -52,15 +52,15 @@ export async function serve(config: Config, options: { demo?: boolean } = {}): P
   // A database with orders but no analysis yet (a first start, the demo): analyse it in the background.
   if (!latestAnalysisRun(db)) void app.analysisJobs.request('start')
   const checkpoints = config.dbFile === ':memory:' ? null : startCheckpointThread(db, config.dbFile, (err) => app.log.warn({ err }, 'the checkpoint thread stopped; the server checkpoints itself'))
-  app.addHook('onClose', async () => {
-    await checkpoints?.close()
-    db.$client.close()
-  })
   // Messages cut off mid-send by a crash go out again; each may have reached its recipient already.
   for (const m of inFlight) app.log.warn({ messageId: m.id, to: m.toAddress }, 'message was in flight at the last stop; sending again (may arrive twice)')
   closeWithGrace({ delay: 10_000 }, async ({ err }) => {
     if (err) app.log.error({ err }, 'closing after an error')
     await app.close()
+    // Only after every plugin's own close (the sender records its last mails, the jobs end): a
+    // hook of ours would run first, as Fastify runs onClose hooks in reverse order.
+    await checkpoints?.close()
+    db.$client.close()
   })
   await app.listen({ host: config.host, port: config.port })
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`

@@ -52,6 +52,7 @@ export default fp<{ nightly: boolean; transport?: MailTransport }>(
     let ahead = Promise.resolve()
     const computeAhead = () => {
       ahead = ahead.then(async () => {
+        if (closing) return
         try {
           for (const r of figuresToComputeAhead(app.db)) {
             if (closing) return
