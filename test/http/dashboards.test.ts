@@ -27,6 +27,18 @@ describe('dashboards', () => {
       t.app.figure = figure
     }
   }
+  /** A manager signed in to a demo shop of `customers` whose win-back figures are slow (slowWinBack), for `check`. */
+  async function withSlowWinBack(customers: number, check: (jar: Awaited<ReturnType<typeof login>>['jar']) => Promise<void>): Promise<void> {
+    loadDemoShop(t.db, { customers, seed: 11, asOf: new Date('2026-06-30'), defaultLocale: 'de', defaultCurrency: 'EUR' })
+    await addUser(t.db, 'manager')
+    const jar = (await login(t.app, 'manager@example.com')).jar
+    const restore = slowWinBack()
+    try {
+      await check(jar)
+    } finally {
+      restore()
+    }
+  }
   /** The Overview's "gained against the holdout" value, as shown. */
   const gainedOn = (body: string) => /Gained against the holdout<\/p><p class="kpi-value">([^<]+)</.exec(body)?.[1]
 
@@ -72,11 +84,7 @@ describe('dashboards', () => {
   })
 
   it('shows the Overview without waiting long for a win-back still being worked out, and asks again for it', async () => {
-    loadDemoShop(t.db, { customers: 1500, seed: 11, asOf: new Date('2026-06-30'), defaultLocale: 'de', defaultCurrency: 'EUR' })
-    await addUser(t.db, 'manager')
-    const jar = (await login(t.app, 'manager@example.com')).jar
-    const restore = slowWinBack()
-    try {
+    await withSlowWinBack(1500, async (jar) => {
       // Answered while the figure was still being worked out (no clock: a loaded machine is slow).
       const page = await t.app.inject({ url: '/admin', headers: { cookie: jar.header() } })
       expect(page.body).toContain('still being worked out for the campaigns: appears in a moment (or reload)')
@@ -86,17 +94,11 @@ describe('dashboards', () => {
       const fragment = await t.app.inject({ url: '/admin', headers: { cookie: jar.header(), 'hx-request': 'true', 'hx-target': 'overview-body' } })
       expect(fragment.body).not.toContain('still being worked out')
       expect(gainedOn(fragment.body)?.replace(/\D/g, '')).toBe(String(campaignLift(t.db, 1).overall.gainedCents))
-    } finally {
-      restore()
-    }
+    })
   })
 
   it('shows a campaign page without waiting long for its win-back, which then appears in its place', async () => {
-    loadDemoShop(t.db, { customers: 600, seed: 11, asOf: new Date('2026-06-30'), defaultLocale: 'de', defaultCurrency: 'EUR' })
-    await addUser(t.db, 'manager')
-    const jar = (await login(t.app, 'manager@example.com')).jar
-    const restore = slowWinBack()
-    try {
+    await withSlowWinBack(600, async (jar) => {
       const page = await t.app.inject({ url: '/admin/campaigns/1', headers: { cookie: jar.header() } })
       expect(page.body).toContain('Still being worked out for all the members of this campaign')
       expect(page.body).toContain('hx-get="/admin/campaigns/1" hx-trigger="load delay:3s" hx-select="#winback"')
@@ -107,9 +109,7 @@ describe('dashboards', () => {
       expect(again.body).not.toContain('Still being worked out')
       expect(again.body).toMatch(/<section id="winback" class="card"[^>]*>\s*<h2 id="winback-h">Win-back<\/h2>/)
       expect(again.body).toContain('Everyone assigned to be mailed against the holdout')
-    } finally {
-      restore()
-    }
+    })
   })
 
   it('counts a segment’s answers the same whether it looks up each answer’s customer or lists the segment’s customers first', async () => {
