@@ -4,7 +4,7 @@ import { runTask } from '../../src/jobs/tasks.ts'
 import { loadDemoShop } from '../../src/services/demo.ts'
 import { computeFigure, figuresToComputeAhead } from '../../src/services/figures.ts'
 import { testCampaign } from '../helpers/campaigns.ts'
-import { cachedResult, FRESH_MS, keptResult, OFFLOAD_MS, STALE_FACTOR } from '../../src/services/result-cache.ts'
+import { cachedResult, FIGURE_WAIT_MS, FRESH_MS, keptResult, OFFLOAD_MS, STALE_FACTOR, within } from '../../src/services/result-cache.ts'
 import { buildApp } from '../../src/app.ts'
 import { tempDatabase, testConfig, useTestDatabase } from '../helpers/build-app.ts'
 
@@ -99,6 +99,24 @@ describe('slow figures, computed off the server thread', () => {
     const r = await keptResult(t.db, 'small', () => 7, async () => (offloads++, 0), () => false)
     expect(r.value).toBe(7)
     expect(offloads).toBe(0)
+  })
+
+  it('a page waits for a figure only until FIGURE_WAIT_MS after its request came in, counting what it did meanwhile', async () => {
+    const after = (ms: number) => new Promise<string>((resolve) => setTimeout(() => resolve('figure'), ms))
+    const errors: unknown[] = []
+    const onError = (e: unknown) => errors.push(e)
+    // In by then: the figure.
+    expect(await within(after(10), onError, 0)).toBe('figure')
+    expect(await within(Promise.resolve('figure'), onError, FIGURE_WAIT_MS + 1000)).toBe('figure')
+    // The page spent its time on other work already: it does not wait for one still under way.
+    expect(await within(after(30), onError, FIGURE_WAIT_MS)).toBeNull()
+    expect(await within(after(60), onError, FIGURE_WAIT_MS - 20)).toBeNull()
+    // A failure in time is the page's; one later goes to onError.
+    await expect(within(Promise.reject(new Error('now')), onError, 0)).rejects.toThrow('now')
+    const late = new Promise((_, reject) => setTimeout(() => reject(new Error('late')), 50))
+    expect(await within(late, onError, FIGURE_WAIT_MS)).toBeNull()
+    await new Promise((resolve) => setTimeout(resolve, 80))
+    expect(errors.map((e) => (e as Error).message)).toContain('late')
   })
 
   it('a worker thread computes the same overview and win-back as the server would', async () => {

@@ -76,15 +76,19 @@ const campaignRoutes: FastifyPluginAsync = async (app) => {
     const campaign = getCampaign(app.db, id)
     if (!campaign || campaign.kind !== 'campaign') throw notFound('campaign')
     // The measured win-back, once the campaign has members; the progress poll (htmx) does not need
-    // it. Over a big campaign it takes seconds the first time: the page does not wait for it long.
+    // it. Over a big campaign it takes seconds the first time (in a worker thread): the page counts
+    // the progress meanwhile, and does not wait for it long.
     const measured = campaign.startedAt !== null && !(req.isHtmx && req.headers['hx-target'] === 'campaign-progress')
-    const winback = measured ? await within(app.figure({ name: 'lift', campaignId: id, windowDays: REACTIVATION_DAYS }), (err) => req.log.warn({ err }, 'win-back figure')) : null
+    const winbackSoon = measured ? within(app.figure({ name: 'lift', campaignId: id, windowDays: REACTIVATION_DAYS }), (err) => req.log.warn({ err }, 'win-back figure'), reply.elapsedTime) : null
+    winbackSoon?.catch(() => undefined) // awaited below; should counting the progress fail first, that is the page's error
+    const progress = campaignProgressNow(app.db, id)
+    const winback = await winbackSoon
     const data = {
       title: campaign.name,
       campaign,
       options: campaignOptions(campaign),
       segment: campaignOptions(campaign).target.segment ? findSegmentOrNull(campaignOptions(campaign).target.segment!) : null,
-      progress: campaignProgressNow(app.db, id),
+      progress,
       exclusions: campaign.exclusions ? (JSON.parse(campaign.exclusions) as Record<string, number>) : null,
       winback,
       winbackPending: measured && winback === null,

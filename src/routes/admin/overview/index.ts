@@ -23,7 +23,7 @@ const overviewRoutes: FastifyPluginAsync = async (app) => {
       for (const campaignId of o.started) lifts.push(await app.figure({ name: 'lift', campaignId, windowDays: REACTIVATION_DAYS }))
       return lifts
     })()
-    const lifts = await within(liftsKept, (err) => req.log.warn({ err }, 'win-back figures for the Overview'))
+    const lifts = await within(liftsKept, (err) => req.log.warn({ err }, 'win-back figures for the Overview'), reply.elapsedTime)
     const { fmt } = viewLocals(req.t)
     const data = {
       title: req.t('overview.title'),
