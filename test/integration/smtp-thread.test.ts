@@ -29,7 +29,13 @@ describe('SMTP from a thread of its own', () => {
       expect(m.messageId).toBe(`<m${i}@example.com>`)
       expect(m.subject).toBe(`Hallo ${i}`)
       expect(m.text?.trim()).toBe(`Grüße an ${i}`)
+      expect(m.html).toContain(`<p>Grüße an ${i}</p>`)
     }
+    // Each message's multipart boundary is its own, and not one a text could have guessed: the
+    // thread's secret base (not a fixed or empty one), then a count.
+    const boundaries = smtp.server.received.map((m) => /boundary="([^"]+)"/.exec(m.raw)?.[1] ?? '')
+    expect(new Set(boundaries).size).toBe(28)
+    for (const b of boundaries) expect(b).toMatch(/^--_NmP-[0-9a-f]{24}[0-9a-z]+-Part_1$/)
   })
 
   it('fails a message as temporary when the server cannot be reached, and sends again once it can', async () => {
