@@ -5,9 +5,10 @@ import { SMTPServer } from 'smtp-server'
 
 /**
  * A real SMTP server on 127.0.0.1 for tests. `reject` answers chosen recipients with a code
- * (550 permanent, 451 temporary), as many times as asked.
+ * (550 permanent, 451 temporary), as many times as asked. `beforeAccepting`, when given, runs
+ * once each message is in and before the server answers that it took it.
  */
-export async function startSmtpServer() {
+export async function startSmtpServer(options: { beforeAccepting?: (received: number) => void | Promise<void> } = {}) {
   const received: (ParsedMail & { raw: string; envelopeTo: string[] })[] = []
   const rejections = new Map<string, { code: number; times: number }>()
   const server = new SMTPServer({
@@ -31,6 +32,7 @@ export async function startSmtpServer() {
         const raw = Buffer.concat(chunks).toString('utf8')
         const parsed = await simpleParser(raw)
         received.push(Object.assign(parsed, { raw, envelopeTo: session.envelope.rcptTo.map((r) => r.address) }))
+        await options.beforeAccepting?.(received.length)
         callback()
       })
     },
