@@ -6,6 +6,8 @@ import type { AnalysisTrigger } from '../services/analyze.ts'
 import type { FigureRequest, FigureValues } from '../services/figures.ts'
 import type { ImportOptions, ImportReport } from '../services/import.ts'
 import type { CampaignAction } from '../domain/campaign.ts'
+import type { Note } from '../domain/errors.ts'
+import type { TaskError } from './tasks.ts'
 
 export interface TaskInput {
   analyze: { trigger: AnalysisTrigger; asOf?: string }
@@ -42,17 +44,39 @@ export const tasks: { [N in TaskName]: (db: ReturnType<typeof openDatabase>, inp
   },
 }
 
+/** An error as it crosses back to the caller's thread (tasks.ts makes it an error again). */
+function crossing(error: unknown): TaskError {
+  const e = error instanceof Error ? error : new Error(String(error))
+  return { name: e.name, message: e.message, stack: e.stack, statusCode: (e as { statusCode?: number }).statusCode, note: (e as { note?: Note }).note, code: (e as { code?: string }).code }
+}
+
 // Only inside a worker thread: importing the module elsewhere (for `tasks`) runs nothing.
-if (parentPort && (workerData as { comebackTask?: string } | null)?.comebackTask) {
-  const { dbFile, comebackTask: task, input } = workerData as { dbFile: string; comebackTask: TaskName; input: never }
-  const db = openDatabase(dbFile)
+const data = workerData as { comebackTask?: TaskName; comebackTaskThread?: boolean; dbFile: string; input: never } | null
+if (parentPort && data?.comebackTask) {
+  // One task, then the thread ends (runTask).
+  const db = openDatabase(data.dbFile)
   try {
-    const result = await tasks[task](db, input)
+    const result = await tasks[data.comebackTask](db, data.input)
     parentPort.postMessage({ ok: true, result })
   } catch (error) {
-    const e = error instanceof Error ? error : new Error(String(error))
-    parentPort.postMessage({ ok: false, error: { name: e.name, message: e.message, stack: e.stack, statusCode: (e as { statusCode?: number }).statusCode, note: (e as { note?: unknown }).note, code: (e as { code?: string }).code } })
+    parentPort.postMessage({ ok: false, error: crossing(error) })
   } finally {
     db.$client.close()
   }
+} else if (parentPort && data?.comebackTaskThread) {
+  // Task after task on one connection, until told to close (TaskThread).
+  const port = parentPort
+  const db = openDatabase(data.dbFile)
+  port.on('message', async (m: { id: number; task: TaskName; input: never } | { close: true }) => {
+    if ('close' in m) {
+      db.$client.close()
+      port.close()
+      return
+    }
+    try {
+      port.postMessage({ id: m.id, ok: true, result: await tasks[m.task](db, m.input) })
+    } catch (error) {
+      port.postMessage({ id: m.id, ok: false, error: crossing(error) })
+    }
+  })
 }

@@ -3,7 +3,7 @@ import { AnalysisJobs } from '../jobs/analysis.ts'
 import { MailSender } from '../jobs/sender.ts'
 import { WebhookSender } from '../jobs/webhook-sender.ts'
 import { tasks, type TaskInput, type TaskName, type TaskResult } from '../jobs/task-worker.ts'
-import { runTask } from '../jobs/tasks.ts'
+import { runTask, TaskThreads } from '../jobs/tasks.ts'
 import { createMailTransport, type MailTransport } from '../mail/transport.ts'
 import { figuresToComputeAhead, keptFigure, type FigureRequest, type FigureValue } from '../services/figures.ts'
 import type { Cached } from '../services/result-cache.ts'
@@ -44,7 +44,11 @@ export default fp<{ nightly: boolean; transport?: MailTransport }>(
     sender.startCampaign = (id, now) => app.changeCampaign({ id, action: 'start', actor: 'scheduler', now: now.toISOString() })
     sender.start()
     app.decorate('mailSender', sender)
-    app.decorate('figure', <R extends FigureRequest>(r: R) => keptFigure(app.db, r, (x) => app.runTask('figure', x) as Promise<FigureValue<R>>))
+    // Figures come often: their worker threads are kept while they come (jobs/tasks.ts, TaskThreads).
+    const figureThreads = app.config.dbFile === ':memory:' ? null : new TaskThreads(app.config.dbFile)
+    app.addHook('onClose', async () => figureThreads?.close())
+    const offload = <R extends FigureRequest>(r: R) => (figureThreads ? figureThreads.run('figure', r) : app.runTask('figure', r)) as Promise<FigureValue<R>>
+    app.decorate('figure', <R extends FigureRequest>(r: R) => keptFigure(app.db, r, offload))
     // Over a big shop the first views' figures are computed ahead, one after another in a worker
     // thread: when the server is ready, after each analysis and when a campaign starts. A round
     // asked for while one runs follows it (figures still kept are not computed again).

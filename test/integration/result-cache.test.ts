@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { openDatabase } from '../../src/db/client.ts'
-import { runTask } from '../../src/jobs/tasks.ts'
+import { runTask, TaskThread, TaskThreads } from '../../src/jobs/tasks.ts'
+import { AppError } from '../../src/domain/errors.ts'
 import { loadDemoShop } from '../../src/services/demo.ts'
 import { computeFigure, figuresToComputeAhead } from '../../src/services/figures.ts'
 import { testCampaign } from '../helpers/campaigns.ts'
@@ -133,6 +134,46 @@ describe('slow figures, computed off the server thread', () => {
     expect(Object.keys(sizes)).toEqual(expect.arrayContaining(['won-back', 'answered-not-bought', 'mailed-no-answer', 'reason-price']))
     expect(sizes['mailed-no-answer']!.customers).toBeGreaterThan(0)
     expect(await runTask(t.file, 'figure', { name: 'segmentSizes' })).toEqual(sizes)
+  })
+
+  it('a kept thread computes figure after figure on one connection, gives refusals back, and ends when idle or closed; two are kept for figures at once', async () => {
+    const t = tempDatabase()
+    loadDemoShop(t.db, { customers: 300, seed: 5, asOf: new Date('2026-06-30'), defaultLocale: 'de', defaultCurrency: 'EUR' })
+    const thread = new TaskThread(t.file, 200)
+    try {
+      const lift = { name: 'lift' as const, campaignId: 1, windowDays: 90 }
+      const both = await Promise.all([thread.run('figure', { name: 'segmentSizes' }), thread.run('figure', lift)])
+      expect(both).toEqual([computeFigure(t.db, { name: 'segmentSizes' }), computeFigure(t.db, lift)])
+      const first = thread.threadId
+      expect(first).not.toBeNull()
+      // A refusal comes back as one, and the thread goes on.
+      await expect(thread.run('campaignAction', { id: 999, action: 'pause', actor: 'test' })).rejects.toBeInstanceOf(AppError)
+      // It sees what was written since (a fresh read per figure, not the first one's).
+      t.db.$client.prepare("UPDATE customers SET email_consent = 'objected' WHERE id IN (SELECT customer_id FROM campaign_members WHERE campaign_id = 1 LIMIT 5)").run()
+      expect(await thread.run('figure', { name: 'segmentSizes' })).toEqual(computeFigure(t.db, { name: 'segmentSizes' }))
+      expect(thread.threadId).toBe(first)
+      // Idle for longer than it waits: gone, and the next figure starts a new one.
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      expect(thread.threadId).toBeNull()
+      expect(await thread.run('figure', lift)).toEqual(computeFigure(t.db, lift))
+      expect(thread.threadId).not.toBe(first)
+    } finally {
+      await thread.close()
+    }
+    expect(thread.threadId).toBeNull()
+    // Kept threads: one after another, figures share one thread; two at once get two.
+    const threads = new TaskThreads(t.file, 2)
+    try {
+      await threads.run('figure', { name: 'segmentSizes' })
+      await threads.run('figure', { name: 'segmentSizes' })
+      expect(threads.threadIds).toHaveLength(1)
+      await Promise.all([threads.run('figure', { name: 'segmentSizes' }), threads.run('figure', { name: 'segmentSizes' })])
+      expect(threads.threadIds).toHaveLength(2)
+    } finally {
+      await threads.close()
+      t.cleanup()
+    }
+    expect(threads.threadIds).toEqual([])
   })
 })
 
