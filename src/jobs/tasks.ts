@@ -65,8 +65,12 @@ export function runTask<N extends TaskName>(dbFile: string, task: N, input: Task
   })
 }
 
-/** How long a kept task thread waits for its next task before it ends. */
-export const TASK_THREAD_IDLE_MS = 60_000
+/**
+ * How long a kept task thread waits for its next task before it ends. Figures come in bursts (the
+ * figures computed ahead, a dashboard's, htmx asking again every 3 s); the heap a big shop's
+ * figure left behind goes with the thread soon after.
+ */
+export const TASK_THREAD_IDLE_MS = 10_000
 
 /**
  * A worker thread kept for short tasks that come often: the dashboards' and campaigns' figures.
