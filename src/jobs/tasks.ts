@@ -121,6 +121,9 @@ export class TaskThread {
     this.current = null
     if (!thread) return
     const exited = new Promise((resolve) => thread.worker.once('exit', resolve))
+    // A thread at rest keeps no process alive: while it closes, it must, or a process with
+    // nothing else to do would end before whatever awaits this (a server's last steps).
+    thread.worker.ref()
     thread.worker.postMessage({ close: true })
     await exited
   }

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import { openDatabase } from '../../src/db/client.ts'
 import { runTask, TaskThread, TaskThreads } from '../../src/jobs/tasks.ts'
@@ -174,6 +175,24 @@ describe('slow figures, computed off the server thread', () => {
       t.cleanup()
     }
     expect(threads.threadIds).toEqual([])
+  })
+
+  it('a process whose kept thread is at rest goes on past closing it', () => {
+    const t = tempDatabase()
+    try {
+      loadDemoShop(t.db, { customers: 50, seed: 5, asOf: new Date('2026-06-30'), defaultLocale: 'de', defaultCurrency: 'EUR' })
+      // Nothing else keeps this process alive while the thread closes: the line after must come.
+      const script = `import { TaskThread } from './src/jobs/tasks.ts'
+const thread = new TaskThread(${JSON.stringify(t.file)})
+await thread.run('figure', { name: 'segmentSizes' })
+await thread.close()
+console.log('after close')`
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' })
+      expect(r.stderr).toBe('')
+      expect(r.stdout.trim()).toBe('after close')
+    } finally {
+      t.cleanup()
+    }
   })
 })
 
