@@ -14,8 +14,13 @@ describe('the survey behind a personal link', () => {
 
   it('walks the default survey one question at a time without JavaScript and shows the coupon', async () => {
     const { token } = await customerWithLink(t.db)
+    const openedAt = () => (t.db.$client.prepare('SELECT opened_at AS at FROM campaign_members').get() as { at: string | null }).at
+    expect(openedAt()).toBeNull()
     const first = await t.app.inject(`/s/${token}`)
     expect(first.statusCode).toBe(200)
+    // The first open is noted (the campaign's funnel counts it); later ones keep its time.
+    const opened = openedAt()
+    expect(opened).not.toBeNull()
     expect(first.headers['x-robots-tag']).toContain('noindex')
     expect(first.headers['referrer-policy']).toBe('no-referrer')
     expect(first.body).toContain('<html lang="de">')
@@ -37,6 +42,7 @@ describe('the survey behind a personal link', () => {
     expect(done.headers.location).toBe(`/s/${token}?lang=de&done=1`)
     const thanks = await t.app.inject(done.headers.location as string)
     expect(thanks.body).toContain('Vielen Dank!')
+    expect(openedAt()).toBe(opened)
     const code = /<p class="coupon-code">([A-Z0-9-]+)<\/p>/.exec(thanks.body)![1]!
     expect(code).toMatch(/^CB-[A-HJKMNP-Z2-9]{4}-[A-HJKMNP-Z2-9]{4}$/)
     expect(thanks.body).toContain('10 % Rabatt auf Ihre nächste Bestellung')
