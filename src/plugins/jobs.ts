@@ -63,8 +63,9 @@ export default fp<{ nightly: boolean; transport?: MailTransport }>(
             await app.figure(r)
           }
         } catch (err) {
-          // Never more than a missed head start: the page computes the figure when asked.
-          app.log.warn({ err }, 'could not compute the figures ahead')
+          // Never more than a missed head start: the page computes the figure when asked. A stop
+          // ends the figure threads under a round: nothing to report then.
+          if (!closing) app.log.warn({ err }, 'could not compute the figures ahead')
         }
       })
     }
