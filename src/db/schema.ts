@@ -493,6 +493,12 @@ export const messages = sqliteTable(
     kind: text('kind', { enum: ['reward', 'opt_in', 'invitation', 'reminder'] }).notNull(),
     campaignId: integer('campaign_id').references(() => campaigns.id),
     memberId: integer('member_id').references(() => campaignMembers.id, { onDelete: 'set null' }),
+    /**
+     * The member's incentive arm, copied when a campaign mail is queued (a member's arm never
+     * changes), so that a campaign's progress per arm is counted from an index alone. Null on mails
+     * queued before it was kept (the progress then looks the arm up) and on other mails.
+     */
+    arm: integer('arm'),
     /** What makes this message unique (`reward:<responseId>`): nobody gets the same mail twice. */
     dedupeKey: text('dedupe_key').notNull(),
     toAddress: text('to_address').notNull(),
@@ -513,8 +519,8 @@ export const messages = sqliteTable(
   (t) => [
     uniqueIndex('messages_dedupe').on(t.dedupeKey),
     index('messages_status_not_before').on(t.status, t.notBefore),
-    // Covering for a campaign's progress: its mails by state and kind, with the member (for the arm), read from the index alone.
-    index('messages_campaign').on(t.campaignId, t.status, t.kind, t.memberId),
+    // Covering for a campaign's progress: its mails by state, kind and arm (and member), read from the index alone.
+    index('messages_campaign').on(t.campaignId, t.status, t.kind, t.arm, t.memberId),
     index('messages_customer_sent').on(t.customerId, t.sentAt),
     index('messages_member').on(t.memberId),
   ],

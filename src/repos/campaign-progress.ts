@@ -19,8 +19,8 @@ const mailStates = { queued: 'queued', sending: 'queued', sent: 'sent', failed: 
 
 /**
  * Live progress of a campaign per incentive arm, and in total: mails by state, links opened,
- * answers. Two grouped scans of the campaign's own rows (its members, its messages by the
- * campaign index), never one lookup per member.
+ * answers. Grouped scans of the campaign's own rows (its members, its messages by the campaign
+ * index), never one lookup per member.
  */
 export function campaignProgress(db: Db, campaignId: number): { arms: ArmProgress[]; total: ArmProgress } {
   const byArm = new Map<number, ArmProgress>()
@@ -33,12 +33,21 @@ export function campaignProgress(db: Db, campaignId: number): { arms: ArmProgres
      WHERE m.campaign_id = ? GROUP BY m.arm`,
   ).all(campaignId) as Pick<ArmProgress, 'arm' | 'members' | 'holdout' | 'opened' | 'started' | 'completed'>[]
   for (const m of members) Object.assign(arm(m.arm), m)
+  // Mails by state and arm from the campaign index alone, in its order (no sorting); mails queued
+  // before messages kept their arm look it up from their member. Mails whose member is gone
+  // (erased) are not counted, as the member is not.
   const mails = cachedStatement(
     db,
-    `SELECT m.arm, x.status, count(*) AS n FROM messages x JOIN campaign_members m ON m.id = x.member_id
-     WHERE x.campaign_id = ? AND x.kind IN ('invitation', 'reminder') GROUP BY m.arm, x.status`,
+    `SELECT x.status, x.kind, x.arm, count(*) AS n FROM messages x
+     WHERE x.campaign_id = ? AND x.kind IN ('invitation', 'reminder') AND x.arm IS NOT NULL AND x.member_id IS NOT NULL
+     GROUP BY x.status, x.kind, x.arm`,
   ).all(campaignId) as { arm: number; status: keyof typeof mailStates; n: number }[]
-  for (const m of mails) arm(m.arm)[mailStates[m.status]] += m.n
+  const older = cachedStatement(
+    db,
+    `SELECT m.arm, x.status, count(*) AS n FROM messages x JOIN campaign_members m ON m.id = x.member_id
+     WHERE x.campaign_id = ? AND x.kind IN ('invitation', 'reminder') AND x.arm IS NULL GROUP BY m.arm, x.status`,
+  ).all(campaignId) as { arm: number; status: keyof typeof mailStates; n: number }[]
+  for (const m of [...mails, ...older]) arm(m.arm)[mailStates[m.status]] += m.n
   const arms = [...byArm.values()].sort((a, b) => a.arm - b.arm)
   const total = empty(-1)
   for (const a of arms) for (const k of Object.keys(total) as (keyof ArmProgress)[]) if (k !== 'arm') total[k] += a[k]

@@ -102,10 +102,10 @@ export function insertMember(
 export function membersDueForReminder(db: Db, campaignId: number, step: number, due: string) {
   return cachedStatement(
     db,
-    `SELECT m.id, m.customer_id AS customerId, c.email, c.locale FROM campaign_members m JOIN customers c ON c.id = m.customer_id
+    `SELECT m.id, m.customer_id AS customerId, m.arm, c.email, c.locale FROM campaign_members m JOIN customers c ON c.id = m.customer_id
      WHERE m.campaign_id = ? AND m.holdout = 0 AND m.mails_sent = ? AND m.last_mailed_at <= ? AND c.email IS NOT NULL
        AND NOT EXISTS (SELECT 1 FROM responses r WHERE r.member_id = m.id AND r.status = 'complete')`,
-  ).all(campaignId, step, due) as { id: number; customerId: number; email: string; locale: 'de' | 'en' }[]
+  ).all(campaignId, step, due) as { id: number; customerId: number; arm: number; email: string; locale: 'de' | 'en' }[]
 }
 
 /** Whether a sending campaign still has work: queued mail, or members waiting for a reminder. */

@@ -42,8 +42,8 @@ export function dueMessages(db: Db, now: string, limit: number, campaignId?: num
 export function enqueueInvitations(db: Db, campaignId: number, notBefore: string): number {
   return cachedStatement(
     db,
-    `INSERT INTO messages (customer_id, campaign_id, member_id, kind, dedupe_key, to_address, locale, payload, not_before)
-     SELECT m.customer_id, m.campaign_id, m.id, 'invitation', 'campaign:' || m.campaign_id || ':member:' || m.id || ':mail:1', c.email, c.locale, '{"step":1}', @notBefore
+    `INSERT INTO messages (customer_id, campaign_id, member_id, arm, kind, dedupe_key, to_address, locale, payload, not_before)
+     SELECT m.customer_id, m.campaign_id, m.id, m.arm, 'invitation', 'campaign:' || m.campaign_id || ':member:' || m.id || ':mail:1', c.email, c.locale, '{"step":1}', @notBefore
      FROM campaign_members m JOIN customers c ON c.id = m.customer_id
      WHERE m.campaign_id = @campaignId AND m.holdout = 0 AND c.email IS NOT NULL
      ORDER BY m.id

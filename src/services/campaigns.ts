@@ -242,6 +242,7 @@ export function scheduleReminders(db: Db, now = new Date()): number {
           customerId: m.customerId,
           campaignId: campaign.id,
           memberId: m.id,
+          arm: m.arm,
           kind: 'reminder',
           dedupeKey: `campaign:${campaign.id}:member:${m.id}:mail:${step + 1}`,
           toAddress: m.email,

@@ -86,7 +86,7 @@ export function loadDemoAnswers(db: Db, options: { seed: number | string; asOf: 
         comeback(0.08, started)
         continue
       }
-      enqueueMessage(db, { customerId: c.id, campaignId: campaign.id, memberId: member.id, kind: 'invitation', dedupeKey: `demo:${campaign.id}:${member.id}`, toAddress: c.email, locale: c.locale, payload: '{"step":1}', status: 'sent', attempts: 1, subject: c.locale === 'de' ? 'Wir vermissen Sie' : 'We miss you', sentAt: mailedAt.toISOString(), notBefore: mailedAt.toISOString() })
+      enqueueMessage(db, { customerId: c.id, campaignId: campaign.id, memberId: member.id, arm: 0, kind: 'invitation', dedupeKey: `demo:${campaign.id}:${member.id}`, toAddress: c.email, locale: c.locale, payload: '{"step":1}', status: 'sent', attempts: 1, subject: c.locale === 'de' ? 'Wir vermissen Sie' : 'We miss you', sentAt: mailedAt.toISOString(), notBefore: mailedAt.toISOString() })
       if (!answers) {
         comeback(0.14, mailedAt)
         continue

@@ -15,6 +15,7 @@ import { startSmtpServer, useSmtpServer } from '../helpers/smtp.ts'
 import { answerAll } from '../helpers/survey.ts'
 import { buildApp } from '../../src/app.ts'
 import { quietLogger } from '../helpers/logger.ts'
+import { campaignProgress } from '../../src/repos/campaign-progress.ts'
 
 const DAY = 86_400_000
 
@@ -158,6 +159,8 @@ describe('campaign mail through a real SMTP server', () => {
       await sender.runOnce(() => new Date(now + 11 * DAY + 120_000))
       expect(smtp.received.map((m) => m.envelopeTo[0])).toEqual(expect.arrayContaining(['george@example.com']))
       expect(smtp.received).toHaveLength(4)
+      // Reminders carry their member's arm, as invitations do.
+      expect(t.db.$client.prepare("SELECT count(*) AS n FROM messages x JOIN campaign_members m ON m.id = x.member_id WHERE x.campaign_id = ? AND x.kind = 'reminder' AND x.arm IS m.arm").get(campaign.id)).toEqual({ n: 2 })
       expect(t.db.$client.prepare('SELECT status FROM campaigns WHERE id = ?').get(campaign.id)).toEqual({ status: 'completed' })
     } finally {
       await app.close()
@@ -200,6 +203,19 @@ describe('campaign mail through a real SMTP server', () => {
     expect(smtp.received).toHaveLength(91)
     for (const email of heldOut) expect(to()).not.toContain(email)
     expect(smtp.received.filter((m) => m.text!.includes('200 loyalty points'))).toHaveLength(45)
+    // Each mail carries its member's arm; the campaign page counts the mails per arm from them.
+    expect(t.db.$client.prepare('SELECT count(*) AS n FROM messages x JOIN campaign_members m ON m.id = x.member_id WHERE x.campaign_id = ? AND x.arm IS NOT m.arm').get(campaign.id)).toEqual({ n: 0 })
+    const sentPerArm = () => campaignProgress(t.db, campaign.id).arms.map((a) => [a.arm, a.members, a.sent])
+    expect(sentPerArm()).toEqual([
+      [0, 56, 46],
+      [1, 45, 45],
+    ])
+    // Mails queued before messages kept their arm count the same.
+    t.db.$client.prepare('UPDATE messages SET arm = NULL WHERE campaign_id = ? AND id % 3 = 0').run(campaign.id)
+    expect(sentPerArm()).toEqual([
+      [0, 56, 46],
+      [1, 45, 45],
+    ])
   })
 
   it('keeps to the rate limit across connections', async () => {

@@ -81,10 +81,11 @@ describe('the hot paths use indexes', () => {
     expect(statements.length).toBeGreaterThan(15)
     const scans = statements.flatMap((sql) => fullScans(plan(db, sql)).map((step) => `${step}  ←  ${sql.replace(/\s+/g, ' ').slice(0, 120)}`))
     expect(scans).toEqual([])
-    // The campaign's mails by state and arm come from an index alone: at 100,000 members the
-    // lookup of each message's row was two thirds of the progress's time.
-    const mails = statements.find((sql) => /FROM messages x JOIN campaign_members/.test(sql))!
-    expect(plan(db, mails)).toContain('SEARCH x USING COVERING INDEX messages_campaign (campaign_id=?)')
+    // The campaign's mails by state and arm come from an index alone, in its order: at 100,000
+    // members the lookup of each message's row was two thirds of the progress's time, and then
+    // the lookup of each message's member for its arm half of what was left.
+    const mails = statements.find((sql) => /FROM messages x\s+WHERE x.campaign_id = \? AND x.kind IN \('invitation', 'reminder'\) AND x.arm IS NOT NULL/.test(sql))!
+    expect(plan(db, mails)).toEqual(['SEARCH x USING COVERING INDEX messages_campaign (campaign_id=?)'])
   })
 
   it('has the indexes of the foreign keys that pages join on', () => {
