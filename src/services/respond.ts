@@ -49,21 +49,28 @@ export interface SurveySession {
   company: string
 }
 
-/** The survey behind a link, or null when the token is unknown or the link expired (the same answer for both). */
+/**
+ * The survey behind a link, or null when the token is unknown or the link expired (the same
+ * answer for both). It only reads: the first open is noted by `noteFirstOpen`.
+ */
 export function openSurveyLink(db: Db, token: string, now = new Date()): SurveySession | null {
   if (!TOKEN_PATTERN.test(token)) return null
   // One snapshot for the handful of reads (and one lock round instead of one per statement).
-  const session = readTransaction(db, () => readSession(db, hashToken(token), now))
-  // The first open is noted when it can be: a page is not refused because a long write holds the
-  // lock (the next open, or the answer, notes it).
-  if (session && !session.member.openedAt) {
-    try {
-      markMemberOpened(db, session.member.id, now.toISOString())
-    } catch (e) {
-      if (!isDatabaseBusy(e)) throw e
-    }
+  return readTransaction(db, () => readSession(db, hashToken(token), now))
+}
+
+/**
+ * Note the first open of a member's link (the campaign's funnel counts it), when it can be: a
+ * long write holding the lock is no reason to fail anything (the next open, or the answer,
+ * notes it).
+ */
+export function noteFirstOpen(db: Db, session: SurveySession, now = new Date()): void {
+  if (session.member.openedAt) return
+  try {
+    markMemberOpened(db, session.member.id, now.toISOString())
+  } catch (e) {
+    if (!isDatabaseBusy(e)) throw e
   }
-  return session
 }
 
 function readSession(db: Db, tokenHash: string, now: Date): SurveySession | null {

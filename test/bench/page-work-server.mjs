@@ -8,7 +8,7 @@ import { Eta } from 'eta'
 import { openDatabase } from '../../dist/db/client.js'
 import { nextQuestion } from '../../dist/domain/survey.js'
 import { viewsDir } from '../../dist/paths.js'
-import { answerQuestion, openSurveyLink } from '../../dist/services/respond.js'
+import { answerQuestion, noteFirstOpen, openSurveyLink } from '../../dist/services/respond.js'
 import { stepView } from '../../dist/services/survey-page.js'
 
 const [port, dbFile] = process.argv.slice(2)
@@ -24,13 +24,17 @@ app.get('/s/:token', async (req, reply) => {
   const locale = session.response?.locale ?? session.customer.locale
   const question = nextQuestion(session.definition, session.answers)
   const data = stepView({ definition: session.definition, answers: session.answers, company: session.company, started: session.response !== null, path: `/s/${token}`, question, locale, error: null })
-  return reply.type('text/html; charset=utf-8').send(eta.render('public/survey', { ...data, e: eta.config.escapeFunction }))
+  reply.type('text/html; charset=utf-8').send(eta.render('public/survey', { ...data, e: eta.config.escapeFunction }))
+  // As the app does: the first open is noted once the page is on its way.
+  noteFirstOpen(db, session)
+  return reply
 })
 app.post('/s/:token', async (req, reply) => {
   const token = req.params.token
   const session = openSurveyLink(db, token)
   if (!session) return reply.code(404).send('unknown link')
   const locale = session.response?.locale ?? session.customer.locale
+  noteFirstOpen(db, session)
   const outcome = answerQuestion(db, session, req.body.question, { q: req.body.q, other: req.body.other }, locale)
   if ('error' in outcome) return reply.code(422).send(outcome.error)
   return reply.redirect(`/s/${token}?lang=${locale}${outcome.done ? '&done=1' : ''}`, 303)
