@@ -40,7 +40,7 @@ const surveyRoutes: FastifyPluginAsync<SurveyRouteOptions> = async (app, options
     resolveToken(req, reply, badTokens, locale ?? app.config.defaultLocale, () => openSurveyLink(app.db, token))
 
   // A link's first open is noted once its page is on its way: the respondent does not wait for
-  // that write (by the bench, one in four of a page's own microseconds on a first view).
+  // that write, a good part of a first view's own time.
   const openedNow = new WeakMap<FastifyRequest, SurveySession>()
   app.addHook('onResponse', async (req) => {
     const session = openedNow.get(req)
