@@ -2,6 +2,7 @@ import { parentPort, Worker, workerData } from 'node:worker_threads'
 import { randomBytes } from 'node:crypto'
 import nodemailer from 'nodemailer'
 import type { OutgoingMail } from '../mail/transport.ts'
+import { RequestThread } from './request-thread.ts'
 import { workerSource } from './tasks.ts'
 
 /**
@@ -20,7 +21,7 @@ export interface SmtpOptions {
 /** A refusal or failure as the sender reads it (`responseCode` ≥ 500 is permanent). */
 export type SmtpError = Error & { code?: string; responseCode?: number }
 
-type Request = { id: number; mail: OutgoingMail } | { close: true }
+type Request = { id: number; mail: OutgoingMail }
 type Answer = { id: number; messageId: string } | { id: number; error: { message: string; code?: string; responseCode?: number } }
 
 export interface SmtpThread {
@@ -34,47 +35,15 @@ export interface SmtpThread {
  * as a temporary error (the sender tries it again later) and the next one starts a new thread.
  */
 export function startSmtpThread(options: SmtpOptions): SmtpThread {
-  type Waiting = Map<number, { resolve: (v: { messageId: string }) => void; reject: (e: SmtpError) => void }>
-  let current: { worker: Worker; waiting: Waiting } | null = null
-  let nextId = 0
-  const start = () => {
-    const worker = new Worker(workerSource('smtp-thread'), { eval: true, workerData: { comebackSmtp: options } })
-    const thread = { worker, waiting: new Map() as Waiting }
-    worker.on('message', (a: Answer) => {
-      const entry = thread.waiting.get(a.id)
-      if (!entry) return
-      thread.waiting.delete(a.id)
-      if ('error' in a) entry.reject(Object.assign(new Error(a.error.message), { code: a.error.code, responseCode: a.error.responseCode }))
-      else entry.resolve({ messageId: a.messageId })
-      if (thread.waiting.size === 0) worker.unref()
-    })
-    const gone = (reason: string) => {
-      if (current === thread) current = null
-      for (const w of thread.waiting.values()) w.reject(Object.assign(new Error(`the SMTP thread stopped: ${reason}`), { code: 'ETHREAD' }))
-      thread.waiting.clear()
-    }
-    worker.on('error', (err) => gone(err.message))
-    worker.on('exit', (code) => gone(`exit code ${code}`))
-    return thread
-  }
+  const thread = new RequestThread<Answer>({
+    start: () => new Worker(workerSource('smtp-thread'), { eval: true, workerData: { comebackSmtp: options } }),
+    settle: (a) => ('error' in a ? { error: Object.assign(new Error(a.error.message), { code: a.error.code, responseCode: a.error.responseCode }) } : { value: { messageId: a.messageId } }),
+    stopped: (reason) => Object.assign(new Error(`the SMTP thread stopped: ${reason}`), { code: 'ETHREAD' }),
+  })
   return {
-    send(mail) {
-      const thread = (current ??= start())
-      thread.worker.ref()
-      const id = nextId++
-      return new Promise((resolve, reject) => {
-        thread.waiting.set(id, { resolve, reject })
-        thread.worker.postMessage({ id, mail } satisfies Request)
-      })
-    },
-    close() {
-      const thread = current
-      current = null
-      if (!thread) return
-      // The thread sends QUIT on its connections and ends by itself; nothing waits for it.
-      thread.worker.postMessage({ close: true } satisfies Request)
-      thread.worker.unref()
-    },
+    send: (mail) => thread.request({ mail } satisfies Omit<Request, 'id'>),
+    // The thread sends QUIT on its connections and ends by itself; nothing waits for it.
+    close: () => void thread.close({ wait: false }),
   }
 }
 
@@ -92,7 +61,7 @@ if (data?.comebackSmtp && parentPort) {
   Error.stackTraceLimit = 0
   const boundarySeed = randomBytes(12).toString('hex')
   let messages = 0
-  port.on('message', (r: Request) => {
+  port.on('message', (r: Request | { close: true }) => {
     if ('close' in r) {
       smtp.close()
       port.close()

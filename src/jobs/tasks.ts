@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { AppError, type Note } from '../domain/errors.ts'
+import { RequestThread } from './request-thread.ts'
 import type { TaskInput, TaskName, TaskResult } from './task-worker.ts'
 
 // Workers are modules beside this one: .ts when the sources run through tsx, .js once built.
@@ -76,84 +77,38 @@ export const TASK_THREAD_IDLE_MS = 10_000
  * A worker thread kept for short tasks that come often: the dashboards' and campaigns' figures.
  * A thread of its own per figure cost about 0.3 s to start, load its code and open its
  * connection, on top of a figure that takes a few milliseconds over the demo shop. This one
- * takes its tasks in order, keeps no process alive while it has none, and ends after
- * TASK_THREAD_IDLE_MS without one (its heap goes with it) or when closed. If it stops, the
- * tasks it had fail and the next one starts a new thread.
+ * takes its tasks in order on one connection, and ends after `idleMs` without one (its heap
+ * goes with it) or when closed (RequestThread).
  */
 export class TaskThread {
-  private current: { worker: Worker; waiting: Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }> } | null = null
-  private nextId = 0
-  private idle: NodeJS.Timeout | null = null
+  private readonly thread: RequestThread<{ id: number; ok: boolean; result?: unknown; error?: TaskError }>
 
-  constructor(
-    private readonly dbFile: string,
-    private readonly idleMs = TASK_THREAD_IDLE_MS,
-    private readonly heapMb = 2048,
-  ) {}
+  constructor(dbFile: string, idleMs = TASK_THREAD_IDLE_MS, heapMb = 2048) {
+    this.thread = new RequestThread({
+      start: () => new Worker(source, { eval: true, workerData: { comebackTaskThread: true, dbFile }, resourceLimits: taskLimits(heapMb) }),
+      settle: (m) => (m.ok ? { value: m.result } : { error: taskError(m.error!) }),
+      stopped: (reason) => new Error(`the task thread stopped: ${reason}`),
+      idleMs,
+    })
+  }
 
   /** The thread's id while there is one (for tests). */
   get threadId(): number | null {
-    return this.current?.worker.threadId ?? null
+    return this.thread.threadId
   }
 
   /** Tasks given to it and not yet answered. */
   get pending(): number {
-    return this.current?.waiting.size ?? 0
+    return this.thread.pending
   }
 
   run<N extends TaskName>(task: N, input: TaskInput[N]): Promise<TaskResult[N]> {
-    const thread = (this.current ??= this.start())
-    if (this.idle) clearTimeout(this.idle)
-    this.idle = null
-    thread.worker.ref()
-    const id = this.nextId++
-    return new Promise((resolve, reject) => {
-      thread.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject })
-      thread.worker.postMessage({ id, task, input })
-    })
+    return this.thread.request({ task, input })
   }
 
   /** End the thread (its connection closes first); tasks still on their way fail. */
-  async close(): Promise<void> {
-    if (this.idle) clearTimeout(this.idle)
-    this.idle = null
-    const thread = this.current
-    this.current = null
-    if (!thread) return
-    const exited = new Promise((resolve) => thread.worker.once('exit', resolve))
-    // A thread at rest keeps no process alive: while it closes, it must, or a process with
-    // nothing else to do would end before whatever awaits this (a server's last steps).
-    thread.worker.ref()
-    thread.worker.postMessage({ close: true })
-    await exited
-  }
-
-  private start() {
-    const worker = new Worker(source, { eval: true, workerData: { comebackTaskThread: true, dbFile: this.dbFile }, resourceLimits: taskLimits(this.heapMb) })
-    const thread = { worker, waiting: new Map() as NonNullable<TaskThread['current']>['waiting'] }
-    worker.on('message', (m: { id: number; ok: boolean; result?: unknown; error?: TaskError }) => {
-      const entry = thread.waiting.get(m.id)
-      if (!entry) return
-      thread.waiting.delete(m.id)
-      if (m.ok) entry.resolve(m.result)
-      else entry.reject(taskError(m.error!))
-      if (thread.waiting.size === 0 && this.current === thread) this.rest(thread.worker)
-    })
-    const gone = (reason: string) => {
-      if (this.current === thread) this.current = null
-      for (const w of thread.waiting.values()) w.reject(new Error(`the task thread stopped: ${reason}`))
-      thread.waiting.clear()
-    }
-    worker.on('error', (err) => gone(err.message))
-    worker.on('exit', (code) => gone(`exit code ${code}`))
-    return thread
-  }
-
-  /** No task on its way: the thread keeps no process alive, and ends if none comes for a while. */
-  private rest(worker: Worker): void {
-    worker.unref()
-    this.idle = setTimeout(() => void this.close(), this.idleMs)
-    this.idle.unref()
+  close(): Promise<void> {
+    return this.thread.close({ wait: true })
   }
 }
 

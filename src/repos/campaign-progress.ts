@@ -33,21 +33,23 @@ export function campaignProgress(db: Db, campaignId: number): { arms: ArmProgres
      WHERE m.campaign_id = ? GROUP BY m.arm`,
   ).all(campaignId) as Pick<ArmProgress, 'arm' | 'members' | 'holdout' | 'opened' | 'started' | 'completed'>[]
   for (const m of members) Object.assign(arm(m.arm), m)
-  // Mails by state and arm from the campaign index alone, in its order (no sorting); mails queued
-  // before messages kept their arm look it up from their member. Mails whose member is gone
-  // (erased) are not counted, as the member is not.
+  // Mails by state and arm from the campaign index alone, in its order (no sorting). Mails queued
+  // before messages kept their arm (arm null) look it up from their member, only if there are
+  // any. Mails whose member is gone (erased) are not counted, as the member is not.
   const mails = cachedStatement(
     db,
     `SELECT x.status, x.kind, x.arm, count(*) AS n FROM messages x
-     WHERE x.campaign_id = ? AND x.kind IN ('invitation', 'reminder') AND x.arm IS NOT NULL AND x.member_id IS NOT NULL
+     WHERE x.campaign_id = ? AND x.kind IN ('invitation', 'reminder') AND x.member_id IS NOT NULL
      GROUP BY x.status, x.kind, x.arm`,
-  ).all(campaignId) as { arm: number; status: keyof typeof mailStates; n: number }[]
-  const older = cachedStatement(
-    db,
-    `SELECT m.arm, x.status, count(*) AS n FROM messages x JOIN campaign_members m ON m.id = x.member_id
-     WHERE x.campaign_id = ? AND x.kind IN ('invitation', 'reminder') AND x.arm IS NULL GROUP BY m.arm, x.status`,
-  ).all(campaignId) as { arm: number; status: keyof typeof mailStates; n: number }[]
-  for (const m of [...mails, ...older]) arm(m.arm)[mailStates[m.status]] += m.n
+  ).all(campaignId) as { arm: number | null; status: keyof typeof mailStates; n: number }[]
+  const older = mails.some((m) => m.arm === null)
+    ? (cachedStatement(
+        db,
+        `SELECT m.arm, x.status, count(*) AS n FROM messages x JOIN campaign_members m ON m.id = x.member_id
+         WHERE x.campaign_id = ? AND x.kind IN ('invitation', 'reminder') AND x.arm IS NULL GROUP BY m.arm, x.status`,
+      ).all(campaignId) as { arm: number; status: keyof typeof mailStates; n: number }[])
+    : []
+  for (const m of [...mails, ...older]) if (m.arm !== null) arm(m.arm)[mailStates[m.status]] += m.n
   const arms = [...byArm.values()].sort((a, b) => a.arm - b.arm)
   const total = empty(-1)
   for (const a of arms) for (const k of Object.keys(total) as (keyof ArmProgress)[]) if (k !== 'arm') total[k] += a[k]
