@@ -13,11 +13,20 @@ export interface Load {
   ok: number
   errors: number
   non2xx3xx: number
+  /** With `serverPid`: the CPU time of the server's main thread per request (µs), and its share of the run's time busy. */
+  server?: { cpuUsPerRequest: number; busy: number }
 }
 
-/** autocannon with `connections` for `seconds`, each request from `request(i)`. */
-export async function load(url: string, options: { connections: number; seconds: number; request: (i: number) => { path: string; method?: 'GET' | 'POST'; body?: string; headers?: Record<string, string> } }): Promise<Load> {
+/**
+ * autocannon with `connections` for `seconds`, each request from `request(i)`. With `serverPid`,
+ * also what the load cost the server's main thread (the one that runs JavaScript): where a
+ * server at its limit spends the machine, whatever the load generator beside it takes.
+ */
+export async function load(url: string, options: { connections: number; seconds: number; serverPid?: number; request: (i: number) => { path: string; method?: 'GET' | 'POST'; body?: string; headers?: Record<string, string> } }): Promise<Load> {
   let i = 0
+  const pid = options.serverPid
+  const cpuBefore = pid === undefined ? 0 : cpuMs(pid, pid)
+  const start = performance.now()
   const result = await autocannon({
     url,
     connections: options.connections,
@@ -31,8 +40,24 @@ export async function load(url: string, options: { connections: number; seconds:
       },
     ],
   } as never)
-  const r = result as unknown as { requests: { average: number }; latency: { p99: number }; '2xx': number; '3xx': number; errors: number; non2xx: number; '4xx': number; '5xx': number }
-  return { requestsPerSecond: r.requests.average, p99Ms: r.latency.p99, ok: r['2xx'] + r['3xx'], errors: r.errors, non2xx3xx: r['4xx'] + r['5xx'] }
+  const wallMs = performance.now() - start
+  const r = result as unknown as { requests: { average: number; total: number }; latency: { p99: number }; '2xx': number; '3xx': number; errors: number; non2xx: number; '4xx': number; '5xx': number }
+  const server = pid === undefined ? undefined : (() => {
+    const used = cpuMs(pid, pid) - cpuBefore
+    return { cpuUsPerRequest: (used * 1000) / r.requests.total, busy: used / wallMs }
+  })()
+  return { requestsPerSecond: r.requests.average, p99Ms: r.latency.p99, ok: r['2xx'] + r['3xx'], errors: r.errors, non2xx3xx: r['4xx'] + r['5xx'], server }
+}
+
+/**
+ * The CPU time (user and system) a process has used, in ms: all its threads, or one of them
+ * (`tid`; a process's main thread has the process's id). In /proc, fields 14 and 15 of `stat`,
+ * in clock ticks of 10 ms.
+ */
+function cpuMs(pid: number, tid?: number): number {
+  const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 10
 }
 
 /**
@@ -88,16 +113,11 @@ export async function startBuiltServer(dbFile: string): Promise<{ url: string; c
  * twentieth of the time passing over half a second. A figure is then the load's alone.
  */
 async function untilQuiet(pid: number, maxMs = 120_000): Promise<void> {
-  // utime and stime, in clock ticks (100 per second), are fields 14 and 15 of /proc/PID/stat.
-  const cpuMs = () => {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-    return (Number(fields[11]) + Number(fields[12])) * 10
-  }
   const deadline = Date.now() + maxMs
-  let before = cpuMs()
+  let before = cpuMs(pid)
   while (Date.now() < deadline) {
     await sleep(500)
-    const now = cpuMs()
+    const now = cpuMs(pid)
     if (now - before < 25) return
     before = now
   }

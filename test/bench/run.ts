@@ -46,7 +46,7 @@ const report = (line: string) => {
   lines.push(line)
 }
 /** One figure for bench.json (and its line for bench.txt): the result beside its baseline from this run. */
-const figure = (f: { name: string; value: number; unit: string; baseline?: number; baselineLabel?: string; ratio?: number; goal?: string; peakMemoryMiB?: number; note?: string; floor?: number; firstViewMs?: number; completeViewMs?: number; slowestHealthzDuringFirstViewMs?: number }, line: string) => {
+const figure = (f: { name: string; value: number; unit: string; baseline?: number; baselineLabel?: string; ratio?: number; goal?: string; peakMemoryMiB?: number; note?: string; floor?: number; cpuUsPerRequest?: number; floorCpuUsPerRequest?: number; firstViewMs?: number; completeViewMs?: number; slowestHealthzDuringFirstViewMs?: number }, line: string) => {
   figures.push({ ...f, ratio: f.ratio === undefined ? undefined : Number(f.ratio.toFixed(3)) })
   report(line)
 }
@@ -329,7 +329,7 @@ if (want('survey')) {
   const connections = 50
 
   const bare = await startBareServer()
-  const baseline = await load(bare.url, { connections, seconds, request: () => ({ path: '/bare' }) })
+  const baseline = await load(bare.url, { connections, seconds, serverPid: bare.child.pid, request: () => ({ path: '/bare' }) })
   await bare.stop()
   // The floor: the page's own work (reads, view data, template) behind a bare route, on a copy of the shop.
   const floorDb = join(work, 'page-work.db')
@@ -337,8 +337,8 @@ if (want('survey')) {
   const pageWork = await startBareServer('page-work-server.mjs', floorDb)
   const form = { 'content-type': 'application/x-www-form-urlencoded' }
   const answer = `question=reasons&q=price&q=delivery&other=`
-  const floor = await load(pageWork.url, { connections, seconds, request: (i) => ({ path: `/s/${tokens[i % 2000]}` }) })
-  const answerFloor = await load(pageWork.url, { connections, seconds, request: (i) => ({ path: `/s/${tokens[2000 + (i % 2000)]}`, method: 'POST', headers: form, body: answer }) })
+  const floor = await load(pageWork.url, { connections, seconds, serverPid: pageWork.child.pid, request: (i) => ({ path: `/s/${tokens[i % 2000]}` }) })
+  const answerFloor = await load(pageWork.url, { connections, seconds, serverPid: pageWork.child.pid, request: (i) => ({ path: `/s/${tokens[2000 + (i % 2000)]}`, method: 'POST', headers: form, body: answer }) })
   await pageWork.stop()
   if (floor.non2xx3xx + floor.errors + answerFloor.non2xx3xx + answerFloor.errors > 0) throw new Error('page-work floor: requests failed')
 
@@ -356,11 +356,12 @@ if (want('survey')) {
     { name: 'survey page, one at a time', value: onePage.medianMs, unit: 'ms', baseline: oneHealthz.medianMs, baselineLabel: '/healthz, same server, one at a time', ratio: pageOwnMs / 0.3, goal: 'page − /healthz < 0.3 ms', note: `the page's own time (median round trip minus that of /healthz): ${(pageOwnMs * 1000).toFixed(0)} µs` },
     `one survey page at a time (2,000 after 500 unmeasured, one kept-alive connection; 1,500 of them a link's first view, noted as opened): median round trip ${(onePage.medianMs * 1000).toFixed(0)} µs, p99 ${(onePage.p99Ms * 1000).toFixed(0)} µs; /healthz on the same server: median ${(oneHealthz.medianMs * 1000).toFixed(0)} µs; the page's own time ${(pageOwnMs * 1000).toFixed(0)} µs (goal < 300 µs, ratio ${(pageOwnMs / 0.3).toFixed(2)})`,
   )
-  const page = await load(server.url, { connections, seconds, request: (i) => ({ path: `/s/${readers[i % readers.length]}` }) })
+  const page = await load(server.url, { connections, seconds, serverPid: server.child.pid, request: (i) => ({ path: `/s/${readers[i % readers.length]}` }) })
   const answered = new Set<string>()
   const submit = await load(server.url, {
     connections,
     seconds,
+    serverPid: server.child.pid,
     request: (i) => {
       const token = writers[i % writers.length]!
       answered.add(token)
@@ -374,15 +375,18 @@ if (want('survey')) {
   const saved = countAnswered(check) - answeredBefore
   check.$client.close()
   rmSync(work, { recursive: true, force: true })
+  // What each request cost the server's JavaScript thread, and how busy that thread was: a server
+  // near 100 % is at its limit, and the difference per request is the work to find.
+  const cpu = (l: typeof page) => `${l.server!.cpuUsPerRequest.toFixed(0)} µs CPU per request, ${(l.server!.busy * 100).toFixed(0)} % busy`
   const pageRatio = page.requestsPerSecond / baseline.requestsPerSecond
   const submitRatio = submit.requestsPerSecond / baseline.requestsPerSecond
   figure(
-    { name: 'survey page', value: page.requestsPerSecond, unit: 'req/s', baseline: baseline.requestsPerSecond, baselineLabel: 'bare Fastify route', ratio: pageRatio, goal: '≥ 0.4', peakMemoryMiB: memory, floor: floor.requestsPerSecond, note: `the page's own work (reads, view data, template) behind a bare Fastify route: ${floor.requestsPerSecond.toFixed(0)} req/s` },
-    `survey page GET /s/:token, ${connections} connections: ${page.requestsPerSecond.toFixed(0)} req/s, p99 ${page.p99Ms} ms (${page.non2xx3xx + page.errors} failed); bare Fastify route: ${baseline.requestsPerSecond.toFixed(0)} req/s, p99 ${baseline.p99Ms} ms; ratio ${pageRatio.toFixed(2)} (goal ≥ 0.4); the page's own work (the same reads, view data and template) behind a bare Fastify route, no plugins: ${floor.requestsPerSecond.toFixed(0)} req/s (ratio to bare ${(floor.requestsPerSecond / baseline.requestsPerSecond).toFixed(2)}; ours to it ${(page.requestsPerSecond / floor.requestsPerSecond).toFixed(2)})`,
+    { name: 'survey page', value: page.requestsPerSecond, unit: 'req/s', baseline: baseline.requestsPerSecond, baselineLabel: 'bare Fastify route', ratio: pageRatio, goal: '≥ 0.4', peakMemoryMiB: memory, floor: floor.requestsPerSecond, cpuUsPerRequest: page.server!.cpuUsPerRequest, floorCpuUsPerRequest: floor.server!.cpuUsPerRequest, note: `the page's own work (reads, view data, template) behind a bare Fastify route: ${floor.requestsPerSecond.toFixed(0)} req/s` },
+    `survey page GET /s/:token, ${connections} connections: ${page.requestsPerSecond.toFixed(0)} req/s, p99 ${page.p99Ms} ms (${page.non2xx3xx + page.errors} failed); bare Fastify route: ${baseline.requestsPerSecond.toFixed(0)} req/s, p99 ${baseline.p99Ms} ms; ratio ${pageRatio.toFixed(2)} (goal ≥ 0.4); the page's own work (the same reads, view data and template) behind a bare Fastify route, no plugins: ${floor.requestsPerSecond.toFixed(0)} req/s (ratio to bare ${(floor.requestsPerSecond / baseline.requestsPerSecond).toFixed(2)}; ours to it ${(page.requestsPerSecond / floor.requestsPerSecond).toFixed(2)}); the server's main thread: ours ${cpu(page)}; floor ${cpu(floor)}; bare route ${cpu(baseline)}`,
   )
   figure(
-    { name: 'survey submission', value: submit.requestsPerSecond, unit: 'req/s', baseline: baseline.requestsPerSecond, baselineLabel: 'bare Fastify route', ratio: submitRatio, goal: '≥ 0.2', peakMemoryMiB: memory, floor: answerFloor.requestsPerSecond, note: `the answer's own work (reads, write, redirect) behind a bare Fastify route: ${answerFloor.requestsPerSecond.toFixed(0)} req/s` },
-    `survey answer POST /s/:token, ${connections} connections: ${submit.requestsPerSecond.toFixed(0)} req/s, p99 ${submit.p99Ms} ms (${submit.ok} acknowledged, ${submit.non2xx3xx + submit.errors} failed; ${saved} of ${answered.size} answered links saved); ratio ${submitRatio.toFixed(2)} (goal ≥ 0.2); the answer's own work (the same reads, write and redirect) behind a bare Fastify route, no plugins: ${answerFloor.requestsPerSecond.toFixed(0)} req/s (ratio to bare ${(answerFloor.requestsPerSecond / baseline.requestsPerSecond).toFixed(2)}; ours to it ${(submit.requestsPerSecond / answerFloor.requestsPerSecond).toFixed(2)})`,
+    { name: 'survey submission', value: submit.requestsPerSecond, unit: 'req/s', baseline: baseline.requestsPerSecond, baselineLabel: 'bare Fastify route', ratio: submitRatio, goal: '≥ 0.2', peakMemoryMiB: memory, floor: answerFloor.requestsPerSecond, cpuUsPerRequest: submit.server!.cpuUsPerRequest, floorCpuUsPerRequest: answerFloor.server!.cpuUsPerRequest, note: `the answer's own work (reads, write, redirect) behind a bare Fastify route: ${answerFloor.requestsPerSecond.toFixed(0)} req/s` },
+    `survey answer POST /s/:token, ${connections} connections: ${submit.requestsPerSecond.toFixed(0)} req/s, p99 ${submit.p99Ms} ms (${submit.ok} acknowledged, ${submit.non2xx3xx + submit.errors} failed; ${saved} of ${answered.size} answered links saved); ratio ${submitRatio.toFixed(2)} (goal ≥ 0.2); the answer's own work (the same reads, write and redirect) behind a bare Fastify route, no plugins: ${answerFloor.requestsPerSecond.toFixed(0)} req/s (ratio to bare ${(answerFloor.requestsPerSecond / baseline.requestsPerSecond).toFixed(2)}; ours to it ${(submit.requestsPerSecond / answerFloor.requestsPerSecond).toFixed(2)}); the server's main thread: ours ${cpu(submit)}; floor ${cpu(answerFloor)}`,
   )
   figure({ name: 'server peak memory under load', value: memory, unit: 'MiB', goal: '< 150 MiB', ratio: memory / 150 }, `server peak memory (built, under the survey load): ${memory} MiB; goal < 150 MiB (ratio ${(memory / 150).toFixed(2)})`)
   if (saved !== answered.size) throw new Error(`answers lost: ${answered.size - saved}`)
