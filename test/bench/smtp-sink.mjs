@@ -1,5 +1,5 @@
 // The mail bench's SMTP server, in a process of its own so that it takes no time from the sender
-// being measured: it accepts every message, keeps the first, and counts the rest.
+// being measured: it accepts every message, keeps the first since the last reset, and counts them.
 import { SMTPServer } from 'smtp-server'
 
 let count = 0
@@ -23,6 +23,7 @@ process.on('message', (m) => {
   if (m === 'count') process.send({ count, first })
   if (m === 'reset') {
     count = 0
+    first = null
     process.send({ reset: true })
   }
   if (m === 'close') server.close(() => process.exit(0))
