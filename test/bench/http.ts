@@ -18,35 +18,49 @@ export interface Load {
 }
 
 /**
- * autocannon with `connections` for `seconds`, each request from `request(i)`. With `serverPid`,
- * also what the load cost the server's main thread (the one that runs JavaScript): where a
- * server at its limit spends the machine, whatever the load generator beside it takes.
+ * autocannon with `connections` for `seconds`, each request from `request(i)`, after
+ * `warmSeconds` (2 unless said) of the same load unmeasured: no side pays for its code being
+ * compiled, whatever its size. With `serverPid`, also what the measured load cost the server's
+ * main thread (the one that runs JavaScript): where a server at its limit spends the machine,
+ * whatever the load generator beside it takes. Failed requests count from the warm-up on.
  */
-export async function load(url: string, options: { connections: number; seconds: number; serverPid?: number; request: (i: number) => { path: string; method?: 'GET' | 'POST'; body?: string; headers?: Record<string, string> } }): Promise<Load> {
+export async function load(url: string, options: { connections: number; seconds: number; warmSeconds?: number; serverPid?: number; request: (i: number) => { path: string; method?: 'GET' | 'POST'; body?: string; headers?: Record<string, string> } }): Promise<Load> {
   let i = 0
+  const run = async (seconds: number) => {
+    const result = await autocannon({
+      url,
+      connections: options.connections,
+      duration: seconds,
+      requests: [
+        {
+          setupRequest: (req: Record<string, unknown>) => {
+            const r = options.request(i++)
+            return { ...req, path: r.path, method: r.method ?? 'GET', body: r.body, headers: { ...(req.headers as object), ...(r.headers ?? {}) } }
+          },
+        },
+      ],
+    } as never)
+    return result as unknown as { requests: { average: number; total: number }; latency: { p99: number }; '2xx': number; '3xx': number; errors: number; '4xx': number; '5xx': number }
+  }
+  const warm = (options.warmSeconds ?? 2) > 0 ? await run(options.warmSeconds ?? 2) : undefined
   const pid = options.serverPid
   const cpuBefore = pid === undefined ? 0 : cpuMs(pid, pid)
   const start = performance.now()
-  const result = await autocannon({
-    url,
-    connections: options.connections,
-    duration: options.seconds,
-    requests: [
-      {
-        setupRequest: (req: Record<string, unknown>) => {
-          const r = options.request(i++)
-          return { ...req, path: r.path, method: r.method ?? 'GET', body: r.body, headers: { ...(req.headers as object), ...(r.headers ?? {}) } }
-        },
-      },
-    ],
-  } as never)
+  const r = await run(options.seconds)
   const wallMs = performance.now() - start
-  const r = result as unknown as { requests: { average: number; total: number }; latency: { p99: number }; '2xx': number; '3xx': number; errors: number; non2xx: number; '4xx': number; '5xx': number }
   const server = pid === undefined ? undefined : (() => {
     const used = cpuMs(pid, pid) - cpuBefore
     return { cpuUsPerRequest: (used * 1000) / r.requests.total, busy: used / wallMs }
   })()
-  return { requestsPerSecond: r.requests.average, p99Ms: r.latency.p99, ok: r['2xx'] + r['3xx'], errors: r.errors, non2xx3xx: r['4xx'] + r['5xx'], server }
+  const failed = (x: typeof r | undefined) => ({ errors: x?.errors ?? 0, non2xx3xx: (x?.['4xx'] ?? 0) + (x?.['5xx'] ?? 0) })
+  return {
+    requestsPerSecond: r.requests.average,
+    p99Ms: r.latency.p99,
+    ok: r['2xx'] + r['3xx'],
+    errors: failed(r).errors + failed(warm).errors,
+    non2xx3xx: failed(r).non2xx3xx + failed(warm).non2xx3xx,
+    server,
+  }
 }
 
 /**
