@@ -405,22 +405,14 @@ export class ImportStage {
   }
 
   /**
-   * Run `insert`, which adds `adding` new rows to `table`, with the table's
-   * secondary indexes dropped and built again after when it adds at least as many rows as the
-   * table holds (a first import, a shop that doubles). SQLite builds an index from sorted keys
-   * several times faster than it inserts a million keys one by one in random order. Inside the
-   * merge's transaction: an error or a crash rolls the drop back with everything else, and other
-   * connections keep reading the table and its indexes as they were until the commit.
+   * Run `insert`, which adds `adding` new rows to `table`, with the table's secondary indexes
+   * dropped and built again after when `indexesToRebuild` says so. SQLite builds an index from
+   * sorted keys several times faster than it inserts a million keys one by one in random order.
+   * Inside the merge's transaction: an error or a crash rolls the drop back with everything else,
+   * and other connections keep reading the table and its indexes as they were until the commit.
    */
   private withIndexesRebuiltWhenLarge(table: 'orders' | 'customers', adding: number, insert: () => void): void {
-    if (adding < 10_000) return insert()
-    // The rowid span bounds the rows there without counting them (a count reads a whole index).
-    // Each of min and max on its own is one seek; together in one SELECT they read the table.
-    const there = this.sqlite.prepare(`SELECT coalesce((SELECT max(rowid) FROM ${table}) - (SELECT min(rowid) FROM ${table}) + 1, 0)`).pluck().get() as number
-    if (adding < there) return insert()
-    const indexes = this.sqlite
-      .prepare(`SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL`)
-      .all(table) as { name: string; sql: string }[]
+    const indexes = indexesToRebuild(this.sqlite, table, adding) ?? []
     for (const index of indexes) this.sqlite.exec(`DROP INDEX "${index.name}"`)
     insert()
     for (const index of indexes) this.sqlite.exec(index.sql)
@@ -430,6 +422,21 @@ export class ImportStage {
     this.pending = []
     this.sqlite.exec(`DROP TABLE IF EXISTS ${this.table}; DROP TABLE IF EXISTS ${this.table}_dups`)
   }
+}
+
+/**
+ * The secondary indexes of `table` to drop before adding `adding` rows and to build again after,
+ * or null when the insert keeps them: only for at least 10,000 rows, and at least as many as the
+ * table holds (a first import, a shop that doubles). The bench's SQLite-alone floor follows the
+ * same rule.
+ */
+export function indexesToRebuild(sqlite: Database, table: 'orders' | 'customers', adding: number): { name: string; sql: string }[] | null {
+  if (adding < 10_000) return null
+  // The rowid span bounds the rows there without counting them (a count reads a whole index).
+  // Each of min and max on its own is one seek; together in one SELECT they read the table.
+  const there = sqlite.prepare(`SELECT coalesce((SELECT max(rowid) FROM ${table}) - (SELECT min(rowid) FROM ${table}) + 1, 0)`).pluck().get() as number
+  if (adding < there) return null
+  return sqlite.prepare(`SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL`).all(table) as { name: string; sql: string }[]
 }
 
 // One staged row: the line, then the columns in stageColumns' order (undefined stored as NULL).

@@ -34,6 +34,7 @@ import { simpleParser } from 'mailparser'
 import { CDNOW_DIR, hasCdnow, readCdnowSummary } from '../helpers/cdnow.ts'
 import { simulateBgNbd } from '../helpers/simulate.ts'
 import { buildSyntheticShop } from '../helpers/synthetic-shop.ts'
+import { indexesToRebuild } from '../../src/repos/import-stage.ts'
 import { quietLogger } from '../helpers/logger.ts'
 
 const only = process.argv.slice(2)
@@ -666,19 +667,19 @@ function sqliteImport(csv: string, work: string): number {
  * table in one transaction, with the page cache and sync setting of the import's merge, on a copy
  * of the database as it is before our import. Orders are looked up by customer id; customers feed
  * the trigram search index as the app's trigger does (the shell's SQLite, 3.40, cannot open the
- * app's table, made with contentless_delete, so an equal one without that option stands in). As
- * our merge does when a file brings at least as many rows as the table holds, the table's indexes
- * are dropped before the insert and built again after it, in the same transaction: the fastest
- * way SQLite has, so that the floor is not slower than it need be. No checks, no report.
+ * app's table, made with contentless_delete, so an equal one without that option stands in). When
+ * our merge would (`indexesToRebuild`: a file of at least 10,000 rows and as many as the table
+ * holds), the table's indexes are dropped before the insert and built again after it, in the same
+ * transaction: the fastest way SQLite has, so that the floor is not slower than it need be. No
+ * checks, no report.
  */
 function shellFloor(kind: 'customers' | 'orders', dbBefore: string, csv: string, rows: number, work: string): { seconds: number; rebuilt: boolean } {
   const copy = join(work, `floor-${kind}.db`)
   copyFileSync(dbBefore, copy)
   const before = openDatabase(copy)
-  const indexes = before.$client.prepare(`SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL`).all(kind) as { name: string; sql: string }[]
-  const there = (before.$client.prepare(`SELECT count(*) AS n FROM ${kind}`).get() as { n: number }).n
+  const indexes = indexesToRebuild(before.$client, kind, rows) ?? []
   before.$client.close()
-  const rebuild = rows >= there
+  const rebuild = indexes.length > 0
   const insert =
     kind === 'orders'
       ? `INSERT INTO orders (external_id, customer_id, ordered_at, total_cents, currency, items, status)

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
-import { ImportStage } from '../../src/repos/import-stage.ts'
+import { ImportStage, indexesToRebuild } from '../../src/repos/import-stage.ts'
 import { tempDatabase, useTestDatabase } from '../helpers/build-app.ts'
 import { importDefaults, importText } from '../helpers/factories.ts'
 import { importCsv } from '../../src/services/import.ts'
@@ -251,6 +251,18 @@ describe('a large import into a small table', () => {
     expect(() => db.$client.prepare("INSERT INTO orders (external_id, customer_id, ordered_at, total_cents, currency) VALUES ('X5', 1, '2024-01-01', 1, 'EUR')").run()).toThrow(/UNIQUE/)
     expect(one(db, "SELECT count(*) AS n FROM orders WHERE customer_id = (SELECT id FROM customers WHERE external_id = 'L7')")).toEqual({ n: 1 })
     expect(one(db, "SELECT count(*) AS n FROM customers_search WHERE customers_search MATCH 'Lang11999'")).toEqual({ n: 1 })
+  })
+
+  it('rebuilds only for at least 10,000 rows and at least as many as the table holds', () => {
+    // After the test above: 12,000 customers and 12,000 orders.
+    const names = (rows: { name: string }[] | null) => rows?.map((r) => r.name).sort() ?? null
+    const empty = tempDatabase()
+    expect(indexesToRebuild(empty.db.$client, 'orders', 9_999)).toBeNull()
+    expect(names(indexesToRebuild(empty.db.$client, 'orders', 10_000))).toEqual(indexes('orders').map((r) => r.name))
+    empty.cleanup()
+    expect(indexesToRebuild(db.$client, 'orders', 11_999)).toBeNull()
+    expect(names(indexesToRebuild(db.$client, 'orders', 12_000))).toEqual(indexes('orders').map((r) => r.name))
+    expect(names(indexesToRebuild(db.$client, 'customers', 50_000))).toEqual(indexes('customers').map((r) => r.name))
   })
 
   it('a merge that fails after the indexes were dropped leaves them and the table as they were', async () => {
